@@ -1,0 +1,1 @@
+"""Shared foundations: settings, content model, UI texts, clock."""

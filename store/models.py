@@ -1,0 +1,271 @@
+"""SQLAlchemy models. Times are stored in UTC; dates are calendar dates in the cohort's sense."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, MetaData,
+    String, Text, Time, UniqueConstraint,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as UTC on both SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(str, enum.Enum):
+    cgp = "cgp"
+    pp = "pp"
+    fsp = "fsp"
+    kepsek = "kepsek"
+    pengawas = "pengawas"
+    guru = "guru"
+    koordinator = "koordinator"
+
+
+MENTOR_ROLES = {Role.pp, Role.fsp}
+# Who may mentor whom: a CGP's mentor is a PP; school roles are mentored by an FSP.
+MENTOR_OF = {Role.cgp: Role.pp, Role.kepsek: Role.fsp, Role.pengawas: Role.fsp, Role.guru: Role.fsp}
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, length=16))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    school: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(200))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
+    quiet_end: Mapped[time] = mapped_column(Time, default=time(6, 0))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    cohort: Mapped[Cohort | None] = relationship(lazy="joined")
+    mentor: Mapped["Person | None"] = relationship(remote_side="Person.id", lazy="raise")
+
+    @property
+    def joined(self) -> bool:
+        return self.tg_user_id is not None
+
+
+class InviteCode(Base):
+    """Single-use join code; only its SHA-256 is stored so a leaked database reveals no live code."""
+
+    __tablename__ = "invite_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ContentVersion(Base):
+    """A snapshot of the flows as loaded, so old answers keep the wording they were given under."""
+
+    __tablename__ = "content_versions"
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    snapshot: Mapped[dict[str, Any]]
+
+
+class RunStatus(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+
+
+class FlowRun(Base):
+    """One person's pass through one flow (optionally about a subject, e.g. a PP's mentee)."""
+
+    __tablename__ = "flow_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    status: Mapped[RunStatus] = mapped_column(Enum(RunStatus, name="run_status", native_enum=False, length=16), default=RunStatus.draft)
+    cursor: Mapped[str | None] = mapped_column(String(64))  # question id being asked, or a mode marker
+    mode: Mapped[str] = mapped_column(String(16), default="asking")  # asking | review | editing
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # small engine state (e.g. multi ticks)
+    content_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    answers: Mapped[list["Answer"]] = relationship(back_populates="run", cascade="all, delete-orphan", lazy="selectin")
+
+    __table_args__ = (Index("ix_flow_runs_flow_status", "flow_id", "status"),)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("flow_runs.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    content_version: Mapped[str] = mapped_column(String(64))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    run: Mapped[FlowRun] = relationship(back_populates="answers")
+    __table_args__ = (UniqueConstraint("run_id", "question_id"),)
+
+
+class Event(Base):
+    """A dated program event: a cohort's Lokakarya, a person's PI, an RPP agreement date, a PMO month."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    on_date: Mapped[date] = mapped_column(Date)
+    at_time: Mapped[time | None] = mapped_column(Time)
+    source: Mapped[str] = mapped_column(String(32), default="koordinator")
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "number", "cohort_id", "person_id"),
+        Index("ix_events_person_kind", "person_id", "kind"),
+    )
+
+
+class OutboxStatus(str, enum.Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    blocked = "blocked"
+    cancelled = "cancelled"
+
+
+class OutboxMessage(Base):
+    """One message to one chat, delivered by the sender loop; dedupe_key makes planning idempotent."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # reminder | nudge | escalation | broadcast | summary | digest | notice
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"file_id"|"path", "filename", "kind"}
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[OutboxStatus] = mapped_column(Enum(OutboxStatus, name="outbox_status", native_enum=False, length=16), default=OutboxStatus.pending)
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # Partial index: the due-row query only ever looks at pending rows.
+        Index("ix_outbox_pending_due", "due_at", postgresql_where=sql_text("status = 'pending'"), sqlite_where=sql_text("status = 'pending'")),
+    )
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    audience: Mapped[dict[str, Any]]
+    text: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # draft | scheduled | sending | done | cancelled
+    reported_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Acknowledgement(Base):
+    """A person said a reminder's task is done (e.g. 'feedback360:pi3'); stops that reminder."""
+
+    __tablename__ = "acknowledgements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("person_id", "key"),)
+
+
+class Pause(Base):
+    """'Ada kendala': nudges to this person pause until `until`, and the mentor is told why."""
+
+    __tablename__ = "pauses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    until: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatInput(Base):
+    """Per-chat conversational state outside flows (e.g. a koordinator composing a broadcast)."""
+
+    __tablename__ = "chat_inputs"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
