@@ -207,7 +207,8 @@ class OutboxMessage(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
-    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"file_id"|"path", "filename", "kind"}
+    # Sent after the text: [{"kind": "photo|document|voice|video|audio", "file_id": …, "caption": …}]
+    attachments: Mapped[list[Any] | None] = mapped_column(JSON)
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
     respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[OutboxStatus] = mapped_column(Enum(OutboxStatus, name="outbox_status", native_enum=False, length=16), default=OutboxStatus.pending)

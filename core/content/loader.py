@@ -14,7 +14,7 @@ from core.content.schema import CalendarTemplate, Content, Flow, ReminderRule
 FLOWS_DIR = "flows"
 RULES_FILE = "reminders.yaml"
 CALENDAR_FILE = "calendar.yaml"
-TEXTS_FILE = "texts.yaml"
+TEXTS_DIR = "texts"  # texts/*.yaml, one file per area; keys must not repeat across files
 MENTORED_ROLES = {"cgp", "kepsek", "pengawas", "guru"}  # roles that have a mentor link
 
 
@@ -132,7 +132,7 @@ def load_content(content_dir: Path) -> Content:
         flow_docs[flow.id] = (doc, 0)
 
     singles: dict[str, tuple[_Document | None, Any]] = {}
-    for name in (RULES_FILE, CALENDAR_FILE, TEXTS_FILE):
+    for name in (RULES_FILE, CALENDAR_FILE):
         path = root / name
         if not path.exists():
             problems.append(Problem(f"{root.name}/{name}", 1, "", "file missing"))
@@ -171,12 +171,18 @@ def load_content(content_dir: Path) -> Content:
         calendar = _validate(CalendarTemplate, cal_data, cal_doc, (), problems)
 
     texts: dict[str, str] = {}
-    texts_doc, texts_data = singles[TEXTS_FILE]
-    if texts_doc is not None:
-        if not isinstance(texts_data, dict):
-            problems.append(Problem(texts_doc.name, 1, "", "expected a mapping of text keys"))
-        else:
-            _flatten_texts(texts_data, (), texts, texts_doc, problems)
+    text_files = sorted((root / TEXTS_DIR).glob("*.yaml"))
+    if not text_files:
+        problems.append(Problem(f"{root.name}/{TEXTS_DIR}", 1, "", "no text files (texts/*.yaml)"))
+    for path in text_files:
+        digest.update(path.read_bytes())
+        doc = _read(path, root, problems)
+        if doc is None:
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(Problem(doc.name, 1, "", "expected a mapping of text keys"))
+            continue
+        _flatten_texts(doc.data, (), texts, doc, problems)
 
     for flow_id, flow in flows.items():
         doc = flow_docs[flow_id][0]
@@ -205,6 +211,9 @@ def _flatten_texts(data: dict, prefix: tuple, out: dict[str, str], doc: _Documen
         if isinstance(value, dict):
             _flatten_texts(value, path, out, doc, problems)
         elif isinstance(value, str):
-            out[".".join(path)] = value
+            key = ".".join(path)
+            if key in out:
+                problems.append(Problem(doc.name, doc.line_of(path), _dotted(path), f"text key {key!r} defined twice"))
+            out[key] = value
         else:
             problems.append(Problem(doc.name, doc.line_of(path), _dotted(path), "a text must be a string"))

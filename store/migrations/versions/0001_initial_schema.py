@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:39:13.471903
+Create Date: 2026-11-22 14:39:57.826617
 """
 from alembic import op
 import sqlalchemy as sa
@@ -177,7 +177,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('buttons', sa.JSON(), nullable=True),
-    sa.Column('document', sa.JSON(), nullable=True),
+    sa.Column('attachments', sa.JSON(), nullable=True),
     sa.Column('silent', sa.Boolean(), nullable=False),
     sa.Column('respect_quiet_hours', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'blocked', 'cancelled', name='outbox_status', native_enum=False, length=16), nullable=False),
