@@ -20,7 +20,8 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
-    telegram_bot_token: SecretStr
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str | None = None  # for invite links when the CLI runs offline
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite:///pendamping.db"
     content_dir: Path = SHIPPED_CONTENT_DIR
@@ -32,8 +33,8 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        if not TOKEN_PATTERN.match(value.get_secret_value()):
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.match(value.get_secret_value()):
             raise ValueError("expected the form 123456:ABC… given by @BotFather")
         return value
 
@@ -69,6 +70,13 @@ class Settings(BaseSettings):
         if not value.is_dir():
             raise ValueError(f"not a directory: {value}")
         return value
+
+    @property
+    def token(self) -> str:
+        """The bot token; SettingsError when it is needed but not set."""
+        if self.telegram_bot_token is None:
+            raise SettingsError("TELEGRAM_BOT_TOKEN: is required (the token from @BotFather)")
+        return self.telegram_bot_token.get_secret_value()
 
     @property
     def bot_api_base(self) -> str:

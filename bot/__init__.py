@@ -1,0 +1,1 @@
+"""Telegram glue: application wiring, handlers, rendering, CLI."""

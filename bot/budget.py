@@ -1,0 +1,54 @@
+"""Route every interactive Bot API call through the same RateBudget as the outbox sender."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from scheduler.ratelimit import RateBudget
+
+log = logging.getLogger(__name__)
+
+# Calls that Telegram counts against the flood limits.
+COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
+BULK = "bulk"  # rate_limit_args of calls whose budget the outbox sender already acquired
+
+
+class BudgetRateLimiter(BaseRateLimiter[str]):
+    """Interactive replies take budget with priority; on a 429 the whole budget pauses and we retry once."""
+
+    def __init__(self, budget: RateBudget) -> None:
+        self.budget = budget
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        counted = endpoint.startswith(COUNTED_PREFIXES) and rate_limit_args != BULK
+        chat_id = data.get("chat_id")
+        if counted:
+            await self.budget.acquire(chat_id if isinstance(chat_id, int) else None, interactive=True)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            seconds = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
+            self.budget.pause(seconds)
+            if rate_limit_args == BULK:
+                raise
+            log.warning("429 on %s; retrying after %s s", endpoint, seconds)
+            await self.budget.acquire(chat_id if isinstance(chat_id, int) else None, interactive=True)
+            return await callback(*args, **kwargs)

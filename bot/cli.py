@@ -1,0 +1,104 @@
+"""The `pendamping` command line: run the bot, migrate, check content, import rosters, demo."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from core.clock import SystemClock
+from core.content import ContentError, load_content
+from core.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+EXIT_CONFIG = 2
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_application, run
+    from bot.logs import setup_logging
+    from bot.services import Services
+    from store.db import Database
+    from store.schema_check import ensure_schema
+
+    settings = _settings()
+    token = settings.token
+    setup_logging(token)
+    content = load_content(settings.content_dir)
+    ensure_schema(settings.database_url)
+    services = Services(settings=settings, content=content, db=Database(settings.database_url), clock=SystemClock())
+    run(build_application(services), services)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from core.content.check import check
+
+    directory = Path(args.dir) if args.dir else _settings().content_dir
+    return check(directory)
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from bot.roster_cli import import_roster_file
+
+    return asyncio.run(import_roster_file(_settings(), Path(args.file), Path(args.out) if args.out else None))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(Path(args.script) if args.script else None))
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="pendamping", description="Pendamping: Telegram companion for PGP/PSP mentoring.")
+    sub = root.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling, or webhook when WEBHOOK_URL is set)").set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply database migrations").set_defaults(func=cmd_db_upgrade)
+    content = sub.add_parser("content", help="program content").add_subparsers(dest="content_command", required=True)
+    check = content.add_parser("check", help="validate content YAML")
+    check.add_argument("dir", nargs="?", help="content directory (default: CONTENT_DIR)")
+    check.set_defaults(func=cmd_content_check)
+    roster = sub.add_parser("roster", help="participants").add_subparsers(dest="roster_command", required=True)
+    imp = roster.add_parser("import", help="import a roster (CSV or XLSX); all rows or none")
+    imp.add_argument("file")
+    imp.add_argument("--out", help="write invite codes and links to this .csv or .xlsx file")
+    imp.set_defaults(func=cmd_roster_import)
+    demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
+    demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")
+    demo.set_defaults(func=cmd_demo)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    except OperationalError as exc:
+        return _fail(f"DATABASE_URL: cannot connect to the database ({exc.orig.__class__.__name__}: {str(exc.orig).strip().splitlines()[0]})")
+    except ContentError as exc:
+        return _fail(f"Content is invalid ({len(exc.problems)} problem(s)); the bot will not start:\n{exc}")

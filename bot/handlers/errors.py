@@ -1,0 +1,22 @@
+"""The last line of defence: log (scrubbed by the logging filter) and apologise politely."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from bot.services import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    log.error("error while handling an update: %s", context.error, exc_info=context.error)
+    if isinstance(context.error, (Forbidden, NetworkError)):
+        return
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, context.services.content.text("error.internal"))
+        except TelegramError:
+            log.warning("could not send the apology either")

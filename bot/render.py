@@ -1,0 +1,71 @@
+"""Turn plain Reply objects from flows/ and scheduler/ into Telegram messages."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
+
+from flows.replies import Attachment, Button, Reply
+
+log = logging.getLogger(__name__)
+
+SEND_BY_KIND = {
+    "photo": ("send_photo", "photo"),
+    "document": ("send_document", "document"),
+    "voice": ("send_voice", "voice"),
+    "video": ("send_video", "video"),
+    "audio": ("send_audio", "audio"),
+}
+
+
+def keyboard(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
+    markup = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+    markup = [row for row in markup if row]
+    return InlineKeyboardMarkup(markup) if markup else None
+
+
+def keyboard_from_json(rows: list[list[dict]] | None) -> InlineKeyboardMarkup | None:
+    """The outbox stores buttons as [[{"text": …, "data": …}]]."""
+    if not rows:
+        return None
+    return keyboard([Button(b["text"], b["data"]) for b in row] for row in rows)
+
+
+async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | dict, silent: bool = False,
+                          rate_limit_args: str | None = None) -> int:
+    kind, file_id, caption = (
+        (attachment.kind, attachment.file_id, attachment.caption)
+        if isinstance(attachment, Attachment)
+        else (attachment["kind"], attachment["file_id"], attachment.get("caption"))
+    )
+    method, field = SEND_BY_KIND.get(kind, SEND_BY_KIND["document"])
+    message = await getattr(bot, method)(
+        chat_id, **{field: file_id}, caption=caption, disable_notification=silent, rate_limit_args=rate_limit_args,
+    )
+    return message.message_id
+
+
+async def render(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) -> None:
+    """Send each reply to the chat of the update; `edit` replies replace the pressed message."""
+    chat = update.effective_chat
+    if chat is None or not replies:
+        return
+    query = update.callback_query
+    for reply in replies:
+        markup = keyboard(reply.buttons)
+        if reply.edit and query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(reply.text, reply_markup=markup)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+        else:
+            await bot.send_message(chat.id, reply.text, reply_markup=markup)
+        for attachment in reply.attachments:
+            await send_attachment(bot, chat.id, attachment)
+        if reply.file is not None:
+            name, data = reply.file
+            await bot.send_document(chat.id, InputFile(data, filename=name))

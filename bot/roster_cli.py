@@ -1,0 +1,54 @@
+"""`pendamping roster import FILE`: the same all-or-nothing import a koordinator gets in Telegram."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from telegram import Bot
+
+from core.clock import SystemClock
+from core.content import load_content
+from core.settings import Settings, SettingsError
+from store import roster
+from store.db import Database
+from store.schema_check import ensure_schema
+
+
+async def bot_username(settings: Settings) -> str:
+    """The username for invite links: configured, or asked from the Bot API with the token."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_bot_token is None:
+        raise SettingsError("TELEGRAM_BOT_USERNAME: is required for invite links (or set TELEGRAM_BOT_TOKEN)")
+    async with Bot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base) as bot:
+        return bot.username
+
+
+async def import_roster_file(settings: Settings, path: Path, out: Path | None) -> int:
+    """Import the file; print the report, and the codes to `out` (CSV or XLSX) or standard output."""
+    content = load_content(settings.content_dir)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    ensure_schema(settings.database_url)
+    username = await bot_username(settings)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            result = await roster.import_file(session, data, SystemClock())
+    except roster.RosterError as exc:
+        print(exc.report(content), file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(result.report(content))
+    if not result.issued:
+        return 0
+    if out is None:
+        sys.stdout.write(result.to_csv(username).decode("utf-8-sig"))
+    else:
+        out.write_bytes(result.to_xlsx(username) if out.suffix.lower() == ".xlsx" else result.to_csv(username))
+        print(content.text("roster.result.handout"), out)
+    return 0

@@ -1,0 +1,82 @@
+"""End-to-end harness: the real bot (real Application, real HTTP) against the local Bot API emulator."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import build_application
+from bot.embedded import polling
+from bot.jobs import JobTimings
+from bot.services import Services
+from core.clock import Clock, SystemClock
+from core.content import Content
+from core.settings import Settings
+from emulator import BotApiEmulator, SentMessage
+from store import roster
+from store.db import Database
+
+TOKEN = "123456789:TEST-e2e_token_0123456789abcdef"
+KOORDINATOR_ID = 990001
+FAST_JOBS = JobTimings(drain=0.3, plan=3600.0, reports=3600.0)
+
+
+@dataclass
+class User:
+    """A Telegram user talking to the bot through the emulator."""
+
+    emulator: BotApiEmulator
+    id: int
+
+    async def say(self, text: str, expect: object = None, timeout: float = 5.0) -> SentMessage:
+        """Send a message and return the bot's next message (matching `expect`, a substring or callable)."""
+        self.emulator.send_text(self.id, text)
+        return await self.emulator.wait_for(self.id, expect, timeout=timeout)
+
+    async def press(self, label: str, expect: object = None, timeout: float = 5.0) -> SentMessage:
+        """Press the button labelled `label` on the newest message showing it; return the next reply or edit."""
+        self.emulator.click(self.id, label)
+        return await self.emulator.wait_for(self.id, expect, timeout=timeout)
+
+    async def send_file(self, filename: str, data: bytes, expect: object = None, timeout: float = 10.0) -> SentMessage:
+        self.emulator.send_document(self.id, filename, data)
+        return await self.emulator.wait_for(self.id, expect, timeout=timeout)
+
+    async def next(self, expect: object = None, timeout: float = 5.0) -> SentMessage:
+        return await self.emulator.wait_for(self.id, expect, timeout=timeout)
+
+
+@dataclass
+class RunningBot:
+    emulator: BotApiEmulator
+    services: Services
+
+    def user(self, user_id: int, first_name: str = "Pengguna") -> User:
+        self.emulator.user(user_id, first_name)
+        return User(self.emulator, user_id)
+
+    async def import_roster(self, path: Path) -> dict[str, str]:
+        """Import a roster file directly; return {external id: invite code} of newly issued codes."""
+        async with self.services.db.session() as session:
+            result = await roster.import_file(session, path.read_bytes(), self.services.clock)
+        return {person.external_id: code for person, code in result.issued}
+
+
+def settings_for(emulator: BotApiEmulator, database_url: str, **overrides: object) -> Settings:
+    return Settings.from_env(
+        telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
+        koordinator_ids=str(KOORDINATOR_ID), **overrides,
+    )
+
+
+@asynccontextmanager
+async def running_bot(
+    emulator: BotApiEmulator, db: Database, content: Content, clock: Clock | None = None, timings: JobTimings = FAST_JOBS,
+) -> AsyncIterator[RunningBot]:
+    services = Services(
+        settings=settings_for(emulator, db.url), content=content, db=db, clock=clock or SystemClock(),
+        extras={"timings": timings},
+    )
+    async with polling(build_application(services)):
+        yield RunningBot(emulator, services)
