@@ -1,0 +1,116 @@
+"""Telegram's flood limits on a sliding one-second window, with counters for benchmarks."""
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulator.errors import too_many_requests
+
+WINDOW = 1.0
+
+
+@dataclass
+class FloodStats:
+    """What the bot sent and how often it was refused (times from time.monotonic)."""
+
+    send_times: list[float] = field(default_factory=list)
+    rejected_times: list[float] = field(default_factory=list)
+
+    @property
+    def sends(self) -> int:
+        return len(self.send_times)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_times)
+
+    def per_second(self, start: float | None = None) -> list[int]:
+        """Return accepted sends per whole second since start (default: the first send)."""
+        if not self.send_times:
+            return []
+        origin = self.send_times[0] if start is None else start
+        counts = [0] * (int(self.send_times[-1] - origin) + 1)
+        for moment in self.send_times:
+            if moment >= origin:
+                counts[int(moment - origin)] += 1
+        return counts
+
+    def rejected_after(self, seconds: float) -> int:
+        """Count 429s later than `seconds` after the first send."""
+        if not self.send_times:
+            return self.rejected
+        limit = self.send_times[0] + seconds
+        return sum(1 for moment in self.rejected_times if moment > limit)
+
+    def reset(self) -> None:
+        self.send_times.clear()
+        self.rejected_times.clear()
+
+
+class FloodLimiter:
+    """Refuse sends above `overall` per second in total, or above `per_chat` per second in one chat.
+
+    Telegram tolerates short bursts in one chat ("we may allow short bursts that go over this limit,
+    but eventually you'll begin receiving 429 errors"): a chat may take `per_chat_burst` messages in
+    any window of `per_chat_burst / per_chat` seconds, which is still `per_chat` per second on average.
+    """
+
+    def __init__(
+        self,
+        enabled: bool = False,
+        overall: int = 30,
+        per_chat: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        per_chat_burst: int = 1,
+    ) -> None:
+        self.enabled = enabled
+        self.overall = overall
+        self.per_chat = per_chat
+        self.per_chat_burst = per_chat_burst
+        self.chat_window = per_chat_burst / per_chat
+        self.stats = FloodStats()
+        self._clock = clock
+        self._recent: deque[float] = deque()
+        self._recent_by_chat: dict[int, deque[float]] = {}
+
+    def check(self, chat_id: int) -> None:
+        """Raise a 429 if one more send to chat_id now would exceed a limit."""
+        if not self.enabled:
+            return
+        now = self._clock()
+        _expire(self._recent, now)
+        chat_recent = self._recent_by_chat.get(chat_id)
+        if chat_recent is not None:
+            _expire(chat_recent, now, self.chat_window)
+        wait = 0.0
+        if len(self._recent) >= self.overall:
+            wait = self._recent[-self.overall] + WINDOW - now
+        if chat_recent and len(chat_recent) >= self.per_chat_burst:
+            wait = max(wait, chat_recent[-self.per_chat_burst] + self.chat_window - now)
+        if wait > 0:
+            self.stats.rejected_times.append(now)
+            raise too_many_requests(max(1, math.ceil(wait)))
+
+    def record(self, chat_id: int) -> None:
+        """Count one accepted send to chat_id."""
+        now = self._clock()
+        self.stats.send_times.append(now)
+        if not self.enabled:
+            return
+        self._recent.append(now)
+        chat_recent = self._recent_by_chat.setdefault(chat_id, deque())
+        chat_recent.append(now)
+        if len(self._recent_by_chat) > 4 * self.overall:
+            self._forget_idle_chats(now)
+
+    def _forget_idle_chats(self, now: float) -> None:
+        for chat_id in [c for c, times in self._recent_by_chat.items() if not times or times[-1] <= now - self.chat_window]:
+            del self._recent_by_chat[chat_id]
+
+
+def _expire(times: deque[float], now: float, window: float = WINDOW) -> None:
+    while times and times[0] <= now - window:
+        times.popleft()

@@ -1,0 +1,167 @@
+"""Everything the emulated Telegram remembers: bot, users, private chats, files, commands."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.errors import blocked, chat_not_found, unauthorized
+from emulator.files import FileStore
+from emulator.limits import FloodLimiter
+from emulator.records import AnsweredCallback, SentMessage
+from emulator.updates import UpdateQueue
+
+TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
+DEFAULT_BOT_ID = 7000000001
+
+
+def now() -> int:
+    """Return the current time in whole seconds, as Telegram dates are."""
+    return int(time.time())
+
+
+@dataclass
+class UserInfo:
+    """A Telegram user talking to the bot."""
+
+    id: int
+    first_name: str
+    username: str | None = None
+    last_name: str | None = None
+    language_code: str | None = "id"
+
+    def json(self) -> dict[str, Any]:
+        """Return the Bot API User object."""
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
+
+    def chat_json(self) -> dict[str, Any]:
+        """Return the Bot API Chat object of the private chat with this user."""
+        data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        for key in ("last_name", "username"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
+
+
+@dataclass
+class ChatState:
+    """A private chat: one message-id sequence shared by the user and the bot."""
+
+    user: UserInfo
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # every message, current form
+    sent: dict[int, SentMessage] = field(default_factory=dict)  # the bot's messages
+    events: list[tuple[int, str]] = field(default_factory=list)  # (message_id, "sent" | "edited")
+    sources: dict[int, str | None] = field(default_factory=dict)  # text as the bot sent it, markup included
+    blocked: bool = False
+    keyboard: list[list[str]] | None = None
+    chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def next_message_id(self) -> int:
+        return next(self._ids)
+
+
+@dataclass
+class PendingCallback:
+    user_id: int
+    data: str | None
+    answered: bool = False
+
+
+class Signal:
+    """Wake everyone waiting for the bot's next message or edit."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    def fire(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for the next fire(); return False on timeout."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, max(timeout, 0))
+        except TimeoutError:
+            self._waiters.discard(waiter)
+            return False
+        return True
+
+
+class World:
+    """The emulated Telegram state shared by the Bot API and the control side."""
+
+    def __init__(self, username: str, first_name: str, limiter: FloodLimiter) -> None:
+        self.bot_username = username
+        self.bot_first_name = first_name
+        self.bot_id = DEFAULT_BOT_ID
+        self.tokens: list[str] = []
+        self.users: dict[int, UserInfo] = {}
+        self.chats: dict[int, ChatState] = {}
+        self.files = FileStore()
+        self.photo_sizes: dict[str, list[dict[str, Any]]] = {}
+        self.updates = UpdateQueue()
+        self.limiter = limiter
+        self.commands: dict[tuple[tuple[Any, ...], str], list[tuple[str, str]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.webhook: dict[str, Any] = {"url": ""}
+        self.callbacks: dict[str, PendingCallback] = {}
+        self.answered_callbacks: list[AnsweredCallback] = []
+        self.signal = Signal()
+
+    def use_token(self, token: str) -> None:
+        """Accept any well-formed token; the bot's id is the token's number."""
+        match = TOKEN.match(token)
+        if not match:
+            raise unauthorized()
+        if token not in self.tokens:
+            self.tokens.append(token)
+        self.bot_id = int(match.group(1))
+
+    def bot_json(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": self.bot_first_name, "username": self.bot_username}
+
+    def register(self, user: UserInfo) -> ChatState:
+        """Add or update a user and return their private chat."""
+        self.users[user.id] = user
+        chat = self.chats.get(user.id)
+        if chat is None:
+            chat = self.chats[user.id] = ChatState(user=user)
+        chat.user = user
+        return chat
+
+    def chat(self, chat_id: Any, *, allow_blocked: bool = False) -> ChatState:
+        """Return the chat a bot call names, or raise Telegram's error for it."""
+        try:
+            chat = self.chats.get(int(chat_id))
+        except (TypeError, ValueError):
+            chat = None
+        if chat is None:
+            raise chat_not_found()
+        if chat.blocked and not allow_blocked:
+            raise blocked()
+        return chat
+
+    def add_bot_message(self, chat: ChatState, message: dict[str, Any], record: SentMessage) -> None:
+        """Store a message the bot sent and wake waiting readers."""
+        chat.messages[record.message_id] = message
+        chat.sent[record.message_id] = record
+        chat.events.append((record.message_id, "sent"))
+        self.signal.fire()
+
+    def note_edit(self, chat: ChatState, message_id: int, text_changed: bool) -> None:
+        if text_changed:
+            chat.events.append((message_id, "edited"))
+        self.signal.fire()

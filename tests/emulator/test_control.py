@@ -1,0 +1,101 @@
+"""The in-process control side: playing users and reading the bot's messages."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from emulator import BotApiEmulator, NoMessage
+
+from .conftest import StartBot
+
+ANI = 1001
+
+
+async def test_wait_for_skips_to_the_next_match_and_consumes(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    for text in ("satu", "dua", "tiga"):
+        await app.bot.send_message(ANI, text)
+    assert (await emu.wait_for(ANI, "dua")).text == "dua"
+    assert (await emu.wait_for(ANI)).text == "tiga"
+    with pytest.raises(NoMessage, match="satu"):
+        await emu.wait_for(ANI, "satu", timeout=0.05)  # already passed over
+
+
+async def test_wait_for_waits_for_later_messages_and_edits(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    first = await app.bot.send_message(ANI, "Menunggu…")
+    emu.mark_read(ANI)
+
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        await app.bot.edit_message_text("Selesai", chat_id=ANI, message_id=first.message_id)
+
+    task = asyncio.create_task(later())
+    edited = await emu.wait_for(ANI, lambda m: m.edited, timeout=1)
+    await task
+    assert edited.message_id == first.message_id and edited.text == "Selesai"
+    await app.bot.edit_message_text("Lagi", chat_id=ANI, message_id=first.message_id)
+    with pytest.raises(NoMessage):
+        await emu.wait_for(ANI, "Lagi", timeout=0.05, edits=False)
+
+
+async def test_presses_reach_the_bot_even_for_foreign_data(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    presses: list[tuple[str, int]] = []
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        presses.append((update.callback_query.data, update.callback_query.message.message_id))
+        await update.callback_query.answer()
+
+    app = await start_bot(CallbackQueryHandler(pressed))
+    emu.user(ANI, "Ani")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sudah selesai", callback_data="s:done:7")]])
+    message = await app.bot.send_message(ANI, "Pengingat", reply_markup=markup)
+    emu.click(ANI, "Sudah selesai")
+    emu.press(ANI, message.message_id, "s:stale-button")
+    with pytest.raises(LookupError):
+        emu.press(ANI, 999, "x")
+    with pytest.raises(LookupError):
+        emu.click(ANI, "Tidak ada")
+    for _ in range(100):
+        if len(emu.answered_callbacks) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert presses == [("s:done:7", message.message_id), ("s:stale-button", message.message_id)]
+
+
+async def test_press_on_a_deleted_message_sends_an_inaccessible_message(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y")]])
+    message = await app.bot.send_message(ANI, "Lama", reply_markup=markup)
+    await app.bot.delete_message(ANI, message.message_id)
+    update = emu.press(ANI, message.message_id, "y")
+    assert update["callback_query"]["message"] == {"chat": update["callback_query"]["message"]["chat"],
+                                                   "message_id": message.message_id, "date": 0}
+
+
+async def test_writing_to_a_blocked_bot_unblocks_it(emu: BotApiEmulator) -> None:
+    emu.user(ANI, "Ani")
+    kicked = emu.block(ANI)
+    assert emu.block(ANI) is None and emu.is_blocked(ANI)
+    emu.send_text(ANI, "/start")
+    kinds = [next(k for k in u if k != "update_id") for u in emu.pending_updates]
+    assert kinds == ["my_chat_member", "my_chat_member", "message"]
+    restored = emu.pending_updates[1]["my_chat_member"]
+    assert kicked["my_chat_member"]["new_chat_member"] == {"user": emu.bot, "status": "kicked", "until_date": 0}
+    assert restored["new_chat_member"]["status"] == "member" and not emu.is_blocked(ANI)
+
+
+async def test_user_files_are_downloadable_by_the_bot(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    update = emu.send_document(ANI, "rpp.docx", b"isi rpp")
+    file = await app.bot.get_file(update["message"]["document"]["file_id"])
+    assert bytes(await file.download_as_bytearray()) == b"isi rpp"
+    photo = emu.send_photo(ANI)["message"]["photo"][-1]
+    data = await (await app.bot.get_file(photo["file_id"])).download_as_bytearray()
+    assert bytes(data).startswith(b"\x89PNG")
