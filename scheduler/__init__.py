@@ -1,0 +1,1 @@
+"""Calendar, reminder rules → outbox, stop conditions, digest, /jadwal; and the outbox sender."""

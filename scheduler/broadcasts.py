@@ -1,0 +1,240 @@
+"""Broadcasts: choose an audience, expand one outbox row per recipient, cancel, report delivery."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import Select, String, cast, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content
+from scheduler.outbox_rows import add_outbox_rows
+from store.models import Broadcast, Cohort, OutboxMessage, OutboxStatus, Person, Role
+from store.models import utcnow as now_utc
+
+log = logging.getLogger(__name__)
+
+AudienceKind = Literal["all", "role", "cohort", "school", "district", "mentor_group"]
+AUDIENCE_KINDS: tuple[str, ...] = get_args(AudienceKind)
+REPORT_NAMES = 30  # never-joined names listed in a report; the rest are counted
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast goes to; `value` is a role code, cohort code, school, district or a PP's person id."""
+
+    kind: AudienceKind
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in AUDIENCE_KINDS:
+            raise ValueError(f"unknown audience {self.kind!r}; use one of {', '.join(AUDIENCE_KINDS)}")
+        if (self.kind == "all") != (self.value is None):
+            raise ValueError("'all' takes no value; every other audience needs one")
+        if self.kind == "role" and self.value not in Role.__members__:
+            raise ValueError(f"unknown role {self.value!r}")
+        if self.kind == "mentor_group" and not str(self.value).isdigit():
+            raise ValueError("mentor_group needs the PP's person id")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Audience":
+        return cls(data["kind"], data.get("value"))
+
+
+@dataclass(frozen=True)
+class BroadcastReport:
+    sent: int
+    failed: int
+    blocked: int  # blocked rows, plus rows waiting for someone who blocked the bot
+    pending: int  # still to go out to joined, active people (including quiet-hours deferrals)
+    never_joined_names: list[str]
+
+
+def _people_query(audience: Audience) -> Select:
+    query = select(Person.id)
+    match audience.kind:
+        case "role":
+            query = query.where(Person.role == Role(audience.value))
+        case "cohort":
+            query = query.join(Cohort, Cohort.id == Person.cohort_id).where(Cohort.code == audience.value)
+        case "school":
+            query = query.where(Person.school == audience.value)
+        case "district":
+            query = query.where(Person.district == audience.value)
+        case "mentor_group":
+            query = query.where(Person.mentor_id == int(audience.value))
+    return query
+
+
+async def audience_people(session: AsyncSession, audience: Audience) -> list[Person]:
+    """The people a broadcast to `audience` reaches, joined or not, by name."""
+    ids = _people_query(audience).scalar_subquery()
+    return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
+
+
+async def count_audience(session: AsyncSession, audience: Audience) -> tuple[int, int]:
+    """Return (joined, not joined) counts of the audience."""
+    ids = _people_query(audience).scalar_subquery()
+    joined = func.count(Person.tg_chat_id)
+    row = (await session.execute(select(joined, func.count() - joined).where(Person.id.in_(ids)))).one()
+    return int(row[0]), int(row[1])
+
+
+async def create_broadcast(session: AsyncSession, creator: Person, audience: Audience, text_: str, send_at: datetime) -> Broadcast:
+    """Store the broadcast and one outbox row per recipient, due at `send_at`, in one bulk insert."""
+    broadcast = Broadcast(created_by=creator.id, audience=audience.to_json(), text=text_, send_at=send_at, status="scheduled")
+    session.add(broadcast)
+    await session.flush()
+    # One INSERT … SELECT: no recipient row passes through Python, so 20,000 take well under a second.
+    outbox = OutboxMessage.__table__
+    recipients = _people_query(audience).subquery()
+    values = {
+        "dedupe_key": literal(f"b:{broadcast.id}:") + cast(recipients.c.id, String),
+        "person_id": recipients.c.id,
+        "kind": literal("broadcast"),
+        "broadcast_id": literal(broadcast.id),
+        "text": literal(text_, outbox.c.text.type),
+        "due_at": literal(send_at, outbox.c.due_at.type),
+        "silent": literal(False, outbox.c.silent.type),
+        "respect_quiet_hours": literal(True, outbox.c.respect_quiet_hours.type),
+        "status": literal(OutboxStatus.pending.value),
+        "attempts": literal(0),
+        "created_at": literal(now_utc(), outbox.c.created_at.type),
+    }
+    result = await session.execute(insert(outbox).from_select(list(values), select(*values.values())))
+    count = result.rowcount
+    log.info("broadcast %s to %s: %d recipients at %s", broadcast.id, audience.to_json(), count, send_at.isoformat())
+    return broadcast
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int | None:
+    """Cancel a broadcast's unsent rows; return how many, or None if it is already done or cancelled."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status in ("done", "cancelled"):
+        return None
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == OutboxStatus.pending)
+        .values(status=OutboxStatus.cancelled)
+        .execution_options(synchronize_session=False)
+    )
+    broadcast.status = "cancelled"
+    await session.flush()
+    return result.rowcount
+
+
+async def broadcast_report(session: AsyncSession, broadcast_id: int) -> BroadcastReport:
+    """Count a broadcast's rows by outcome and name the recipients who never joined."""
+    reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
+    rows = (await session.execute(
+        select(OutboxMessage.status, reachable.label("reachable"), Person.tg_chat_id.is_not(None).label("joined"),
+               func.count())
+        .join(Person, Person.id == OutboxMessage.person_id)
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status, "reachable", "joined")
+    )).all()
+    counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0}
+    for status, is_reachable, joined, n in rows:
+        status = OutboxStatus(status)
+        if status == OutboxStatus.sent:
+            counts["sent"] += n
+        elif status == OutboxStatus.failed:
+            counts["failed"] += n
+        elif status == OutboxStatus.blocked or (status in (OutboxStatus.pending, OutboxStatus.sending) and joined and not is_reachable):
+            counts["blocked"] += n
+        elif status in (OutboxStatus.pending, OutboxStatus.sending) and is_reachable:
+            counts["pending"] += n
+    names = (await session.execute(
+        select(Person.name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
+        .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None),
+               OutboxMessage.status == OutboxStatus.pending)
+        .order_by(Person.name)
+    )).scalars().all()
+    return BroadcastReport(never_joined_names=list(names), **counts)
+
+
+async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock) -> int:
+    """Queue a report to the creator of each broadcast with nothing left to deliver; return how many."""
+    now = clock.now()
+    open_ones = (await session.execute(
+        select(Broadcast).where(Broadcast.status.in_(("scheduled", "sending")), Broadcast.send_at <= now,
+                                Broadcast.reported_at.is_(None))
+    )).scalars().all()
+    reported = 0
+    for broadcast in open_ones:
+        report = await broadcast_report(session, broadcast.id)
+        if report.pending:
+            broadcast.status = "sending"
+            continue
+        await add_outbox_rows(session, [{
+            "dedupe_key": f"b:{broadcast.id}:report", "person_id": broadcast.created_by, "kind": "notice",
+            "broadcast_id": broadcast.id, "text": await report_text(session, content, broadcast, report),
+            "due_at": now, "respect_quiet_hours": False,
+        }])
+        broadcast.status, broadcast.reported_at = "done", now
+        reported += 1
+    await session.flush()
+    return reported
+
+
+async def report_text(session: AsyncSession, content: Content, broadcast: Broadcast, report: BroadcastReport) -> str:
+    """The koordinator's delivery report: counts, then who never joined."""
+    lines = [content.text("siaran.report", nomor=broadcast.id,
+                          penerima=await describe_audience(session, content, Audience.from_json(broadcast.audience)),
+                          terkirim=report.sent, gagal=report.failed, diblokir=report.blocked, menunggu=report.pending)]
+    names = report.never_joined_names
+    if names:
+        listed = ", ".join(names[:REPORT_NAMES])
+        if len(names) > REPORT_NAMES:
+            listed += " " + content.text("siaran.report_more", jumlah=len(names) - REPORT_NAMES)
+        lines.append(content.text("siaran.report_never_joined", jumlah=len(names), nama=listed))
+    return "\n".join(lines)
+
+
+async def describe_audience(session: AsyncSession, content: Content, audience: Audience) -> str:
+    """A short Indonesian label such as 'angkatan A1' or 'kelompok PP Bu Rina'."""
+    if audience.kind == "all":
+        return content.text("siaran.audience.all")
+    value = audience.value
+    if audience.kind == "role":
+        value = content.text(f"role.{value}")
+    elif audience.kind == "mentor_group":
+        value = await session.scalar(select(Person.name).where(Person.id == int(value))) or value
+    return content.text(f"siaran.audience.{audience.kind}", nilai=value)
+
+
+async def parse_audience(session: AsyncSession, spec: str) -> Audience:
+    """Parse 'all', 'role=cgp', 'cohort=A1', 'school=…', 'district=…' or 'mentor_group=<PP external id>'."""
+    kind, _, value = spec.partition("=")
+    kind, value = kind.strip(), value.strip()
+    if kind == "mentor_group":
+        pp_id = await session.scalar(select(Person.id).where(Person.external_id == value, Person.role == Role.pp))
+        if pp_id is None:
+            raise ValueError(f"no PP with external id {value!r}")
+        value = str(pp_id)
+    return Audience(kind, value or None)  # type: ignore[arg-type]
+
+
+async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
+                             send_at: datetime, creator_id: int | None = None) -> tuple[Broadcast, int, int]:
+    """Create a broadcast for scripting; return it with (joined, not joined) recipient counts.
+
+    The creator (who gets the report) defaults to the first koordinator.
+    """
+    audience = await parse_audience(session, audience_spec)
+    creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
+        select(Person).where(Person.role == Role.koordinator).order_by(Person.id).limit(1))
+    if creator is None or creator.role != Role.koordinator:
+        raise ValueError("a broadcast needs a koordinator as its creator; import one first")
+    if not text_.strip():
+        raise ValueError("empty broadcast text")
+    joined, not_joined = await count_audience(session, audience)
+    broadcast = await create_broadcast(session, creator, audience, text_, send_at)
+    log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))
+    return broadcast, joined, not_joined

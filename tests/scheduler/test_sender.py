@@ -1,0 +1,252 @@
+"""The outbox sender delivers each due row once and handles 429, 403, transient errors and quiet hours."""
+from __future__ import annotations
+
+import asyncio
+import time as clock_time
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import select, text
+
+from core.clock import FrozenClock
+from scheduler.sender import OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError
+from store.models import OutboxMessage, OutboxStatus, Person
+from tests.factories import make_person
+from tests.scheduler.sendkit import FakeSender, add_row, fast_budget, texts_content
+
+# 03:00 UTC = 10:00 WIB = 12:00 WIT: outside quiet hours everywhere in Indonesia.
+NOON = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+CONTENT = texts_content()
+
+
+def make_sender(db, fake, clock, **kw) -> OutboxSender:
+    return OutboxSender(db, fake, CONTENT, clock, kw.pop("budget", fast_budget()), "w1", **kw)
+
+
+async def rows_by_key(db) -> dict[str, OutboxMessage]:
+    async with db.session() as s:
+        return {r.dedupe_key: r for r in (await s.execute(select(OutboxMessage))).scalars()}
+
+
+async def test_each_due_row_is_sent_once_in_order_and_marked(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        a, b = await make_person(s), await make_person(s)
+        for i in range(20):
+            await add_row(s, a if i % 2 else b, f"k{i:02d}", NOON - timedelta(minutes=40 - i))
+        await add_row(s, a, "later", NOON + timedelta(minutes=1))
+        chats = {a.id: a.tg_chat_id, b.id: b.tg_chat_id}
+    fake = FakeSender()
+    stats = await make_sender(db, fake, clock, batch_size=3).drain_once()
+    assert stats.sent == 20 and fake.calls and len(fake.calls) == 20
+    assert fake.texts_to(chats[a.id]) == [f"pesan k{i:02d}" for i in range(1, 20, 2)]
+    rows = await rows_by_key(db)
+    assert rows["later"].status == OutboxStatus.pending
+    assert all(r.status == OutboxStatus.sent and r.sent_at == NOON and r.telegram_message_id
+               for k, r in rows.items() if k != "later")
+    assert (await make_sender(db, fake, clock).drain_once()).sent == 0
+    clock.set(NOON + timedelta(minutes=2))
+    assert (await make_sender(db, fake, clock).drain_once()).sent == 1
+    assert len(fake.calls) == 21
+
+
+async def test_buttons_attachments_and_silent_flag_are_passed(db):
+    buttons = [[{"text": "Sudah selesai", "data": "s:done:1"}]]
+    photo = {"kind": "photo", "file_id": "F1", "caption": "foto"}
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "loud", NOON, buttons=buttons)
+        await add_row(s, p, "quiet", NOON + timedelta(seconds=1), silent=True, attachments=[photo])
+    fake = FakeSender()
+    await make_sender(db, fake, FrozenClock(NOON + timedelta(seconds=5))).drain_once()
+    assert [(c.text, c.buttons, c.silent, c.attachment) for c in fake.calls] == [
+        ("pesan loud", buttons, False, None), ("pesan quiet", None, True, None), (None, None, True, photo)]
+
+
+async def test_not_joined_rows_wait_until_the_person_has_a_chat(db):
+    async with db.session() as s:
+        p = await make_person(s, joined=False)
+        await add_row(s, p, "k", NOON - timedelta(days=3))
+    fake = FakeSender()
+    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 0
+    assert (await rows_by_key(db))["k"].status == OutboxStatus.pending
+    async with db.session() as s:
+        person = await s.get(Person, p.id)
+        person.tg_user_id = person.tg_chat_id = 555
+    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 1
+    assert fake.calls[0].chat_id == 555
+
+
+async def test_429_pauses_the_whole_sender_then_retries(db):
+    async with db.session() as s:
+        p, q = await make_person(s), await make_person(s)
+        await add_row(s, p, "p1", NOON)
+        await add_row(s, q, "q1", NOON + timedelta(seconds=1))
+    budget = fast_budget()
+    fake = FakeSender(errors={p.tg_chat_id: [RetryLater(0.4)]})
+    started = clock_time.monotonic()
+    stats = await make_sender(db, fake, FrozenClock(NOON + timedelta(seconds=2)), budget=budget, batch_size=1).drain_once()
+    assert (stats.sent, stats.retried) == (2, 1)
+    # The 429 row was retried, and the other chat's row also waited out the retry_after.
+    assert [c.chat_id for c in fake.calls] == [p.tg_chat_id, q.tg_chat_id]
+    assert min(c.at for c in fake.calls) - started >= 0.4
+    assert all(r.status == OutboxStatus.sent for r in (await rows_by_key(db)).values())
+
+
+async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        pp = await make_person(s, "pp")
+        cgp = await make_person(s, mentor=pp, name="Bu Sari")
+        other = await make_person(s)
+        for i in range(3):
+            await add_row(s, cgp, f"c{i}", NOON - timedelta(minutes=3 - i))
+        await add_row(s, other, "o", NOON)
+    fake = FakeSender(unreachable={cgp.tg_chat_id})
+    stats = await make_sender(db, fake, clock, batch_size=2).drain_once()
+    assert stats.blocked == 1
+    rows = await rows_by_key(db)
+    assert rows["c0"].status == OutboxStatus.blocked and "blocked" in rows["c0"].last_error
+    assert rows["c1"].status == rows["c2"].status == OutboxStatus.pending
+    assert rows["o"].status == OutboxStatus.sent
+    notices = [r for r in rows.values() if r.kind == "notice"]
+    assert len(notices) == 1 and notices[0].person_id == pp.id and "Bu Sari" in notices[0].text
+    async with db.session() as s:
+        person = await s.get(Person, cgp.id)
+        assert person.active is False and person.blocked_at == NOON
+    # Still blocked: nothing more is tried for them and the mentor is not told again; the notice goes out.
+    fake.calls.clear()
+    stats = await make_sender(db, fake, clock).drain_once()
+    assert (stats.sent, stats.blocked) == (1, 0)
+    assert [c.text for c in fake.calls] == [notices[0].text] and fake.calls[0].chat_id == pp.tg_chat_id
+    assert len([r for r in (await rows_by_key(db)).values() if r.kind == "notice"]) == 1
+
+
+async def test_transient_errors_back_off_then_fail(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "k", NOON)
+    fake = FakeSender(errors={p.tg_chat_id: [TransientError("Timed out")] * 3})
+    sender = make_sender(db, fake, clock, max_attempts=3, backoff_seconds=10)
+    assert (await sender.drain_once()).retried == 1
+    row = (await rows_by_key(db))["k"]
+    assert (row.status, row.attempts, row.due_at) == (OutboxStatus.pending, 1, NOON + timedelta(seconds=10))
+    assert row.last_error == "TransientError: Timed out"
+    clock.set(NOON + timedelta(seconds=9))
+    assert (await sender.drain_once()).retried == 0  # not due yet
+    clock.set(NOON + timedelta(seconds=10))
+    await sender.drain_once()
+    row = (await rows_by_key(db))["k"]
+    assert (row.attempts, row.due_at) == (2, NOON + timedelta(seconds=30))  # 10 s, then 20 s
+    clock.set(NOON + timedelta(seconds=30))
+    assert (await sender.drain_once()).failed == 1
+    row = (await rows_by_key(db))["k"]
+    assert (row.status, row.attempts) == (OutboxStatus.failed, 3)
+    assert fake.calls == []
+
+
+async def test_transient_error_then_success_is_sent(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "k", NOON)
+    fake = FakeSender(errors={p.tg_chat_id: [TransientError("502 Bad Gateway")]})
+    sender = make_sender(db, fake, clock, backoff_seconds=5)
+    await sender.drain_once()
+    clock.set(NOON + timedelta(seconds=5))
+    assert (await sender.drain_once()).sent == 1
+    row = (await rows_by_key(db))["k"]
+    assert (row.status, row.attempts) == (OutboxStatus.sent, 1)
+
+
+async def test_permanent_error_fails_at_once(db):
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "k", NOON)
+    fake = FakeSender(errors={p.tg_chat_id: [PermanentError("Bad Request: message is too long")]})
+    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).failed == 1
+    row = (await rows_by_key(db))["k"]
+    assert row.status == OutboxStatus.failed and "too long" in row.last_error and row.attempts == 0
+
+
+async def test_quiet_hours_defer_in_each_persons_zone(db):
+    # 22:30 UTC is 05:30 WIB (quiet until 06:00) but 07:30 WIT.
+    at = datetime(2026, 3, 2, 22, 30, tzinfo=timezone.utc)
+    async with db.session() as s:
+        wib = await make_person(s, timezone="Asia/Jakarta")
+        wit = await make_person(s, timezone="Asia/Jayapura")
+        owl = await make_person(s, timezone="Asia/Jakarta", quiet_start=time(23, 0), quiet_end=time(5, 0))
+        for p in (wib, wit, owl):
+            await add_row(s, p, f"r{p.id}", at)
+        await add_row(s, wib, "urgent", at, respect_quiet_hours=False)
+    fake = FakeSender()
+    clock = FrozenClock(at)
+    stats = await make_sender(db, fake, clock).drain_once()
+    assert (stats.sent, stats.deferred) == (3, 1)
+    assert sorted(c.chat_id for c in fake.calls) == sorted([wit.tg_chat_id, owl.tg_chat_id, wib.tg_chat_id])
+    rows = await rows_by_key(db)
+    deferred = rows[f"r{wib.id}"]
+    assert deferred.status == OutboxStatus.pending
+    assert deferred.due_at == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB
+    clock.set(deferred.due_at)
+    assert (await make_sender(db, fake, clock).drain_once()).sent == 1
+
+
+async def test_quiet_hours_evening_in_wit_waits_until_morning(db):
+    at = datetime(2026, 3, 2, 12, 30, tzinfo=timezone.utc)  # 19:30 WIB, 21:30 WIT
+    async with db.session() as s:
+        wib = await make_person(s, timezone="Asia/Jakarta")
+        wit = await make_person(s, timezone="Asia/Jayapura")
+        await add_row(s, wib, "wib", at)
+        await add_row(s, wit, "wit", at)
+    fake = FakeSender()
+    await make_sender(db, fake, FrozenClock(at)).drain_once()
+    assert [c.chat_id for c in fake.calls] == [wib.tg_chat_id]
+    assert (await rows_by_key(db))["wit"].due_at == datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc)  # 06:00 WIT
+
+
+async def test_due_query_uses_the_partial_index(db):
+    async with db.session() as s:
+        dialect = s.get_bind().dialect
+        compiled = due_rows_query(NOON, 10).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        if not db.is_sqlite:
+            await s.execute(text("SET LOCAL enable_seqscan = off"))
+        explain = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+        plan = " ".join(str(r) for r in (await s.execute(text(explain + str(compiled)))).all())
+    assert "ix_outbox_pending_due" in plan
+
+
+async def test_run_picks_up_new_rows_until_stopped(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "first", NOON)
+    fake = FakeSender()
+    stop = asyncio.Event()
+    task = asyncio.create_task(make_sender(db, fake, clock).run(stop, poll_seconds=0.05))
+    await asyncio.sleep(0.2)
+    async with db.session() as s:
+        await add_row(s, p, "second", NOON)
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(task, 2)
+    assert [c.text for c in fake.calls] == ["pesan first", "pesan second"]
+
+
+async def test_drain_for_polls_then_returns_in_time(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "now", NOON)
+        await add_row(s, p, "soon", NOON + timedelta(minutes=1))
+    fake = FakeSender()
+    sender = make_sender(db, fake, clock)
+
+    async def later():
+        await asyncio.sleep(0.2)
+        clock.set(NOON + timedelta(minutes=1))
+
+    started = clock_time.monotonic()
+    stats, _ = await asyncio.gather(sender.drain_for(0.6, poll_seconds=0.05), later())
+    assert 0.5 <= clock_time.monotonic() - started < 1.5
+    assert stats.sent == 2 and len(fake.calls) == 2
