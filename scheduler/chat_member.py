@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from scheduler.outbox_rows import add_outbox_rows
+from scheduler.outbox_rows import add_outbox_rows, wake_rows
 from store.models import Person
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ async def on_unblocked(session: AsyncSession, content: Content, person: Person, 
     now = clock.now()
     person.active = True
     person.blocked_at = None
+    await wake_rows(session, person.id, now)
     await _tell_mentor(session, person, f"unblocked:{person.id}:{now:%Y%m%d%H%M%S}",
                        content.text("blocked.mentor_unblocked", nama=person.name), now)
     await session.flush()

@@ -39,12 +39,14 @@ from sqlalchemy import Select, Text, bindparam, func, select, text, update
 from core.clock import Clock
 from core.content.schema import Content
 from scheduler.chat_member import on_blocked
+from scheduler.outbox_rows import park_unreachable
 from scheduler.quiet import defer_for_quiet_hours
 from scheduler.ratelimit import RateBudget
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
+
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
@@ -238,6 +240,7 @@ class OutboxSender:
         now = self.clock.now()
         due = due_rows_query(now, self.batch_size)
         async with self.db.session() as session:
+            await park_unreachable(session, now)
             claimed = (await session.execute(
                 update(OUTBOX).where(OUTBOX.c.id.in_(due))
                 .values(status=OutboxStatus.sending, claimed_by=self.worker_id, claimed_at=now)

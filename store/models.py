@@ -139,8 +139,10 @@ class FlowRun(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     status: Mapped[RunStatus] = mapped_column(Enum(RunStatus, name="run_status", native_enum=False, length=16), default=RunStatus.draft)
     cursor: Mapped[str | None] = mapped_column(String(64))  # question id being asked, or a mode marker
-    mode: Mapped[str] = mapped_column(String(16), default="asking")  # asking | review | editing
+    mode: Mapped[str] = mapped_column(String(16), default="asking")  # asking | review | editing | paused | done
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # small engine state (e.g. multi ticks)
+    # Bumped by every change; a compare-and-set on it keeps concurrent updates from double-advancing.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     content_version: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -187,6 +189,7 @@ class Event(Base):
 
 class OutboxStatus(str, enum.Enum):
     pending = "pending"
+    waiting = "waiting"  # due, but the person has not joined or blocked the bot; woken when they can be reached
     sending = "sending"
     sent = "sent"
     failed = "failed"

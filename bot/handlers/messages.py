@@ -17,6 +17,7 @@ from bot.services import BotContext
 from flows import engine, export, progress
 from flows.inputs import Incoming
 from flows.replies import Attachment, Reply
+from flows.submit import SUBMITTED_FLOWS
 from scheduler import buttons as scheduler_buttons, chat_member as member_events, jadwal as jadwal_view, siaran, stops
 from store.models import Person, Role
 
@@ -40,7 +41,7 @@ def incoming_from(message: Message) -> Incoming:
 
 async def _after_submissions(session: AsyncSession, context: BotContext, person: Person) -> None:
     """Stop the reminders that a submission in this unit of work has made pointless."""
-    for flow_id in session.info.pop("submitted_flows", []):
+    for flow_id in session.info.pop(SUBMITTED_FLOWS, []):
         await stops.on_flow_submitted(session, context.services.content, person, flow_id, context.services.clock)
 
 

@@ -12,6 +12,7 @@ from bot.handlers.help import help_text
 from bot.render import render
 from bot.services import BotContext
 from flows.replies import Reply
+from scheduler.outbox_rows import wake_rows
 from store import invites
 from store.models import Person, Role
 
@@ -62,8 +63,9 @@ async def start(update: Update, context: BotContext) -> None:
         if person is not None:
             if person.tg_chat_id != chat.id:
                 person.tg_chat_id = chat.id
-            if not person.active:
+            if joined is not None or not person.active:
                 person.active, person.blocked_at = True, None
+                await wake_rows(session, person.id, services.clock.now())
             role_label = content.text(f"role.{person.role.value}")
             if joined is None:
                 greeting = content.text("start.welcome_back", nama=person.name)

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, text
 
 from core.clock import FrozenClock
+from scheduler.outbox_rows import wake_rows
 from scheduler.sender import OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
@@ -65,15 +66,19 @@ async def test_buttons_attachments_and_silent_flag_are_passed(db):
 async def test_not_joined_rows_wait_until_the_person_has_a_chat(db):
     async with db.session() as s:
         p = await make_person(s, joined=False)
-        await add_row(s, p, "k", NOON - timedelta(days=3))
+        await add_row(s, p, "k", NOON - timedelta(days=3), kind="summary")
+        await add_row(s, p, "stale", NOON - timedelta(days=4))
+        await add_row(s, p, "fresh", NOON - timedelta(days=1))
     fake = FakeSender()
     assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 0
-    assert (await rows_by_key(db))["k"].status == OutboxStatus.pending
+    assert {r.status for r in (await rows_by_key(db)).values()} == {OutboxStatus.waiting}  # parked off the due index
     async with db.session() as s:
         person = await s.get(Person, p.id)
         person.tg_user_id = person.tg_chat_id = 555
-    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 1
-    assert fake.calls[0].chat_id == 555
+        assert await wake_rows(s, p.id, NOON) == 2
+    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 2
+    assert {c.chat_id for c in fake.calls} == {555}
+    assert (await rows_by_key(db))["stale"].status == OutboxStatus.cancelled
 
 
 async def test_429_pauses_the_whole_sender_then_retries(db):

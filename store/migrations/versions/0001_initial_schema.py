@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:39:57.826617
+Create Date: 2026-11-22 14:57:21.350479
 """
 from alembic import op
 import sqlalchemy as sa
@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.Column('cursor', sa.String(length=64), nullable=True),
     sa.Column('mode', sa.String(length=16), nullable=False),
     sa.Column('state', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('content_version', sa.String(length=64), nullable=False),
     sa.Column('started_at', store.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', store.models.UtcDateTime(timezone=True), nullable=False),
@@ -180,7 +181,7 @@ def upgrade() -> None:
     sa.Column('attachments', sa.JSON(), nullable=True),
     sa.Column('silent', sa.Boolean(), nullable=False),
     sa.Column('respect_quiet_hours', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'blocked', 'cancelled', name='outbox_status', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'waiting', 'sending', 'sent', 'failed', 'blocked', 'cancelled', name='outbox_status', native_enum=False, length=16), nullable=False),
     sa.Column('due_at', store.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sa.String(length=64), nullable=True),

@@ -1,0 +1,52 @@
+"""Answer values as stored (JSON) and as shown to people."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from core.content.schema import Content, Question
+from flows.replies import Attachment
+
+
+def media_items(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def attachments_of(value: Any) -> list[Attachment]:
+    return [Attachment(i["kind"], i["file_id"], i.get("caption")) for i in media_items(value)]
+
+
+def format_number(value: float) -> str:
+    return str(value).replace(".", ",")
+
+
+def format_date(content: Content, value: date) -> str:
+    months = content.text("flow.months").split(",")
+    return f"{value.day} {months[value.month - 1].strip()} {value.year}"
+
+
+def format_answer(content: Content, question: Question, value: Any) -> str:
+    """Render a stored answer value for a review, summary, progress view or export."""
+    if value is None or value == [] or value == "":
+        return content.text("flow.skipped")
+    labels = {o.id: o.label for o in question.options}
+    if question.kind == "choice":
+        return labels.get(value, str(value))
+    if question.kind == "multi":
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if question.kind == "scale":
+        low, _ = question.scale_range
+        index = int(value) - low
+        if question.scale_labels and 0 <= index < len(question.scale_labels):
+            return f"{value} ({question.scale_labels[index]})"
+        return str(value)
+    if question.kind == "number":
+        return format_number(value)
+    if question.kind == "date":
+        return format_date(content, date.fromisoformat(value))
+    if question.kind == "media":
+        items = media_items(value)
+        captions = [i["caption"] for i in items if i.get("caption")]
+        text = content.text("flow.media_count", count=len(items))
+        return "\n".join([text] + [f"“{c}”" for c in captions])
+    return str(value)

@@ -1,0 +1,246 @@
+"""The questionnaire engine's entry points: /refleksi menu, updates inside a run, /batal."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content, Flow
+from flows import callbacks, runs
+from flows.answers import attachments_of, format_answer
+from flows.inputs import Incoming
+from flows.render import Walk
+from flows.replies import Button, Reply
+from flows.steps import Step
+from flows.submit import submit, summary_parts
+from store.models import FlowRun, Person, RunStatus
+
+log = logging.getLogger(__name__)
+
+NEW, SUBMITTED = "new", "submitted"
+
+
+async def has_active_run(session: AsyncSession, person: Person) -> bool:
+    """Whether the person is in the middle of a flow (free text goes to the engine)."""
+    return bool(await session.scalar(select(exists().where(
+        FlowRun.person_id == person.id, FlowRun.status == RunStatus.draft, FlowRun.mode != runs.PAUSED,
+    ))))
+
+
+async def open_menu(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
+    """/refleksi: the flows open to the person's role with their status, one button each."""
+    flows = content.flows_for(person.role.value)
+    if not flows:
+        return [Reply(content.text("flow.menu.empty"))]
+    statuses = await _statuses(session, person.id)
+    mentees = await my_mentees(session, person) if any(f.subject == "mentee" for f in flows) else []
+    lines, rows = [content.text("flow.menu.title")], []
+    for flow in flows:
+        if flow.subject == "mentee":
+            done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
+            lines.append(content.text("flow.menu.mentee_line", title=flow.title, done=done, total=len(mentees)))
+            rows.append([Button(flow.title, callbacks.open_flow(flow.id))])
+        else:
+            status = statuses.get((flow.id, None), NEW)
+            mark = content.text(f"flow.mark.{status}")
+            lines.append(content.text("flow.menu.line", mark=mark, title=flow.title, status=content.text(f"flow.status.{status}")))
+            rows.append([Button(f"{mark} {flow.title}", callbacks.open_flow(flow.id))])
+    return [Reply("\n".join(lines), rows)]
+
+
+async def cancel(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
+    """/batal: leave the current run; its answers stay as a draft to resume from /refleksi."""
+    run = await runs.claimed_active_run(session, person.id)
+    if run is None:
+        return [Reply(content.text("flow.cancel_none"))]
+    _pause(run)
+    await session.flush()
+    flow = content.flows.get(run.flow_id)
+    return [Reply(content.text("flow.cancelled", title=flow.title if flow else run.flow_id))]
+
+
+async def handle(session: AsyncSession, content: Content, person: Person, incoming: Incoming, clock: Clock) -> list[Reply] | None:
+    """Apply one update; None when it is not for the engine (no active run and no "f:" button)."""
+    if incoming.kind == "button":
+        if not (incoming.data or "").startswith(callbacks.PREFIX):
+            return None
+        replies = await _on_press(session, content, person, clock, incoming.data)
+    else:
+        run = await runs.claimed_active_run(session, person.id)
+        if run is None:
+            return None
+        step = await _step(session, content, person, clock, run)
+        replies = _flow_gone(content, run) if step is None else step.on_input(incoming)
+    await session.flush()
+    return replies
+
+
+async def my_mentees(session: AsyncSession, person: Person) -> list[Person]:
+    return list((await session.scalars(select(Person).where(Person.mentor_id == person.id).order_by(Person.name, Person.id))).all())
+
+
+async def _statuses(session: AsyncSession, person_id: int) -> dict[tuple[str, int | None], str]:
+    """(flow, subject) → new / draft / submitted for the person's runs."""
+    rows = await session.execute(select(FlowRun.flow_id, FlowRun.subject_id, FlowRun.status).where(FlowRun.person_id == person_id))
+    grouped: dict[tuple[str, int | None], list[RunStatus]] = {}
+    for flow_id, subject_id, status in rows:
+        grouped.setdefault((flow_id, subject_id), []).append(status)
+    return {key: runs.fold_status(statuses) for key, statuses in grouped.items()}
+
+
+def _pause(run: FlowRun) -> None:
+    run.state = {**run.state, "mode_before": run.mode}
+    run.mode = runs.PAUSED
+
+
+def _flow_gone(content: Content, run: FlowRun) -> list[Reply]:
+    _pause(run)
+    return [Reply(content.text("flow.flow_gone"))]
+
+
+async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: FlowRun) -> str | None:
+    """The person's own answers from their latest submitted run of the carry-forward source."""
+    source = content.flows.get(flow.carry_forward.from_flow) if flow.carry_forward else None
+    if source is None:
+        return None
+    stmt = select(FlowRun).where(
+        FlowRun.person_id == run.person_id, FlowRun.flow_id == source.id, FlowRun.status == RunStatus.submitted,
+        FlowRun.subject_id.is_(None) if run.subject_id is None else FlowRun.subject_id == run.subject_id,
+    ).order_by(FlowRun.submitted_at.desc(), FlowRun.id.desc()).limit(1)
+    earlier = await session.scalar(stmt)
+    if earlier is None:
+        return None
+    given = runs.answers(earlier)
+    by_id = {q.id: q for q in source.questions()}
+    quotes = [
+        content.text("flow.quote_item", question=by_id[qid].text, answer=format_answer(content, by_id[qid], given[qid]))
+        for qid in flow.carry_forward.questions
+        if qid in by_id and given.get(qid) not in (None, "", [])
+    ]
+    return "\n".join(quotes) or None
+
+
+async def _step(session: AsyncSession, content: Content, person: Person, clock: Clock, run: FlowRun) -> Step | None:
+    flow = content.flows.get(run.flow_id)
+    if flow is None:
+        return None
+    walk = Walk(content, flow, run, quote=await carry_quote(session, content, flow, run))
+    step = Step(walk, person, clock)
+    if run.mode in (runs.ASKING, runs.EDITING) and walk.question(run.cursor) is None:
+        log.info("run %s: question %s no longer in flow %s; showing the review", run.id, run.cursor, flow.id)
+        run.mode, run.cursor, run.state = runs.REVIEW, None, {}
+    return step
+
+
+async def _on_press(session: AsyncSession, content: Content, person: Person, clock: Clock, data: str) -> list[Reply]:
+    press = callbacks.decode(data)
+    if press is None:
+        return await _stale(session, content, person, clock)
+    if press.verb == "r":
+        return await _on_run_press(session, content, person, clock, press)
+    flow = content.flows.get(press.flow_id)
+    if flow is None:
+        return [Reply(content.text("flow.menu.unknown"))]
+    if person.role.value not in flow.audience:
+        return [Reply(content.text("flow.menu.not_for_role"))]
+    if flow.subject == "self":
+        return await _start_or_resume(session, content, person, clock, flow, None)
+    if press.verb == "s":
+        return await _mentee_picker(session, content, person, flow)
+    mentee = await session.get(Person, press.mentee_id)
+    if mentee is None or mentee.mentor_id != person.id:
+        log.warning("person %s asked for flow %s about non-mentee %s", person.id, flow.id, press.mentee_id)
+        return [Reply(content.text("flow.menu.not_your_mentee"))]
+    return await _start_or_resume(session, content, person, clock, flow, mentee)
+
+
+async def _mentee_picker(session: AsyncSession, content: Content, person: Person, flow: Flow) -> list[Reply]:
+    mentees = await my_mentees(session, person)
+    if not mentees:
+        return [Reply(content.text("flow.menu.no_mentees"))]
+    statuses = await _statuses(session, person.id)
+    rows = []
+    for mentee in mentees:
+        mark = content.text(f"flow.mark.{statuses.get((flow.id, mentee.id), NEW)}")
+        rows.append([Button(f"{mark} {mentee.name}", callbacks.open_for_mentee(flow.id, mentee.id))])
+    return [Reply(content.text("flow.menu.pick_mentee", title=flow.title), rows)]
+
+
+async def _start_or_resume(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                           flow: Flow, subject: Person | None) -> list[Reply]:
+    """Resume the draft of this flow (about this subject), or start a new run if allowed."""
+    await runs.lock_person(session, person.id)
+    subject_id = subject.id if subject else None
+    existing = await runs.find_runs(session, person.id, flow.id, subject_id)
+    draft = next((r for r in existing if r.status == RunStatus.draft), None)
+    if draft is None and existing and not flow.repeatable:
+        return await _already_submitted(session, content, person, clock, flow, existing[0], subject)
+    while (active := await runs.claimed_active_run(session, person.id)) is not None and active is not draft:
+        _pause(active)
+        await session.flush()
+    if draft is not None:
+        run = await runs.claimed_run(session, draft.id)
+        if run.mode == runs.PAUSED:
+            run.mode = run.state.get("mode_before", runs.ASKING)
+            run.state = {k: v for k, v in run.state.items() if k != "mode_before"}
+        step = await _step(session, content, person, clock, run)
+        await session.flush()
+        return step.prompt(note=content.text("flow.resume", title=flow.title))
+    now = clock.now()
+    await runs.ensure_snapshot(session, content, now)
+    first = flow.questions()[0]
+    run = FlowRun(
+        person_id=person.id, flow_id=flow.id, subject_id=subject_id, mode=runs.ASKING, cursor=first.id, state={}, version=0,
+        content_version=content.version, started_at=now, updated_at=now, answers=[],
+    )
+    session.add(run)
+    await session.flush()
+    step = await _step(session, content, person, clock, run)
+    step.enter(first)
+    await session.flush()
+    log.info("person %s started flow %s (run %s)", person.id, flow.id, run.id)
+    intro = [content.text("flow.start", title=flow.title)]
+    if subject is not None:
+        intro.append(content.text("flow.about", name=subject.name))
+    if flow.intro:
+        intro.append(flow.intro.strip())
+    return step.ask(first, note="\n".join(intro))
+
+
+async def _already_submitted(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                             flow: Flow, run: FlowRun, subject: Person | None) -> list[Reply]:
+    """A final run cannot change: say so and show what was sent."""
+    walk = Walk(content, flow, run, quote=await carry_quote(session, content, flow, run))
+    replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
+    for text, items in summary_parts(walk, runs.answers(run), person, subject):
+        replies.append(Reply(text, attachments=attachments_of(items)))
+    return replies
+
+
+async def _on_run_press(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                        press: callbacks.Press) -> list[Reply]:
+    run = await runs.claimed_run(session, press.run_id)
+    if run is None or run.person_id != person.id or run.status != RunStatus.draft or run.mode == runs.PAUSED:
+        return await _stale(session, content, person, clock)
+    step = await _step(session, content, person, clock, run)
+    if step is None:
+        return _flow_gone(content, run)
+    if press.question_id == callbacks.REVIEW and press.action == "s" and run.mode == runs.REVIEW:
+        missing = step.missing()
+        return step.ask_missing(missing) if missing else await submit(session, step)
+    replies = step.on_press(press.question_id, press.action)
+    if replies is None:
+        log.info("stale press %s on run %s at %s/%s", press.action, run.id, run.mode, run.cursor)
+        return step.prompt(note=content.text("flow.stale"))
+    return replies
+
+
+async def _stale(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
+    """A press from an old message: say so and show where the active run stands, if any."""
+    run = await runs.claimed_active_run(session, person.id)
+    step = await _step(session, content, person, clock, run) if run is not None else None
+    if step is None:
+        return [Reply(f"{content.text('flow.stale')}\n{content.text('flow.stale_hint')}")]
+    return step.prompt(note=content.text("flow.stale"))

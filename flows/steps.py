@@ -1,0 +1,284 @@
+"""Moving through a run: answers from text, media and buttons; Lewati, Kembali, review and Ubah."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.clock import Clock
+from core.content.schema import Question
+from flows import callbacks
+from flows.answers import media_items
+from flows.inputs import Incoming
+from flows.parsing import parse_date, parse_number
+from flows.render import Walk, answered_reply, edit_picker, media_kinds, question_reply, review_replies
+from flows.replies import Button, Reply
+from flows.runs import ASKING, EDITING, REVIEW, answers as answers_of, drop_answer, save_answer
+from store.models import Person
+
+log = logging.getLogger(__name__)
+
+JOIN_WINDOW = timedelta(seconds=3)  # a text this close to the previous text answer continues it
+FINISH_WORDS = {"selesai", "lanjut"}
+DEFAULT_TZ = "Asia/Jakarta"
+
+
+class Step:
+    """One update applied to a claimed run; collects the replies."""
+
+    def __init__(self, walk: Walk, person: Person, clock: Clock) -> None:
+        self.walk, self.person, self.clock = walk, person, clock
+        self.run = walk.run
+        self.answers: dict[str, Any] = answers_of(self.run)
+
+    # state ---------------------------------------------------------------
+    def set_state(self, **values: Any) -> None:
+        state = {k: v for k, v in {**self.run.state, **values}.items() if v is not None}
+        self.run.state = state
+
+    def save(self, q: Question, value: Any) -> None:
+        save_answer(self.run, q.id, value, self.walk.content.version, self.clock.now())
+        self.answers[q.id] = value
+
+    def drop(self, q: Question) -> None:
+        drop_answer(self.run, q.id)
+        self.answers.pop(q.id, None)
+
+    def current(self) -> Question | None:
+        return self.walk.question(self.run.cursor) if self.run.mode in (ASKING, EDITING) else None
+
+    # positions -----------------------------------------------------------
+    def enter(self, q: Question) -> None:
+        """Make `q` the question being asked, with fresh per-question state."""
+        self.run.cursor = q.id
+        ticks = list(self.answers.get(q.id) or []) if q.kind == "multi" else None
+        self.run.state = {"ticks": ticks} if ticks is not None else {}
+
+    def to_review(self) -> list[Reply]:
+        self.run.mode, self.run.cursor, self.run.state = REVIEW, None, {}
+        return review_replies(self.walk, self.answers)
+
+    def ask(self, q: Question, note: str | None = None, edit: bool = False) -> list[Reply]:
+        return [question_reply(self.walk, q, self.answers, note=note, edit=edit)]
+
+    def prompt(self, note: str | None = None) -> list[Reply]:
+        """Repeat where the run stands: the current question, or the review."""
+        q = self.current()
+        if q is not None:
+            return self.ask(q, note=note)
+        replies = review_replies(self.walk, self.answers)
+        if note:
+            replies.insert(0, Reply(note))
+        return replies
+
+    def advance(self) -> list[Reply]:
+        """After an answer: the next question, or the review (at the end or after an Ubah)."""
+        q = self.current()
+        if self.run.mode == EDITING or q is None:
+            return self.to_review()
+        index = self.walk.index(q.id) + 1
+        if index >= len(self.walk.questions):
+            return self.to_review()
+        self.enter(self.walk.questions[index])
+        return self.ask(self.walk.questions[index])
+
+    def accept(self, q: Question, value: Any, pressed: bool = False) -> list[Reply]:
+        self.save(q, value)
+        log.debug("run %s answered %s", self.run.id, q.id)
+        first = [answered_reply(self.walk, q, value)] if pressed else []
+        return first + self.advance()
+
+    def retry(self, q: Question, key: str, **values: object) -> list[Reply]:
+        return self.ask(q, note=self.walk.t(key, **values))
+
+    # typed input -----------------------------------------------------------
+    def on_input(self, incoming: Incoming) -> list[Reply]:
+        if incoming.kind == "text" and (joined := self.join_text(incoming)) is not None:
+            return joined
+        q = self.current()
+        if q is None:
+            return self.once_per_album(incoming, [self.review_expected()])
+        if incoming.kind == "text":
+            return self.on_text(q, incoming)
+        if incoming.kind == "media" and incoming.media is not None:
+            return self.on_media(q, incoming)
+        return self.expected(q)
+
+    def once_per_album(self, incoming: Incoming, replies: list[Reply]) -> list[Reply]:
+        """Answer a rejected album once, not once per item."""
+        group = incoming.media_group_id
+        if group is None:
+            return replies
+        if group == self.run.state.get("album_error"):
+            return []
+        self.set_state(album_error=group)
+        return replies
+
+    def review_expected(self) -> Reply:
+        w = self.walk
+        return Reply(w.t("flow.expect.review"), [[
+            Button(w.t("flow.button.kirim"), w.data(callbacks.REVIEW, "s")),
+            Button(w.t("flow.button.ubah"), w.data(callbacks.REVIEW, "e")),
+        ]])
+
+    def expected(self, q: Question) -> list[Reply]:
+        if q.kind == "media":
+            return self.retry(q, "flow.expect.media", kinds=media_kinds(self.walk, q))
+        return self.retry(q, f"flow.expect.{q.kind}")
+
+    def join_text(self, incoming: Incoming) -> list[Reply] | None:
+        """A text sent right after a text answer continues that answer (Telegram splits long messages)."""
+        last = self.run.state.get("last_text") or {}
+        q = self.walk.question(last.get("q"))
+        if q is None or q.id == self.run.cursor or not isinstance(self.answers.get(q.id), str):
+            return None
+        gap = incoming.sent_at - datetime.fromisoformat(last["at"])
+        combined = f"{self.answers[q.id]}\n{(incoming.text or '').strip()}"
+        if not timedelta(0) <= gap <= JOIN_WINDOW or len(combined) > q.max_length:
+            return None
+        self.save(q, combined)
+        self.set_state(last_text={"q": q.id, "at": incoming.sent_at.isoformat()})
+        return self.prompt(note=self.walk.t("flow.text_joined", n=self.walk.index(q.id) + 1))
+
+    def on_text(self, q: Question, incoming: Incoming) -> list[Reply]:
+        text = (incoming.text or "").strip()
+        if q.kind == "text":
+            if not text:
+                return self.retry(q, "flow.expect.required")
+            if len(text) > q.max_length:
+                return self.retry(q, "flow.expect.too_long", length=len(text), max=q.max_length)
+            replies = self.accept(q, text)
+            self.set_state(last_text={"q": q.id, "at": incoming.sent_at.isoformat()})
+            return replies
+        if q.kind == "number":
+            return self.on_number(q, text)
+        if q.kind == "date":
+            today = self.clock.now().astimezone(ZoneInfo(self.person.timezone or DEFAULT_TZ)).date()
+            value = parse_date(text, today)
+            return self.retry(q, "flow.expect.date") if value is None else self.accept(q, value.isoformat())
+        if q.kind == "media" and text.lower() in FINISH_WORDS:
+            return self.finish_media(q)
+        return self.expected(q)
+
+    def on_number(self, q: Question, text: str) -> list[Reply]:
+        value = parse_number(text)
+        if value is None:
+            return self.retry(q, "flow.expect.number")
+        if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+            low = "-" if q.min is None else _plain(q.min)
+            high = "-" if q.max is None else _plain(q.max)
+            return self.retry(q, "flow.expect.number_range", min=low, max=high)
+        return self.accept(q, value)
+
+    def on_media(self, q: Question, incoming: Incoming) -> list[Reply]:
+        media = incoming.media
+        if q.kind != "media" or media.kind not in q.media:
+            return self.once_per_album(incoming, self.expected(q))
+        items = media_items(self.run.state.get("items")) + [{"kind": media.kind, "file_id": media.file_id, "caption": media.caption}]
+        same_album = incoming.media_group_id is not None and incoming.media_group_id == self.run.state.get("album")
+        self.set_state(items=items, album=incoming.media_group_id)
+        if same_album:
+            return []  # one reply per album, sent for its first item
+        key = "flow.album_received" if incoming.media_group_id else "flow.media_received"
+        lanjut = Button(self.walk.t("flow.button.lanjut"), self.walk.data(q.id, "l"))
+        return [Reply(self.walk.t(key, count=len(items)), [[lanjut]])]
+
+    def finish_media(self, q: Question, pressed: bool = False) -> list[Reply]:
+        items = media_items(self.run.state.get("items"))
+        if items:
+            return self.accept(q, items, pressed=pressed)
+        if q.id in self.answers:
+            return self.advance()
+        if q.required:
+            return self.retry(q, "flow.expect.media_first")
+        return self.skip(q, pressed)
+
+    # buttons -----------------------------------------------------------------
+    def on_press(self, question_id: str, action: str) -> list[Reply] | None:
+        """Apply a run button; None when the press does not fit where the run stands (stale)."""
+        if question_id == callbacks.REVIEW:
+            return self.on_review_press(action) if self.run.mode == REVIEW else None
+        if action == "u":
+            q = self.walk.question(question_id)
+            if self.run.mode != REVIEW or q is None:
+                return None
+            self.run.mode = EDITING
+            self.enter(q)
+            return self.ask(q)
+        q = self.current()
+        if q is None or q.id != question_id:
+            return None
+        self.set_state(last_text=None)
+        verb, arg = action[:1], action[1:]
+        if verb == "c" and q.kind == "choice" and _index(arg, len(q.options)) is not None:
+            return self.accept(q, q.options[int(arg)].id, pressed=True)
+        if verb == "v" and q.kind == "scale":
+            low, high = q.scale_range
+            if _index(arg, high - low + 1) is not None:
+                return self.accept(q, low + int(arg), pressed=True)
+        if verb == "t" and q.kind == "multi" and _index(arg, len(q.options)) is not None:
+            return [self.toggle(q, q.options[int(arg)].id)]
+        if verb == "d" and q.kind == "multi":
+            return self.finish_multi(q)
+        if verb == "l" and q.kind == "media":
+            return self.finish_media(q, pressed=True)
+        if verb == "k" and not q.required:
+            return self.skip(q, pressed=True)
+        if verb == "b":
+            return self.back(q)
+        return None
+
+    def toggle(self, q: Question, option_id: str) -> Reply:
+        ticks = list(self.run.state.get("ticks", []))
+        ticks = [t for t in ticks if t != option_id] if option_id in ticks else ticks + [option_id]
+        order = [o.id for o in q.options]
+        self.set_state(ticks=sorted(ticks, key=order.index))
+        return question_reply(self.walk, q, self.answers, edit=True)
+
+    def finish_multi(self, q: Question) -> list[Reply]:
+        ticks = list(self.run.state.get("ticks", []))
+        if ticks:
+            return self.accept(q, ticks, pressed=True)
+        if q.required:
+            return self.retry(q, "flow.expect.multi_none")
+        return self.skip(q, pressed=True)
+
+    def skip(self, q: Question, pressed: bool = False) -> list[Reply]:
+        self.drop(q)
+        first = [answered_reply(self.walk, q, None)] if pressed else []
+        return first + self.advance()
+
+    def back(self, q: Question) -> list[Reply]:
+        if self.run.mode == EDITING:
+            return self.to_review()
+        index = self.walk.index(q.id)
+        if not index:
+            return self.ask(q, edit=True)
+        previous = self.walk.questions[index - 1]
+        self.enter(previous)
+        return self.ask(previous, edit=True)
+
+    def on_review_press(self, action: str) -> list[Reply] | None:
+        if action == "e":
+            return [edit_picker(self.walk)]
+        if action == "r":
+            return review_replies(self.walk, self.answers)
+        return None
+
+    def missing(self) -> Question | None:
+        """The first required question without an answer (content may have changed since)."""
+        return next((q for q in self.walk.questions if q.required and q.id not in self.answers), None)
+
+    def ask_missing(self, q: Question) -> list[Reply]:
+        self.run.mode = EDITING
+        self.enter(q)
+        return self.ask(q, note=self.walk.t("flow.missing_required"))
+
+
+def _index(arg: str, size: int) -> int | None:
+    return int(arg) if arg.isdigit() and int(arg) < size else None
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")

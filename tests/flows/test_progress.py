@@ -1,0 +1,91 @@
+"""/ringkasan and /ekspor: mentors see only their mentees, a koordinator their cohort."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from flows import progress
+from flows.export import export_xlsx
+from store.models import Person
+from tests.flows.test_walk import answer_all_pi1, start_pi1
+
+
+async def as_viewer(db, content, viewer, call):
+    async with db.session() as s:
+        return await call(s, content, await s.get(Person, viewer.id))
+
+
+async def submitted_pi1(chat) -> None:
+    await start_pi1(chat)
+    await answer_all_pi1(chat)
+    await chat.press("Kirim")
+
+
+async def test_pp_overview_lists_own_mentees_with_status(db, people, chat_for, flow_content):
+    await submitted_pi1(chat_for(people["cgp"]))
+    await start_pi1(chat_for(people["cgp2"]))
+    await start_pi1(chat_for(people["other"]))
+    replies = await as_viewer(db, flow_content, people["pp"], progress.overview)
+    text = "\n".join(r.text for r in replies)
+    assert "👤 Cahyo\n✏️ PI 1\n▫️ PI 2\n▫️ Jurnal Pendampingan\n▫️ Kesepakatan RPP" in text
+    assert "👤 Citra\n✅ PI 1" in text and "Dewi" not in text
+    buttons = [b for row in replies[-1].buttons for b in row]
+    assert [(b.label, b.data) for b in buttons] == [("Cahyo", f"r:m:{people['cgp2'].id}"), ("Citra", f"r:m:{people['cgp'].id}")]
+
+
+async def test_mentee_answers_for_their_pp(db, people, chat_for, flow_content):
+    await submitted_pi1(chat_for(people["cgp"]))
+    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    text = "\n".join(r.text for r in replies)
+    assert text.startswith("Jawaban Citra:") and "✅ PI 1" in text and "Apa yang Anda pelajari?\n➡️ Saya belajar tentang visi." in text
+    assert [a.file_id for r in replies for a in r.attachments] == ["P1"]
+
+
+async def test_pp_can_never_see_another_pps_mentee(db, people, chat_for, flow_content):
+    await submitted_pi1(chat_for(people["other"]))
+    for data in (f"r:m:{people['other'].id}", f"r:m:{people['pp2'].id}", "r:m:abc", "r:x:1", f"r:m:{people['koord'].id}"):
+        replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, data))
+        assert [r.text for r in replies] == ["Maaf, Bapak/Ibu tidak dapat melihat data peserta ini."], data
+    replies = await as_viewer(db, flow_content, people["cgp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['other'].id}"))
+    assert "tidak dapat melihat" in replies[0].text
+    replies = await as_viewer(db, flow_content, people["pp2"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['other'].id}"))
+    assert "Saya belajar tentang visi." in replies[0].text
+
+
+async def test_koordinator_sees_cohort_completion(db, people, chat_for, flow_content):
+    await submitted_pi1(chat_for(people["cgp"]))
+    await start_pi1(chat_for(people["cgp2"]))
+    replies = await as_viewer(db, flow_content, people["koord"], progress.overview)
+    assert replies[0].text.splitlines()[:3] == ["Perkembangan Angkatan A1 (terkirim / peserta):", "Jurnal Pendampingan: 0/3", "PI 1: 1/3"]
+    replies = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    assert "Saya belajar tentang visi." in replies[0].text
+
+
+async def test_overview_refused_for_cgp(db, people, flow_content):
+    replies = await as_viewer(db, flow_content, people["cgp"], progress.overview)
+    assert replies[0].text.startswith("Ringkasan tersedia untuk PP")
+
+
+async def test_export_has_only_visible_answers(db, people, chat_for, flow_content, clock):
+    await submitted_pi1(chat_for(people["cgp"]))
+    await submitted_pi1(chat_for(people["other"]))
+    name, data = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    assert name == "jawaban-2025-03-10.xlsx"
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["PI 1"]
+    rows = list(book["PI 1"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("Nama", "Peran", "Sekolah", "Angkatan", "Status", "Dikirim")
+    assert rows[0][6] == "Apa yang Anda pelajari?"
+    assert [r[0] for r in rows[1:]] == ["Citra"]
+    assert rows[1][4] == "terkirim" and rows[1][5].hour == 10  # 03:00 UTC shown in WIB
+    assert rows[1][6:12] == ("Saya belajar tentang visi.", "Senang", "2 (Cukup)", "Visi, Diferensiasi", 32, rows[1][11])
+    assert rows[1][11].date().isoformat() == "2025-03-12"
+
+    _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
+    assert sorted(r[0] for r in rows[1:]) == ["Citra", "Dewi"]
+
+    _, data = await as_viewer(db, flow_content, people["cgp2"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Kosong"]
