@@ -1,0 +1,113 @@
+"""Read an uploaded CSV or XLSX into rows of strings numbered as the user sees them in a spreadsheet."""
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import openpyxl
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_COLUMNS = 100
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+DELIMITERS = (",", ";", "\t")
+
+
+class SheetError(Exception):
+    """The file cannot be read as a table; `code` names why (too_large, not_table, xls, not_utf8, too_many_rows, empty)."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        self.code, self.values = code, values
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header_row: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number, cells); wholly empty rows are left out
+
+
+def read_sheet(data: bytes) -> Sheet:
+    """Read CSV (UTF-8, `,` `;` or tab) or XLSX (first sheet); the first non-empty row is the header."""
+    if len(data) > MAX_BYTES:
+        raise SheetError("too_large", limit_mb=MAX_BYTES // (1024 * 1024))
+    if data.startswith(OLE_MAGIC):
+        raise SheetError("xls")
+    records = _xlsx_records(data) if data.startswith(ZIP_MAGIC) else _csv_records(data)
+    try:
+        return _to_sheet(records)
+    finally:
+        records.close()
+
+
+def _to_sheet(records) -> Sheet:
+    header_row, header, rows = 0, None, []
+    for number, cells in records:
+        if not any(cells):
+            continue
+        if header is None:
+            header_row, header = number, cells
+            continue
+        if len(rows) == MAX_ROWS:
+            raise SheetError("too_many_rows", limit=MAX_ROWS)
+        rows.append((number, cells))
+    if header is None:
+        raise SheetError("empty")
+    return Sheet(header_row, header, rows)
+
+
+def _csv_records(data: bytes):
+    if b"\x00" in data:
+        raise SheetError("not_table")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError("not_utf8") from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count) if first else ","
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            yield number, [cell.strip() for cell in cells]
+    except csv.Error:
+        raise SheetError("not_table") from None
+
+
+def _xlsx_records(data: bytes):
+    # An uploaded file can break openpyxl in many ways (zip, XML, missing parts); each means "not a table".
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise SheetError("not_table") from None
+    try:
+        if not book.worksheets:
+            raise SheetError("not_table")
+        rows = book.worksheets[0].iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise SheetError("not_table") from None
+            number += 1
+            yield number, [_cell_text(v) for v in values]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # ids typed as numbers come back as floats
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
