@@ -1,10 +1,12 @@
 """Program content: typed models validated from the YAML under content/."""
 from core.content.schema import (
-    CalendarTemplate, Content, Flow, Lokakarya, Option, PmoMonth, Question, ReminderRule, Section,
+    REMINDER_PLACEHOLDERS, CalendarTemplate, CarryForward, Content, EventRef, Flow, KomunitasBelajar,
+    Lokakarya, Option, PmoGuide, PmoMonth, PmoStep, Question, ReminderRule, Section, Stage,
 )
-from core.content.loader import ContentError, load_content
+from core.content.loader import ContentError, Problem, load_content
 
 __all__ = [
-    "CalendarTemplate", "Content", "ContentError", "Flow", "Lokakarya", "Option", "PmoMonth",
-    "Question", "ReminderRule", "Section", "load_content",
+    "REMINDER_PLACEHOLDERS", "CalendarTemplate", "CarryForward", "Content", "ContentError", "EventRef",
+    "Flow", "KomunitasBelajar", "Lokakarya", "Option", "PmoGuide", "PmoMonth", "PmoStep", "Problem",
+    "Question", "ReminderRule", "Section", "Stage", "load_content",
 ]

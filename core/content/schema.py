@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import datetime as dt
+import string
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+)
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=48)]
 RoleCode = Literal["cgp", "pp", "fsp", "kepsek", "pengawas", "guru", "koordinator"]
@@ -34,7 +37,7 @@ class Question(Strict):
     kind: QuestionKind = "text"
     required: bool = True
     hint: str | None = None
-    options: list[Option] = []
+    options: list[Option] = Field(default=[], validate_default=True)
     min: float | None = None
     max: float | None = None
     scale_labels: list[str] = []  # for scale: label of each point from min to max
@@ -43,12 +46,18 @@ class Question(Strict):
     # The answer, when the flow is submitted, becomes this dated event (e.g. the PI 3 RPP dates).
     creates_event: EventKind | None = None
 
+    @field_validator("options")
+    @classmethod
+    def _options_fit_kind(cls, value: list[Option], info: ValidationInfo) -> list[Option]:
+        kind = info.data.get("kind")
+        if kind in ("choice", "multi") and len(value) < 2:
+            raise ValueError(f"a {kind} question needs at least two options")
+        if kind is not None and kind not in ("choice", "multi") and value:
+            raise ValueError(f"options are only for choice or multi questions, not {kind}")
+        return value
+
     @model_validator(mode="after")
     def _kind_fits(self) -> "Question":
-        if self.kind in ("choice", "multi") and len(self.options) < 2:
-            raise ValueError(f"a {self.kind} question needs at least two options")
-        if self.kind not in ("choice", "multi") and self.options:
-            raise ValueError(f"options are only for choice or multi questions, not {self.kind}")
         if self.kind == "scale":
             low, high = self.min if self.min is not None else 1, self.max if self.max is not None else 5
             if high <= low or high - low > 10:
@@ -92,6 +101,9 @@ class Section(Strict):
 
 
 class EventRef(Strict):
+    """A dated program event. number: PI n / Lokakarya n (0 = Orientasi); for pmo_month and
+    lokakarya_psp the calendar month (1-12) of the PMO table; none for the per-CGP RPP dates."""
+
     kind: EventKind
     number: int | None = None  # None: any number of that kind
 
@@ -151,6 +163,30 @@ class Flow(Strict):
         return self
 
 
+# Placeholders a reminder text may use; the scheduler fills every one (scheduler/rules.py says
+# how): nama (recipient), subjek/mentee (whom the event is about), tanggal, kapan ("besok",
+# "3 hari lagi"), nomor, judul, kegiatan, topik (PMO topics or 'content.pmo.tanpa_topik'),
+# persiapan (Lokakarya prepare list), jam, zona. Escalations get jumlah (ignored nudges) instead.
+REMINDER_PLACEHOLDERS = frozenset({
+    "nama", "subjek", "mentee", "tanggal", "kapan", "nomor", "judul", "kegiatan", "topik", "persiapan", "jam", "zona",
+})
+ESCALATION_PLACEHOLDERS = frozenset({"nama", "subjek", "mentee", "tanggal", "nomor", "judul", "jumlah"})
+
+
+def _placeholder_check(allowed: frozenset[str]):
+    def check(text: str) -> str:
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"bad placeholder: {exc}") from None
+        if unknown := sorted(used - allowed):
+            known = ", ".join("{%s}" % n for n in sorted(allowed))
+            raise ValueError(f"unknown placeholder {', '.join('{%s}' % n for n in unknown)} (known: {known})")
+        return text
+
+    return check
+
+
 class Repeat(Strict):
     every_days: int = Field(ge=1)
     max_times: int = Field(ge=1)
@@ -159,6 +195,8 @@ class Repeat(Strict):
 class Escalation(Strict):
     after: int = Field(ge=1)  # ignored nudges before the mentor is told
     text: str
+
+    _placeholders = field_validator("text")(_placeholder_check(ESCALATION_PLACEHOLDERS))
 
 
 class ReminderRule(Strict):
@@ -184,25 +222,144 @@ class ReminderRule(Strict):
             raise ValueError("at least one offset")
         return sorted(set(value))
 
+    _placeholders = field_validator("text")(_placeholder_check(REMINDER_PLACEHOLDERS))
+
 
 class Lokakarya(Strict):
     number: int = Field(ge=0)  # 0 = Orientasi
     title: str
+    timing: str | None = None  # as the documents say it: "Bulan ke-1"
     pemahaman_bermakna: list[str] = []
     produk: list[str] = []
     prepare: list[str] = []  # what to prepare, quoted in the reminder
     documentation: list[str] = []
+    produk_dokumentasi: list[str] = []  # products the PP uploads after the Lokakarya
+    flow: Ident | None = None  # the PP's documentation flow for this Lokakarya
 
 
 class PmoMonth(Strict):
     month: int = Field(ge=1, le=12)
-    topics: list[str] = []
+    pmo: int | None = Field(default=None, ge=1)  # PMO ke-n this month belongs to
+    topics: list[str] = []  # empty where the document has none
 
 
 class CalendarTemplate(Strict):
     lokakarya: list[Lokakarya]
     pi_days_before_lokakarya: int = 7
+    pi_count: int = Field(default=6, ge=1)  # PI 1..n, each in the week before Lokakarya n
     pmo_months: list[PmoMonth] = []
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> "CalendarTemplate":
+        numbers = [lk.number for lk in self.lokakarya]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("duplicate Lokakarya number")
+        months = [m.month for m in self.pmo_months]
+        if len(months) != len(set(months)):
+            raise ValueError("duplicate PMO month")
+        return self
+
+    def event_numbers(self, kind: str) -> set[int] | None:
+        """Numbers an event of this kind may carry; None: the kind takes no number."""
+        if kind == "lokakarya":
+            return {lk.number for lk in self.lokakarya}
+        if kind == "pi":
+            return set(range(1, self.pi_count + 1))
+        if kind in ("pmo_month", "lokakarya_psp"):
+            return {m.month for m in self.pmo_months}
+        return None
+
+
+class Stage(Strict):
+    """One stage of a PSP workshop's agenda."""
+
+    number: int = Field(ge=1)
+    title: str
+    minutes: int = Field(ge=0)
+    day: int = Field(default=1, ge=1)
+    activities: list[str] = []
+    worksheet: str | None = None  # e.g. "LK1"
+    flow: Ident | None = None  # the worksheet flow participants answer
+    note: str | None = None  # where the stored value departs from the document, say why
+
+
+class Involvement(Strict):
+    role: RoleCode
+    peran: str
+    jumlah: int | None = Field(default=None, ge=1)
+
+
+class KomunitasBelajar(Strict):
+    """A Sekolah Penggerak workshop (Lokakarya Komunitas Belajar n) with luring and daring agendas."""
+
+    id: Ident
+    title: str
+    month: int = Field(ge=1, le=12)
+    tujuan: str
+    pemahaman_bermakna: list[str]
+    pertanyaan_utama: list[str] = []
+    produk: list[str] = []
+    jp: int = Field(ge=1)
+    pmo_monitoring_minutes: int = Field(default=0, ge=0)  # the PMO slot inside the workshop
+    roles: list[Involvement]
+    luring: list[Stage]
+    daring: list[Stage]
+
+    @property
+    def total_minutes(self) -> int:
+        return self.jp * 45
+
+    @model_validator(mode="after")
+    def _minutes_add_up(self) -> "KomunitasBelajar":
+        for name in ("luring", "daring"):
+            stages: list[Stage] = getattr(self, name)
+            total = sum(s.minutes for s in stages) + self.pmo_monitoring_minutes
+            if total != self.total_minutes:
+                raise ValueError(
+                    f"{name} stages ({total - self.pmo_monitoring_minutes} min) plus PMO monitoring "
+                    f"({self.pmo_monitoring_minutes} min) make {total} min, not {self.jp} JP = {self.total_minutes} min"
+                )
+        return self
+
+
+class MonitoringSlot(Strict):
+    materi: str
+    fasilitator: str
+    jp: float = Field(gt=0)
+    monitoring: bool = False  # a PMO monitoring slot (vs workshop material)
+
+
+class PmoMonitoring(Strict):
+    jp: float = Field(gt=0)  # the PMO monitoring time inside a workshop
+    workshop_jp: int = Field(ge=1)
+    satu_fsp: str  # where the slot goes when one FSP facilitates
+    dua_fsp: list[MonitoringSlot]  # the split when two FSPs share a workshop
+
+    @model_validator(mode="after")
+    def _split_adds_up(self) -> "PmoMonitoring":
+        total = sum(s.jp for s in self.dua_fsp)
+        if total != self.workshop_jp:
+            raise ValueError(f"dua_fsp slots make {total:g} JP, not {self.workshop_jp} JP")
+        monitored = sum(s.jp for s in self.dua_fsp if s.monitoring)
+        if monitored != self.jp:
+            raise ValueError(f"dua_fsp monitoring slots make {monitored:g} JP, not {self.jp:g} JP")
+        return self
+
+
+class PmoStep(Strict):
+    number: int = Field(ge=1)
+    title: str
+    description: str
+    points: list[str] = []  # data sources, steps or considerations the document lists
+    flow: Ident  # the worksheet holding the step's guiding questions
+
+
+class PmoGuide(Strict):
+    """PMO level sekolah: preparation, monitoring slot rules and the four steps."""
+
+    persiapan: str
+    monitoring: PmoMonitoring
+    steps: list[PmoStep]
 
 
 class Content(Strict):
@@ -213,6 +370,8 @@ class Content(Strict):
     rules: list[ReminderRule]
     calendar: CalendarTemplate
     texts: dict[str, str]
+    komunitas_belajar: list[KomunitasBelajar] = []
+    pmo: PmoGuide | None = None
 
     def text(self, key: str, **values: object) -> str:
         """Render a UI text by key with {placeholders}."""

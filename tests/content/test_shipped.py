@@ -1,0 +1,237 @@
+"""The shipped content loads and holds what the program documents hold."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.content import Content, load_content
+
+
+@pytest.fixture(scope="module")
+def content(content_dir: Path) -> Content:
+    return load_content(content_dir)
+
+
+# Questions per section, per flow: what the documents in shared/seeds hold (see content/README.md
+# for the mapping). Derived items ("PP menanyakan…", "PP memastikan CGP telah…") are counted in
+# the section they come from; a carry-forward question is listed as "carry_forward".
+PINNED: dict[str, dict[str, int]] = {
+    # 002 PI 1: awal 3 (dokumen siap, proses sebulan, dukungan ekosistem); inti 4 + 5 + 3 + 3
+    # pertanyaan pemantik; akhir 2 refleksi.
+    "pi1": {"awal": 3, "tindak_lanjut_orientasi": 4, "tindak_lanjut_pembelajaran": 5,
+            "kerangka_portofolio": 3, "peta_posisi_diri": 3, "akhir": 2},
+    # 002 PI 2: 5 + 5 + (4 + 2 lanjutan) pemantik; visi sekolah: 1 pertanyaan ya/tidak, hasil, laporan.
+    "pi2": {"carry_forward": 1, "awal": 2, "lingkungan_belajar": 5, "perubahan_diri": 5,
+            "komunitas_praktisi": 6, "visi_prakarsa": 3, "akhir": 2},
+    # 002 PI 3: lembar umpan balik sudah di-input + proses sebulan; 3 + 4 + 4 pemantik.
+    "pi3": {"carry_forward": 1, "awal": 2, "feedback_360": 3, "sosial_emosional": 4, "bagja": 4, "akhir": 2},
+    # 002 PI 4: RPP sudah direvisi; aspek yang diobservasi; rencana aksi pengembangan diri.
+    "pi4": {"carry_forward": 1, "awal": 2, "pra_observasi": 1, "pasca_observasi": 1, "akhir": 2},
+    # 002 PI 5: hasil observasi rekan; 5 + 6 pemantik aksi nyata 3.1; program sekolah + 5 pemantik;
+    # 4 pemantik komunitas praktisi; 2 unggahan pasca-observasi rekan.
+    "pi5": {"carry_forward": 1, "awal": 2, "peta_sumber_daya": 5, "pengambilan_keputusan": 6,
+            "rancangan_program": 6, "komunitas_praktisi": 4, "pasca_observasi_rekan": 2, "akhir": 2},
+    # 002 PI 6 is empty: the shared closing reflection only.
+    "pi6": {"carry_forward": 1, "akhir": 2},
+    **{f"jurnal_pi{n}": {"jurnal": 3, "rtl": 1, "dokumentasi": 2} for n in range(1, 7)},
+    "pi3_kesepakatan_rpp": {"kesepakatan": 4},
+    "pi4_observasi": {"pra_observasi": 2, "observasi": 4, "pasca_observasi": 3, "penilaian": 2},
+    "pi5_persiapan_coaching": {"kelengkapan": 3, "coaching": 3},
+    "pi5_penilaian_coaching": {"penilaian": 2},
+    "lokakarya_keaktifan": {"rubrik": 3},
+    "lokakarya_evaluasi": {"evaluasi": 2},
+    # 002 Catatan Hasil Lokakarya (5 items), the products to upload, 3 documentation uploads.
+    **{f"lokakarya_{n}": {"catatan_hasil": 5, "produk": p, "dokumentasi": 3}
+       for n, p in ((0, 2), (1, 3), (2, 3), (3, 2), (4, 2), (5, 3), (6, 3), (7, 4))},
+    # 000 Komunitas Belajar 1 worksheets.
+    "kb1_mulai_dari_diri": {"lk1": 1},
+    "kb1_ruang_kolaborasi": {"lk2": 5},
+    "kb1_refleksi_terbimbing": {"refleksi": 2},
+    "kb1_demonstrasi_kontekstual": {"lk4": 1, "elaborasi": 2},
+    "kb1_koneksi_antar_materi": {"koneksi": 2},
+    "kb1_aksi_nyata": {"lk5": 6},
+    "kb1_penutup": {"penutup": 1},
+    # 000 PMO level sekolah, four steps.
+    "pmo_refleksi": {"data": 1, "refleksi": 3, "tujuan": 1},
+    "pmo_akar_masalah": {"akar_masalah": 4},
+    "pmo_solusi": {"pertimbangan": 3, "solusi": 1, "tindak_lanjut": 6},
+    "pmo_implementasi": {"carry_forward": 1, "dokumentasi": 5},
+    "pmo_update": {"status": 3},
+}
+
+
+def _counts(content: Content, flow_id: str) -> dict[str, int]:
+    flow = content.flows[flow_id]
+    counts = {"carry_forward": 1} if flow.carry_forward else {}
+    counts.update({s.id: len(s.questions) for s in flow.walk_sections() if s.questions})
+    return counts
+
+
+@pytest.mark.parametrize("flow_id", sorted(PINNED))
+def test_question_count_per_section_is_pinned(content: Content, flow_id: str) -> None:
+    assert _counts(content, flow_id) == PINNED[flow_id]
+
+
+def test_no_flow_is_left_unpinned(content: Content) -> None:
+    assert sorted(content.flows) == sorted(PINNED)
+
+
+def test_version_is_stable_and_independent_of_location(content: Content, content_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(content_dir, copy)
+    assert load_content(content_dir).version == content.version
+    assert load_content(copy).version == content.version
+
+
+@pytest.mark.parametrize("name", ["flows/pi1.yaml", "reminders.yaml", "calendar.yaml", "komunitas_belajar.yaml", "pmo.yaml", "texts/content.yaml"])
+def test_version_changes_when_any_file_changes(content: Content, content_dir: Path, tmp_path: Path, name: str) -> None:
+    copy = tmp_path / "content"
+    shutil.copytree(content_dir, copy)
+    with (copy / name).open("a", encoding="utf-8") as f:
+        f.write("# diubah\n")
+    assert load_content(copy).version != content.version
+
+
+def test_cgp_flows_open_by_quoting_the_previous_pi(content: Content) -> None:
+    assert content.flows["pi1"].carry_forward is None
+    for n in range(2, 7):
+        carry = content.flows[f"pi{n}"].carry_forward
+        assert carry is not None and carry.from_flow == f"pi{n - 1}"
+        assert "{kutipan}" in carry.question.text
+        assert content.flows[f"pi{n}"].questions()[0].id == carry.question.id
+
+
+def test_pi_flows_follow_the_documents(content: Content) -> None:
+    themes = {
+        1: "Refleksi awal kompetensi guru penggerak",
+        2: "Perubahan paradigma pemimpin pembelajaran",
+        3: "Implementasi Pembelajaran yang Berpihak pada Murid",
+        4: "Evaluasi dan Pengembangan Proses Pembelajaran",
+        5: "Rancangan Program yang Berpihak pada Murid",
+    }
+    parts = {1: (20, 150, 10), 2: (10, 160, 10), 3: (20, 145, 15), 4: (20, 135, 15), 5: (10, 160, 15)}
+    for n, theme in themes.items():
+        flow = content.flows[f"pi{n}"]
+        assert (flow.theme, flow.event.kind, flow.event.number) == (theme, "pi", n)
+        assert flow.timing == f"Kurun waktu seminggu sebelum lokakarya {n}"
+        assert tuple(s.minutes for s in flow.sections) == parts[n]
+        assert [s.part for s in flow.sections] == ["awal", "inti", "akhir"]
+        assert (flow.audience, flow.summary_to, flow.subject) == (["cgp"], ["mentor"], "self")
+    assert [content.flows[f"pi{n}"].assessment for n in (3, 4, 5)] == [
+        "Refleksi CGP", "Observasi pembelajaran yang berpusat pada murid", "Keterampilan coaching untuk supervisi akademik"]
+
+
+def test_pi_sub_topic_minutes_add_up_except_the_documented_pi3_gap(content: Content) -> None:
+    for n in range(1, 6):
+        inti = content.flows[f"pi{n}"].sections[1]
+        total = sum(s.minutes for s in inti.sections)
+        # 002 gives PI 3 "Bagian inti (145')" with sub-topics of 45 + 45 + 60 minutes.
+        assert total == (150 if n == 3 else inti.minutes)
+
+
+def test_only_the_flows_without_official_questions_are_marked(content: Content) -> None:
+    marked = sorted(f.id for f in content.flows.values() if f.awaiting_official)
+    assert marked == ["kb1_mulai_dari_diri", "lokakarya_evaluasi", "pi6"]
+
+
+def test_pp_flows_are_about_a_mentee(content: Content) -> None:
+    for flow_id in ["pi3_kesepakatan_rpp", "pi4_observasi", "pi5_persiapan_coaching",
+                    "pi5_penilaian_coaching", "lokakarya_keaktifan", *(f"jurnal_pi{n}" for n in range(1, 7))]:
+        flow = content.flows[flow_id]
+        assert (flow.audience, flow.subject) == (["pp"], "mentee"), flow_id
+    assert [q.kind for q in content.flows["lokakarya_keaktifan"].questions()] == ["scale"] * 3
+
+
+def test_pi3_agreement_creates_the_four_dated_events(content: Content) -> None:
+    questions = content.flows["pi3_kesepakatan_rpp"].questions()
+    assert [(q.kind, q.creates_event) for q in questions] == [
+        ("date", "rpp_submit"), ("date", "rpp_return"), ("date", "rpp_revision"), ("date", "observation")]
+
+
+def test_school_flows_send_their_summary_to_the_fsp(content: Content) -> None:
+    school = [f for f in content.flows.values() if f.program == "psp"]
+    assert len(school) == 12
+    for flow in school:
+        assert set(flow.audience) <= {"kepsek", "pengawas", "guru"} and flow.summary_to == ["mentor"]
+
+
+def test_lokakarya_calendar(content: Content) -> None:
+    lokakarya = content.calendar.lokakarya
+    assert [lk.number for lk in lokakarya] == list(range(8))
+    assert lokakarya[0].title == "Lokakarya Orientasi" and lokakarya[0].timing == "Pertemuan perdana"
+    assert [len(lk.produk) for lk in lokakarya] == [3, 1, 2, 3, 2, 3, 3, 3]
+    for lk in lokakarya:
+        assert len(lk.pemahaman_bermakna) == 1
+        assert lk.documentation == ["Daftar hadir", "Laporan Penyelenggaraan lokakarya", "Foto dokumentasi kegiatan"]
+        assert lk.flow == f"lokakarya_{lk.number}"
+        assert len(lk.produk_dokumentasi) == PINNED[lk.flow]["produk"]
+    assert (content.calendar.pi_days_before_lokakarya, content.calendar.pi_count) == (7, 6)
+
+
+def test_pmo_month_table_matches_the_document(content: Content) -> None:
+    table = [(m.month, m.pmo, len(m.topics)) for m in content.calendar.pmo_months]
+    assert table == [
+        (8, 1, 3), (9, 1, 4), (10, 2, 5), (11, 2, 0), (12, 3, 0), (1, 3, 0),
+        (2, 4, 4), (3, 4, 4), (4, 5, 5), (5, 5, 0), (6, 6, 0), (7, 6, 0),
+    ]
+    months = {m.month: m.topics for m in content.calendar.pmo_months}
+    assert months[8][0] == "Persiapan dalam melakukan PMO level sekolah."
+    assert months[2][1] == "Refleksi dari pelaksanaan PMO level sekolah dari bulan Agustus 2023 sampai Januari 2024."
+    assert months[9][1:] == months[3][1:]  # September and Maret share their topics
+    assert months[10] == months[4]
+
+
+def test_pmo_guide(content: Content) -> None:
+    pmo = content.pmo
+    assert [s.title for s in pmo.steps] == [
+        "Refleksi Pembelajaran Berbasis Peserta Didik", "Sekolah (dan FSP) Menemukan Akar Masalah",
+        "Sekolah Menyepakati Solusi", "Sekolah Melakukan Implementasi"]
+    assert [s.flow for s in pmo.steps] == ["pmo_refleksi", "pmo_akar_masalah", "pmo_solusi", "pmo_implementasi"]
+    assert pmo.monitoring.jp == 1
+    assert [(s.fasilitator, s.jp, s.monitoring) for s in pmo.monitoring.dua_fsp] == [
+        ("FSP A", 3.5, False), ("FSP A", 0.5, True), ("FSP B", 0.5, True), ("FSP B", 3.5, False)]
+    assert sum(s.jp for s in pmo.monitoring.dua_fsp) == 8
+
+
+@pytest.mark.parametrize("variant", ["luring", "daring"])
+def test_komunitas_belajar_minutes_add_up_to_8_jp(content: Content, variant: str) -> None:
+    (kb1,) = content.komunitas_belajar
+    stages = getattr(kb1, variant)
+    assert [s.minutes for s in stages] == [20, 25, 45, 60, 20, 30, 60, 15, 30, 10]
+    assert sum(s.minutes for s in stages) + kb1.pmo_monitoring_minutes == 360 == kb1.jp * 45
+    assert [s.title for s in stages][1:] == [
+        "Mulai dari Diri", "Eksplorasi Konsep", "Ruang Kolaborasi", "Refleksi Terbimbing",
+        "Demonstrasi Kontekstual", "Elaborasi Pemahaman", "Koneksi Antar Materi", "(Rencana) Aksi Nyata", "Penutup"]
+
+
+def test_komunitas_belajar_days_roles_and_worksheets(content: Content) -> None:
+    (kb1,) = content.komunitas_belajar
+    assert [s.day for s in kb1.daring] == [1] * 5 + [2] * 5
+    assert {s.day for s in kb1.luring} == {1}
+    assert [(r.role, r.jumlah) for r in kb1.roles] == [("fsp", None), ("kepsek", None), ("pengawas", None), ("guru", 2)]
+    assert [s.worksheet for s in kb1.luring if s.worksheet] == ["LK1", "LK2", "LK4", "LK4", "LK5"]
+    assert kb1.month == 2
+
+
+def test_reminder_rules_cover_the_program(content: Content) -> None:
+    rules = {r.id: r for r in content.rules}
+    for n in (3, 6):
+        f360 = rules[f"feedback360_pi{n}"]
+        assert (f360.on.kind, f360.on.number, f360.offsets_days) == ("pi", n, [-7])
+        assert f360.stop_on_ack and "done" in f360.buttons
+        assert "5 orang" in f360.text and "self evaluation" in f360.text
+    for kind in ("rpp_submit", "rpp_return", "rpp_revision", "observation"):
+        rule = rules[f"{kind}_pengingat"]
+        assert (rule.on.kind, rule.offsets_days, rule.audience) == (kind, [-3, -1, 0], ["self", "mentor"])
+    assert {r.on.number for r in content.rules if r.id.startswith("pi") and r.id.endswith("_segera")} == set(range(1, 7))
+    assert {r.on.number for r in content.rules if r.id.endswith("_segera") and r.on.kind == "lokakarya"} == set(range(8))
+    assert "{topik}" in rules["pmo_bulanan_kepsek"].text and "{topik}" in rules["pmo_bulanan_fsp"].text
+    nudges = [r for r in content.rules if r.on == "flow_unfinished"]
+    assert sorted(r.flow for r in nudges) == [f"pi{n}" for n in range(1, 7)]
+    assert all(r.escalate and r.escalate.after == 2 and r.repeat for r in nudges)
+
+
+def test_content_texts(content: Content) -> None:
+    assert content.text("content.pmo.tanpa_topik").startswith("• ")
