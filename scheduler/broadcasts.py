@@ -17,6 +17,9 @@ from store.models import utcnow as now_utc
 
 log = logging.getLogger(__name__)
 
+# Rows not delivered yet: due or in flight, or parked until the person can be reached.
+UNDELIVERED = (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.waiting)
+
 AudienceKind = Literal["all", "role", "cohort", "school", "district", "mentor_group"]
 AUDIENCE_KINDS: tuple[str, ...] = get_args(AudienceKind)
 REPORT_NAMES = 30  # never-joined names listed in a report; the rest are counted
@@ -120,7 +123,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int | No
         return None
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == OutboxStatus.pending)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status.in_(UNDELIVERED))
         .values(status=OutboxStatus.cancelled)
         .execution_options(synchronize_session=False)
     )
@@ -146,14 +149,14 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int) -> Broadcas
             counts["sent"] += n
         elif status == OutboxStatus.failed:
             counts["failed"] += n
-        elif status == OutboxStatus.blocked or (status in (OutboxStatus.pending, OutboxStatus.sending) and joined and not is_reachable):
+        elif status == OutboxStatus.blocked or (status in UNDELIVERED and joined and not is_reachable):
             counts["blocked"] += n
-        elif status in (OutboxStatus.pending, OutboxStatus.sending) and is_reachable:
+        elif status in UNDELIVERED and is_reachable:
             counts["pending"] += n
     names = (await session.execute(
         select(Person.name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
         .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None),
-               OutboxMessage.status == OutboxStatus.pending)
+               OutboxMessage.status.in_(UNDELIVERED))
         .order_by(Person.name)
     )).scalars().all()
     return BroadcastReport(never_joined_names=list(names), **counts)
