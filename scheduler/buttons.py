@@ -1,0 +1,22 @@
+"""Dispatch the scheduler's buttons: "s:" (reminders, Ada kendala) and "j:" (jadwal)."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content
+from flows.replies import Reply
+from scheduler import jadwal, stops
+from scheduler.callback_data import ICS
+from store.models import Person
+
+PATTERN = r"^[sj]:"  # callback data this module answers
+
+
+async def handle_callback(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
+    """Answer a scheduler button ("s:…" or "j:…")."""
+    if data.startswith("s:"):
+        return await stops.handle_button(session, content, person, data, clock)
+    if data == ICS:
+        return [await jadwal.jadwal_ics(session, content, person, clock)]
+    return [Reply(content.text("reminder.unknown_button"))]

@@ -1,0 +1,82 @@
+"""/jadwal: a person's next dated items in their own time zone, and the same as an .ics file."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content
+from flows.replies import Button, Reply
+from scheduler.calendar import (
+    DatedItem, events_for, format_date, item_title, local_datetime, zone_abbreviation, zone_name, zone_of,
+)
+from scheduler.callback_data import ICS
+from store.models import Person
+
+log = logging.getLogger(__name__)
+
+SHOWN = 8  # items listed in the chat
+ICS_DAYS = 400  # items within this many days go into the .ics file
+ICS_EVENT_HOURS = 2  # length of a timed event in the .ics file
+
+
+async def upcoming(session: AsyncSession, content: Content, person: Person, clock: Clock, days: int | None = None) -> list[DatedItem]:
+    """The person's items from today (their zone) on, optionally within `days`."""
+    today = clock.now().astimezone(zone_of(person)).date()
+    items = [i for i in await events_for(session, content, person, clock) if i.on_date >= today]
+    if days is not None:
+        items = [i for i in items if i.on_date <= today + timedelta(days=days)]
+    return items
+
+
+async def jadwal(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
+    """List the next items with dates (and times) in the person's zone, with a button for the .ics file."""
+    items = (await upcoming(session, content, person, clock))[:SHOWN]
+    if not items:
+        return [Reply(content.text("jadwal.empty"))]
+    zone = zone_abbreviation(zone_name(person))
+    lines = [content.text("jadwal.heading", zona=zone)]
+    for item in items:
+        values = {"tanggal": format_date(content, item.on_date), "judul": item_title(content, item), "zona": zone}
+        if item.at_time is not None:
+            lines.append(content.text("jadwal.line_time", jam=item.at_time.strftime("%H.%M"), **values))
+        else:
+            lines.append(content.text("jadwal.line", **values))
+    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)]])]
+
+
+def _uid(person: Person, item: DatedItem) -> str:
+    about = f"-{item.about_id}" if item.about_id else ""
+    return f"{item.kind}{item.number}{about}-p{person.id}@pendamping"
+
+
+async def jadwal_ics(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:
+    """The person's upcoming items as an iCalendar file (all-day, or timed in their zone)."""
+    items = await upcoming(session, content, person, clock, ICS_DAYS)
+    if not items:
+        return Reply(content.text("jadwal.ics_empty"))
+    zone = zone_of(person)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Pendamping//jadwal//ID")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", content.text("jadwal.ics_calendar_name"))
+    calendar.add("x-wr-timezone", zone_name(person))
+    stamp = clock.now()
+    for item in items:
+        event = IcsEvent()
+        event.add("uid", _uid(person, item))
+        event.add("dtstamp", stamp)
+        event.add("summary", item_title(content, item))
+        if item.at_time is not None:
+            start: date | datetime = local_datetime(item.on_date, item.at_time, zone)
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(hours=ICS_EVENT_HOURS))
+        else:
+            event.add("dtstart", item.on_date)
+            event.add("dtend", item.on_date + timedelta(days=1))
+        calendar.add_component(event)
+    return Reply(content.text("jadwal.ics_caption"), file=("jadwal.ics", calendar.to_ical()))

@@ -1,0 +1,390 @@
+"""Expand reminder rules into outbox rows, idempotently and in bounded batches of people.
+
+plan() walks the people in id order, BATCH_SIZE at a time. For each batch it loads, in one query
+each, the cohort and person events, acknowledgements, flow runs, pauses and the batch's existing
+planned rows, computes every occurrence (rule × person × dated item or unfinished run × offset ×
+repeat) near the window and then converges the outbox on it:
+- a new occurrence due within [now - LOOKBACK, now + horizon] is inserted (ON CONFLICT DO NOTHING);
+- a pending row due since now - RECONCILE_BACK whose occurrence is gone (event moved, person
+  inactive or removed, acknowledged, submitted, mentor changed) is cancelled; one still in the
+  future whose time or text changed is updated;
+- a cancelled row whose occurrence is back (e.g. a reactivated person) is pending again.
+Memory is bounded by the batch, never by the number of pending rows.
+
+Who receives a rule (audience): "self" → the person concerned; "mentor" → their mentor (for
+person-level items and unfinished flows; cohort items such as Lokakarya use role names);
+a role name → the person concerned when they have that role, or their mentor when the mentor
+has it (so an RPP rule for ["cgp", "pp"] reaches the CGP and their PP).
+
+Pauses ("Ada kendala"): the planner neither creates nor moves a paused person's nudges due
+before the pause ends (stops.py deferred the pending ones), and for PAUSE_MEMORY after a pause
+never pulls a deferred nudge earlier.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content, ReminderRule
+from scheduler import rules as R
+from scheduler.calendar import (
+    COHORT_KINDS, DatedItem, build_items, cohort_events, format_date, item_title, local_datetime,
+    lokakarya_info, person_events, pmo_topics, zone_abbreviation, zone_name, zone_of,
+)
+from scheduler.callback_data import reminder_buttons
+from scheduler.planned_rows import OUTBOX, insert_rows
+from scheduler.stops import escalate
+from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+PAUSE_MEMORY = timedelta(days=30)  # nudges deferred by a pause that ended this recently stay deferred
+LOOKBACK = timedelta(hours=12)
+# Pending rows due longer ago are left alone (e.g. waiting for someone to join); acknowledgement,
+# submission and deactivation still cancel them directly.
+RECONCILE_BACK = timedelta(days=7)  # a reminder that fell due this recently is still sent (planner or bot was down)
+OWN_PREFIXES = ("r:", "esc:", "digest:")
+NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
+
+
+@dataclass
+class PlanStats:
+    people: int = 0
+    inserted: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    escalations: int = 0
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One rule hanging on one dated item (or unfinished run) of one person."""
+
+    rule: ReminderRule
+    event_key: str
+    base_date: date  # the event date, or the day the run started
+    number: int | None
+    item: DatedItem | None = None
+    flow_id: str | None = None
+
+
+@dataclass
+class Planned:
+    key: str
+    recipient: Any  # a people row (id, name, role, timezone, …)
+    subject: Any
+    occurrence: Occurrence
+    due_at: datetime
+    for_mentor: bool
+
+
+@dataclass
+class Batch:
+    """What plan() knows about one batch of people."""
+
+    people: Sequence[Any]
+    lo: int
+    hi: int | None
+    mentors: dict[int, Any] = field(default_factory=dict)
+    cohort_events: dict[int, list] = field(default_factory=dict)
+    own_events: dict[int, list] = field(default_factory=dict)
+    acks: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    runs: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    paused_until: dict[int, datetime] = field(default_factory=dict)  # latest recent pause end per person
+
+
+PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone, Person.active)
+
+
+async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_days: int = 21,
+               batch_size: int = BATCH_SIZE) -> PlanStats:
+    """Bring the outbox in line with the reminder rules for rows due within the horizon."""
+    now = clock.now()
+    window = (now - LOOKBACK, now + timedelta(days=horizon_days))
+    stats = PlanStats()
+    stats.cancelled += await cancel_for_inactive(session)
+    last_id = 0
+    while True:
+        people = (await session.execute(
+            select(*PEOPLE_COLUMNS).where(Person.id > last_id).order_by(Person.id).limit(batch_size)
+        )).all()
+        if not people:
+            break
+        batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None)
+        await _load(session, content, batch, now)
+        await _converge(session, content, batch, now, window, stats)
+        stats.people += sum(1 for p in people if p.active)
+        last_id = people[-1].id
+    stats.escalations = await escalate(session, content, clock)
+    log.info("planned: %s", stats)
+    return stats
+
+
+async def cancel_for_inactive(session: AsyncSession) -> int:
+    """Cancel pending planned rows (reminders, escalations, digests) of inactive people."""
+    inactive = select(Person.id).where(Person.active.is_(False))
+    result = await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.person_id.in_(inactive),
+               or_(*(OUTBOX.c.dedupe_key.like(p + "%") for p in OWN_PREFIXES)))
+        .values(status=OutboxStatus.cancelled.value, last_error="person inactive")
+    )
+    return result.rowcount or 0
+
+
+async def _load(session: AsyncSession, content: Content, batch: Batch, now: datetime) -> None:
+    ids = [p.id for p in batch.people]
+    mentor_ids = {p.mentor_id for p in batch.people if p.mentor_id}
+    if mentor_ids:
+        rows = await session.execute(select(*PEOPLE_COLUMNS).where(Person.id.in_(mentor_ids)))
+        batch.mentors = {m.id: m for m in rows}
+    batch.cohort_events = await cohort_events(session, (p.cohort_id for p in batch.people))
+    batch.own_events = await person_events(session, ids)
+    for pid, key in await session.execute(select(Acknowledgement.person_id, Acknowledgement.key).where(Acknowledgement.person_id.in_(ids))):
+        batch.acks[pid].add(key)
+    flows = {f for rule in content.rules for f in R.stop_flows(rule) | ({rule.flow} if rule.flow else set())}
+    if flows:
+        rows = await session.execute(
+            select(FlowRun.id, FlowRun.person_id, FlowRun.flow_id, FlowRun.status, FlowRun.started_at, FlowRun.submitted_at)
+            .where(FlowRun.person_id.in_(ids), FlowRun.flow_id.in_(flows))
+        )
+        for run in rows:
+            batch.runs[run.person_id].append(run)
+    rows = await session.execute(
+        select(Pause.person_id, func.max(Pause.until)).where(Pause.person_id.in_(ids), Pause.until > now - PAUSE_MEMORY)
+        .group_by(Pause.person_id)
+    )
+    batch.paused_until = {pid: until for pid, until in rows}
+
+
+def _occurrences(rules: list[ReminderRule], person: Any, items: list[DatedItem], runs: list) -> Iterable[Occurrence]:
+    by_kind: dict[str, list[ReminderRule]] = defaultdict(list)
+    for rule in rules:
+        by_kind["flow_unfinished" if rule.on == "flow_unfinished" else rule.on.kind].append(rule)
+    for rule in by_kind.pop("flow_unfinished", []):
+        zone = zone_of(person)
+        for run in runs:
+            if run.flow_id == rule.flow and run.status == RunStatus.draft:
+                yield Occurrence(rule, f"run{run.id}", run.started_at.astimezone(zone).date(), None, flow_id=rule.flow)
+    for item in items:
+        for rule in by_kind.get(item.kind, ()):
+            if rule.on.number is None or rule.on.number == item.number:
+                yield Occurrence(rule, item.key, item.on_date, item.number, item=item, flow_id=rule.flow)
+
+
+def _reaches(occ: Occurrence, reach: tuple[date, date], paused: bool) -> bool:
+    """Tell whether any reminder day of the occurrence falls within the reach (local dates)."""
+    rule = occ.rule
+    first = occ.base_date + timedelta(days=rule.offsets_days[0])
+    last = occ.base_date + timedelta(days=rule.offsets_days[-1] + (rule.repeat.every_days * (rule.repeat.max_times - 1) if rule.repeat else 0))
+    if paused and R.is_pausable(rule):
+        last += PAUSE_MEMORY
+    return first <= reach[1] and last >= reach[0]
+
+
+def _stopped(content: Content, occ: Occurrence, person: Any, batch: Batch) -> bool:
+    ack = R.ack_key(occ.rule, occ.number)
+    if ack and ack in batch.acks.get(person.id, ()):
+        return True
+    if occ.rule.stop_on_submit:
+        zone = zone_of(person)
+        for run in batch.runs.get(person.id, ()):
+            if (run.flow_id == occ.rule.stop_on_submit and run.status == RunStatus.submitted and run.submitted_at
+                    and R.submission_stops(content, occ.rule, occ.item.on_date if occ.item else None,
+                                           run.submitted_at.astimezone(zone).date())):
+                return True
+    return False
+
+
+def _recipients(rule: ReminderRule, person: Any, mentor: Any | None, occ: Occurrence) -> list[tuple[Any, bool]]:
+    """(recipient, is_mentor) pairs for one occurrence, without repeats."""
+    personal = occ.item is None or occ.item.scope == "person"
+    out: list[tuple[Any, bool]] = []
+    for audience in rule.audience:
+        if audience == "self" or audience == Role(person.role).value:
+            target = (person, False)
+        elif personal and mentor is not None and (audience == "mentor" or audience == Role(mentor.role).value):
+            target = (mentor, True)
+        else:
+            continue
+        if target not in out:
+            out.append(target)
+    return out
+
+
+def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach: tuple[date, date]) -> dict[str, Planned]:
+    """Every reminder of every occurrence reaching the given local dates for one person, by dedupe key."""
+    if not person.active or Role(person.role) == Role.koordinator:
+        return {}
+    items = build_items(content, person, batch.cohort_events.get(person.cohort_id, []), batch.own_events.get(person.id, []), today)
+    mentor = batch.mentors.get(person.mentor_id) if person.mentor_id else None
+    if mentor is not None and not mentor.active:
+        mentor = None
+    paused = person.id in batch.paused_until
+    out: dict[str, Planned] = {}
+    for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, [])):
+        if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
+            continue
+        rule = occ.rule
+        times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
+        for recipient, for_mentor in _recipients(rule, person, mentor, occ):
+            zone = zone_of(recipient)
+            for offset in rule.offsets_days:
+                for i in range(times):
+                    day = occ.base_date + timedelta(days=offset + i * step)
+                    key = str(R.ReminderKey(rule.id, person.id, occ.event_key, offset,
+                                            i if rule.repeat else None, recipient.id if for_mentor else None))
+                    out[key] = Planned(key, recipient, person, occ, local_datetime(day, rule.time, zone), for_mentor)
+    return out
+
+
+def rule_values(content: Content, planned: Planned) -> dict[str, object]:
+    """The placeholder values of a planned reminder (see scheduler.rules)."""
+    occ, item = planned.occurrence, planned.occurrence.item
+    zone = zone_of(planned.recipient)
+    due_day = planned.due_at.astimezone(zone).date()
+    flow = content.flows.get(occ.flow_id or "")
+    values: dict[str, object] = {
+        "nama": planned.recipient.name,
+        "mentee": planned.subject.name,
+        "subjek": planned.subject.name,
+        "tanggal": format_date(content, occ.base_date),
+        "kapan": R.kapan(content, (occ.base_date - due_day).days),
+        "nomor": occ.number if occ.number is not None else "",
+        "judul": flow.title if flow else "",
+        "kegiatan": item_title(content, item) if item else (flow.title if flow else ""),
+        "topik": "",
+        "persiapan": "",
+        "jam": item.at_time.strftime("%H.%M") if item and item.at_time else "",
+        "zona": zone_abbreviation(zone_name(planned.recipient)),
+    }
+    if item is not None and item.kind in (*COHORT_KINDS, "pi"):
+        lokakarya = lokakarya_info(content, item.number)
+        if lokakarya is not None:
+            values["judul"] = lokakarya.title
+            values["persiapan"] = "\n".join(f"- {p}" for p in lokakarya.prepare)
+        if item.kind == "pi":
+            pi_flow = next((f for f in content.flows.values() if f.event and f.event.kind == "pi" and f.event.number == item.number), None)
+            values["topik"] = (pi_flow.theme or pi_flow.title) if pi_flow else ""
+    elif item is not None and item.kind == "pmo_month":
+        topics = pmo_topics(content, item.number, "\n• ")
+        values["topik"] = f"• {topics}" if topics else content.texts.get(NO_PMO_TOPIC, "")
+        values["judul"] = values["judul"] or values["kegiatan"]
+    elif item is not None:
+        values["judul"] = values["judul"] or values["kegiatan"]
+    return values
+
+
+def _row(content: Content, planned: Planned, now: datetime) -> dict[str, Any]:
+    rule, occ = planned.occurrence.rule, planned.occurrence
+    ack = R.ack_key(rule, occ.number)
+    return {
+        "dedupe_key": planned.key,
+        "person_id": planned.recipient.id,
+        "kind": "nudge" if rule.on == "flow_unfinished" else "reminder",
+        "rule_id": rule.id,
+        "broadcast_id": None,
+        "event_id": occ.item.event_id if occ.item else None,
+        "text": R.render(rule.text, rule_values(content, planned)),
+        "buttons": reminder_buttons(content, rule, ack, planned.for_mentor),
+        "attachments": None,
+        "silent": rule.priority == "low",
+        "respect_quiet_hours": True,
+        "status": OutboxStatus.pending.value,
+        "due_at": planned.due_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def _frozen(planned: Planned, batch: Batch, now: datetime) -> bool:
+    """A paused person's nudge due before the pause ends: left as stops.py deferred it."""
+    until = batch.paused_until.get(planned.subject.id)
+    return until is not None and until > now and R.is_pausable(planned.occurrence.rule) and planned.due_at < until
+
+
+def _deferred(planned: Planned, batch: Batch, due_at: datetime) -> bool:
+    """A pending nudge later than planned after a recent pause: stops.py moved it; keep it there."""
+    return (planned.subject.id in batch.paused_until and R.is_pausable(planned.occurrence.rule)
+            and due_at > planned.due_at)
+
+
+async def _existing(session: AsyncSession, batch: Batch, since: datetime, window_start: datetime) -> list[tuple[Any, R.ReminderKey]]:
+    """Recent pending (and cancelled) planned rows about the people of this batch's id range."""
+    recipients = [p.id for p in batch.people] + list(batch.mentors)
+    rows = await session.execute(
+        select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.status, OUTBOX.c.due_at, OUTBOX.c.text, OUTBOX.c.buttons)
+        .where(OUTBOX.c.person_id.in_(recipients), OUTBOX.c.dedupe_key.like("r:%"),
+               or_(and_(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.due_at >= since),
+                   and_(OUTBOX.c.status == OutboxStatus.cancelled.value, OUTBOX.c.due_at >= window_start)))
+    )
+    out = []
+    for row in rows:
+        key = R.parse_key(row.dedupe_key)
+        if key and key.subject_id >= batch.lo and (batch.hi is None or key.subject_id <= batch.hi):
+            out.append((row, key))
+    return out
+
+
+async def _converge(session: AsyncSession, content: Content, batch: Batch, now: datetime,
+                    window: tuple[datetime, datetime], stats: PlanStats) -> None:
+    since = now - RECONCILE_BACK
+    reach = (since.date() - timedelta(days=1), window[1].date() + timedelta(days=1))  # ±1 day: local dates
+    desired: dict[str, Planned] = {}
+    for person in batch.people:
+        today = now.astimezone(zone_of(person)).date()
+        desired.update(desired_rows(content, person, batch, today, reach))
+    seen: set[str] = set()
+    cancel: list[int] = []
+    changes: list[dict[str, Any]] = []
+    for row, _key in await _existing(session, batch, since, window[0]):
+        seen.add(row.dedupe_key)
+        planned = desired.get(row.dedupe_key)
+        if planned is None:
+            if row.status == OutboxStatus.pending.value:
+                cancel.append(row.id)
+            continue
+        if _frozen(planned, batch, now):
+            continue
+        if row.status == OutboxStatus.cancelled.value:
+            if window[0] <= planned.due_at <= window[1]:
+                changes.append(_change(content, row.id, planned, now))
+            continue
+        if planned.due_at <= now:
+            continue  # its time has come: the sender owns it now (and may have deferred it for quiet hours)
+        if _deferred(planned, batch, row.due_at):
+            planned.due_at = row.due_at
+        fresh = _change(content, row.id, planned, now)
+        if row.due_at != planned.due_at or row.text != fresh["b_text"] or row.buttons != fresh["b_buttons"]:
+            changes.append(fresh)
+    if cancel:
+        result = await session.execute(
+            update(OUTBOX).where(OUTBOX.c.id.in_(cancel), OUTBOX.c.status == OutboxStatus.pending.value)
+            .values(status=OutboxStatus.cancelled.value, last_error="replanned")
+        )
+        stats.cancelled += result.rowcount or 0
+    if changes:
+        await session.execute(
+            update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
+            .values(status=OutboxStatus.pending.value, due_at=bindparam("b_due"), text=bindparam("b_text"),
+                    buttons=bindparam("b_buttons"), last_error=None),
+            changes,
+        )
+        stats.updated += len(changes)
+    new = [p for k, p in desired.items()
+           if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]
+    stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])
+
+
+def _change(content: Content, row_id: int, planned: Planned, now: datetime) -> dict[str, Any]:
+    row = _row(content, planned, now)
+    return {"b_id": row_id, "b_due": row["due_at"], "b_text": row["text"], "b_buttons": row["buttons"]}

@@ -1,0 +1,81 @@
+"""Cohort Lokakarya dates, PI dates that follow them (or the PP's), RPP dates, PMO months, CSV import."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from core.clock import FrozenClock
+from scheduler.calendar import (
+    CalendarImportError, events_for, format_date, import_calendar_csv, set_lokakarya_date, set_pi_date,
+)
+from store.models import Event
+from tests.factories import make_cohort, make_person
+from tests.scheduler.planning_support import plan_content, utc  # noqa: F401
+
+
+def test_dates_are_written_in_indonesian(plan_content):
+    assert format_date(plan_content, date(2025, 5, 12)) == "Senin, 12 Mei 2025"
+    assert format_date(plan_content, date(2025, 8, 17)) == "Minggu, 17 Agustus 2025"
+
+
+async def test_pi_follows_the_lokakarya_unless_the_pp_sets_it(db, plan_content):
+    async with db.session() as s:
+        cohort = await make_cohort(s)
+        cgp = await make_person(s, "cgp", cohort=cohort)
+        await set_lokakarya_date(s, cohort, 2, date(2025, 4, 14))
+        await set_lokakarya_date(s, cohort, 3, date(2025, 5, 12))
+        await set_lokakarya_date(s, cohort, 3, date(2025, 5, 19))  # moved: the same event row
+        await set_pi_date(s, cgp, 2, date(2025, 4, 9))
+        s.add(Event(kind="rpp_submit", number=0, person_id=cgp.id, on_date=date(2025, 5, 22)))
+        await s.flush()
+        items = await events_for(s, plan_content, cgp, FrozenClock(utc(2025, 5, 1)))
+        assert await s.scalar(select(func.count()).select_from(Event).where(Event.kind == "lokakarya")) == 2
+    assert [(i.kind, i.number, i.on_date, i.source) for i in items] == [
+        ("pi", 2, date(2025, 4, 9), "pp"),
+        ("lokakarya", 2, date(2025, 4, 14), "koordinator"),
+        ("pi", 3, date(2025, 5, 12), "derived"),
+        ("lokakarya", 3, date(2025, 5, 19), "koordinator"),
+        ("rpp_submit", 0, date(2025, 5, 22), "koordinator"),
+    ]
+
+
+async def test_school_roles_get_pmo_months_on_their_workshop_day(db, plan_content):
+    async with db.session() as s:
+        cohort = await make_cohort(s, "PSP")
+        kepsek = await make_person(s, "kepsek", cohort=cohort)
+        await set_lokakarya_date(s, cohort, 9, date(2025, 9, 18), kind="lokakarya_psp")
+        items = await events_for(s, plan_content, kepsek, FrozenClock(utc(2025, 8, 20)))
+    pmo = [(i.number, i.on_date) for i in items if i.kind == "pmo_month"]
+    assert pmo[:3] == [(8, date(2025, 8, 1)), (9, date(2025, 9, 18)), (10, date(2025, 10, 1))]
+    assert (8, date(2026, 8, 1)) in pmo  # and the next program year
+    assert not any(i.kind == "pi" for i in items)
+
+
+async def test_csv_import_sets_lokakarya_dates(db, plan_content):
+    async with db.session() as s:
+        await make_cohort(s, "A1")
+        await make_cohort(s, "B2")
+        count = await import_calendar_csv(s, "angkatan;lokakarya;tanggal\nA1;1;2025-03-10\nA1;2;14/04/2025\nB2;1;12 Mei 2025\n")
+        got = sorted((e.number, e.on_date) for e in (await s.execute(select(Event))).scalars())
+    assert count == 3 and got == [(1, date(2025, 3, 10)), (1, date(2025, 5, 12)), (2, date(2025, 4, 14))]
+
+
+async def test_csv_import_rejects_bad_rows_and_writes_nothing(db, plan_content):
+    async with db.session() as s:
+        await make_cohort(s, "A1")
+        with pytest.raises(CalendarImportError) as caught:
+            await import_calendar_csv(s, "angkatan,lokakarya,tanggal\nA1,1,2025-03-10\nZZ,2,2025-04-14\nA1,x,2025-04-14\nA1,3,besok lusa kapan\n")
+        assert await s.scalar(select(func.count()).select_from(Event)) == 0
+    report = caught.value.report(plan_content).splitlines()
+    assert [p.row for p in caught.value.problems] == [3, 4, 5]
+    assert report[1] == "• Baris 3: angkatan \"ZZ\" tidak dikenal."
+    assert "nomor Lokakarya \"x\"" in report[2] and "tanggal \"besok lusa kapan\"" in report[3]
+
+
+async def test_csv_import_needs_the_columns(db, plan_content):
+    async with db.session() as s:
+        with pytest.raises(CalendarImportError) as caught:
+            await import_calendar_csv(s, "angkatan,tanggal\nA1,2025-03-10\n")
+    assert caught.value.problems[0].code == "missing_column"
