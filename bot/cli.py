@@ -65,6 +65,12 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     return asyncio.run(import_roster_file(_settings(), Path(args.file), Path(args.out) if args.out else None))
 
 
+def cmd_roster_codes(args: argparse.Namespace) -> int:
+    from bot.roster_cli import reissue_codes
+
+    return asyncio.run(reissue_codes(_settings(), Path(args.out) if args.out else None))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -86,6 +92,9 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--out", help="write invite codes and links to this .csv or .xlsx file")
     imp.set_defaults(func=cmd_roster_import)
+    codes = roster.add_parser("codes", help="new invite codes for everyone who has not joined yet (old ones stop working)")
+    codes.add_argument("--out", help="write the codes and links to this .csv or .xlsx file")
+    codes.set_defaults(func=cmd_roster_codes)
     demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
     demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")
     demo.set_defaults(func=cmd_demo)

@@ -9,7 +9,7 @@ from telegram import Bot
 from core.clock import SystemClock
 from core.content import load_content
 from core.settings import Settings, SettingsError
-from store import roster
+from store import invites, roster
 from store.db import Database
 from store.schema_check import ensure_schema
 
@@ -44,11 +44,32 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
     finally:
         await db.dispose()
     print(result.report(content))
-    if not result.issued:
-        return 0
-    if out is None:
-        sys.stdout.write(result.to_csv(username).decode("utf-8-sig"))
-    else:
-        out.write_bytes(result.to_xlsx(username) if out.suffix.lower() == ".xlsx" else result.to_csv(username))
-        print(content.text("roster.result.handout"), out)
+    _write_handout(content, result.issued, username, out)
     return 0
+
+
+async def reissue_codes(settings: Settings, out: Path | None) -> int:
+    """New codes for everyone who has not pressed Start yet; their old codes stop working."""
+    content = load_content(settings.content_dir)
+    ensure_schema(settings.database_url)
+    username = await bot_username(settings)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            issued = await invites.reissue_codes(session, clock=SystemClock())
+    finally:
+        await db.dispose()
+    print(content.text("roster.result.reissued", count=len(issued)))
+    _write_handout(content, issued, username, out)
+    return 0
+
+
+def _write_handout(content, issued: list[invites.IssuedCode], username: str, out: Path | None) -> None:
+    """Codes and links as CSV on standard output, or as .csv/.xlsx in `out`."""
+    if not issued:
+        return
+    if out is None:
+        sys.stdout.write(roster.handout_csv(issued, username).decode("utf-8-sig"))
+        return
+    out.write_bytes(roster.handout_xlsx(issued, username) if out.suffix.lower() == ".xlsx" else roster.handout_csv(issued, username))
+    print(content.text("roster.result.handout"), out)

@@ -88,3 +88,21 @@ async def test_cli_roster_import_is_all_or_nothing_and_idempotent(tmp_path, data
 async def test_content_check_passes_on_shipped_content(tmp_path):
     code, out, err = await _run("content", "check", env=_env(), cwd=tmp_path)
     assert code == 0, out + err
+
+
+async def test_cli_reissues_codes_only_for_people_who_never_joined(tmp_path, database_url, db):
+    env = _env(DATABASE_URL=database_url, TELEGRAM_BOT_USERNAME="pendamping_bot")
+    first = tmp_path / "first.csv"
+    assert (await _run("roster", "import", str(EXAMPLES / "roster.csv"), "--out", str(first), env=env, cwd=tmp_path))[0] == 0
+    async with db.session() as s:
+        dewi = await s.scalar(select(Person).where(Person.external_id == "CGP01"))
+        dewi.tg_user_id = dewi.tg_chat_id = 4242
+    again = tmp_path / "again.csv"
+    code, out, err = await _run("roster", "codes", "--out", str(again), env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "12 kode undangan baru" in out
+    ids = [line.split(",")[0] for line in again.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    assert len(ids) == 12 and "CGP01" not in ids
+    old_codes = {line.split(",")[0]: line.split(",")[3] for line in first.read_text(encoding="utf-8-sig").splitlines()[1:]}
+    new_codes = {line.split(",")[0]: line.split(",")[3] for line in again.read_text(encoding="utf-8-sig").splitlines()[1:]}
+    assert all(old_codes[i] != new_codes[i] for i in ids)
