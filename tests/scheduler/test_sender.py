@@ -113,9 +113,6 @@ async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
     assert rows["c0"].status == OutboxStatus.blocked and "blocked" in rows["c0"].last_error
     assert {rows["c1"].status, rows["c2"].status} <= {OutboxStatus.pending, OutboxStatus.waiting}  # kept, not sent
     assert rows["o"].status == OutboxStatus.sent
-    await make_sender(db, fake, clock, batch_size=2).drain_once()
-    rows = await rows_by_key(db)
-    assert rows["c1"].status == rows["c2"].status == OutboxStatus.waiting  # parked until the person is back
     notices = [r for r in rows.values() if r.kind == "notice"]
     assert len(notices) == 1 and notices[0].person_id == pp.id and "Bu Sari" in notices[0].text
     async with db.session() as s:
@@ -126,7 +123,9 @@ async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
     stats = await make_sender(db, fake, clock).drain_once()
     assert (stats.sent, stats.blocked) == (1, 0)
     assert [c.text for c in fake.calls] == [notices[0].text] and fake.calls[0].chat_id == pp.tg_chat_id
-    assert len([r for r in (await rows_by_key(db)).values() if r.kind == "notice"]) == 1
+    rows = await rows_by_key(db)
+    assert len([r for r in rows.values() if r.kind == "notice"]) == 1
+    assert rows["c1"].status == rows["c2"].status == OutboxStatus.waiting  # parked until the person is back
 
 
 async def test_transient_errors_back_off_then_fail(db):
