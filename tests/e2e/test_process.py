@@ -106,3 +106,17 @@ async def test_cli_reissues_codes_only_for_people_who_never_joined(tmp_path, dat
     old_codes = {line.split(",")[0]: line.split(",")[3] for line in first.read_text(encoding="utf-8-sig").splitlines()[1:]}
     new_codes = {line.split(",")[0]: line.split(",")[3] for line in again.read_text(encoding="utf-8-sig").splitlines()[1:]}
     assert all(old_codes[i] != new_codes[i] for i in ids)
+
+
+async def test_bot_refuses_to_start_on_broken_content(tmp_path):
+    import shutil
+
+    broken = tmp_path / "content"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "content", broken)
+    pi1 = broken / "flows" / "pi1.yaml"
+    pi1.write_text(pi1.read_text(encoding="utf-8").replace("sections:", "sectionz:", 1), encoding="utf-8")
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, CONTENT_DIR=str(broken), DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    code, out, err = await _run("run", env=env, cwd=tmp_path)
+    assert code == 2 and "will not start" in err
+    assert "content/flows/pi1.yaml:" in err and "sectionz: unknown key" in err
+    assert "Traceback" not in err
