@@ -1,10 +1,14 @@
 """End-to-end harness: the real bot (real Application, real HTTP) against the local Bot API emulator."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import itertools
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from bot.app import build_application
 from bot.embedded import polling
@@ -14,6 +18,7 @@ from core.clock import Clock, SystemClock
 from core.content import Content
 from core.settings import Settings
 from emulator import BotApiEmulator, SentMessage
+from emulator import users as emulator_users
 from store import roster
 from store.db import Database
 
@@ -80,3 +85,51 @@ async def running_bot(
     )
     async with polling(build_application(services)):
         yield RunningBot(emulator, services)
+
+
+QUESTION = re.compile(r"\((\d+)/(\d+)\)")
+REVIEW_FOOTER = "Tekan Kirim bila sudah benar"
+
+
+def progress(message: SentMessage) -> tuple[int, int] | None:
+    """The "(n/N)" of a question message, or None."""
+    found = QUESTION.search(message.text or "")
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def is_question(message: SentMessage) -> bool:
+    return progress(message) is not None and "✔️" not in (message.text or "")
+
+
+def is_review_end(message: SentMessage) -> bool:
+    return REVIEW_FOOTER in (message.text or "")
+
+
+async def answer_until_review(user: User, question: SentMessage, prefix: str = "Jawaban") -> dict[int, str]:
+    """Answer every question from `question` on (first choice, or the text "<prefix> <n>"); return {n: answer}."""
+    given: dict[int, str] = {}
+    while True:
+        n, _ = progress(question)
+        choices = [label for label in question.labels if label not in ("Kembali", "Lewati")]
+        if choices:
+            given[n] = choices[0]
+            user.emulator.click(user.id, choices[0], question.message_id)
+        else:
+            given[n] = f"{prefix} {n}"
+            user.emulator.send_text(user.id, given[n])
+        reply = await user.emulator.wait_for(user.id, lambda m: is_question(m) or is_review_end(m), edits=False)
+        if is_review_end(reply):
+            return given
+        question = reply
+
+
+@contextmanager
+def typing_pace(seconds: int = 5) -> Iterator[None]:
+    """Date each user message `seconds` after the previous one, as a person reading and typing would.
+
+    Emulator dates are wall-clock seconds, so fast scripted answers would look like one text split in
+    two (the engine joins texts sent within 3 s); a person answers a new question more slowly.
+    """
+    clock = itertools.count(int(time.time()), seconds)
+    with mock.patch.object(emulator_users, "now", lambda: next(clock)):
+        yield

@@ -1,0 +1,253 @@
+"""Benchmark: N simulated CGPs walk PI 1 through the emulator against the real bot, next to a bare echo bot.
+
+    .venv/bin/python -m bench.conversation [--users 50] [--database sqlite|postgresql|both] [--flow pi1]
+
+For each database (a fresh SQLite file; postgresql://postgres@127.0.0.1:5432/test_flows, whose schema is
+DROPPED and migrated again) the real Application runs in-process against the Bot API emulator (flood
+limits off, and the bot's own send budget lifted, so neither caps the figures). A generated roster of
+N CGPs and N/10 PPs is imported and everyone joins; then all CGPs at once walk the flow: /refleksi,
+open it, answer every question (first choice button, or a text), Kirim. Each user waits for the bot's
+reply before the next update. Latency is from injecting the update to the reply the user waits for
+(the next question, the review, the confirmation). Then the bare python-telegram-bot echo bot
+(bench/echo_bot.py) serves the same number of users sending the same number of texts through the same
+emulator. Goals (issue 4): throughput ≥ 0.8 × echo, p99 ≤ 2 × echo.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import itertools
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+
+from sqlalchemy import create_engine, make_url, text
+
+from bench.echo_bot import build_echo_application
+from bot.app import build_application
+from bot.embedded import polling
+from bot.services import Services
+from core.clock import SystemClock
+from core.content.loader import load_content
+from core.settings import SHIPPED_CONTENT_DIR, Settings
+from emulator import BotApiEmulator, SentMessage
+from emulator import users as emulator_users
+from scheduler.ratelimit import RateBudget
+from store import roster
+from store.db import Database, sync_url
+from store.migrate import upgrade
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_flows"
+TOKEN = "123456789:BENCH-conversation_0123456789abcdef"
+FIRST_USER = 100_000
+TIMEOUT = 60.0
+PACE = 5  # seconds between a user's message dates, so quick answers are not joined as one split text
+UNLIMITED = 10**9
+QUESTION = re.compile(r"\(\d+/\d+\)")
+
+Want = Callable[[str, SentMessage], bool]
+
+
+@dataclass
+class Figures:
+    database: str
+    bot: str
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time: bot, emulator and simulated users share one event loop
+
+    @property
+    def updates(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+class Chat:
+    """One simulated user: inject an update, wait for the reply it needs, record the latency."""
+
+    def __init__(self, emulator: BotApiEmulator, user_id: int, latencies: list[float]) -> None:
+        self.emulator, self.id, self.latencies = emulator, user_id, latencies
+        self.seen = len(emulator.events(user_id))
+
+    async def exchange(self, act: Callable[[], object], want: Want) -> SentMessage:
+        started = time.perf_counter()
+        act()
+        while True:
+            events = await self.emulator.wait_events(self.id, self.seen, TIMEOUT)
+            if not events:
+                raise TimeoutError(f"user {self.id}: no reply within {TIMEOUT}s")
+            for seq, kind, message in events:
+                self.seen = seq
+                if want(kind, message):
+                    self.latencies.append(time.perf_counter() - started)
+                    return message
+
+    def say(self, words: str, want: Want) -> object:
+        return self.exchange(lambda: self.emulator.send_text(self.id, words), want)
+
+    def click(self, label: str, message: SentMessage, want: Want) -> object:
+        return self.exchange(lambda: self.emulator.click(self.id, label, message.message_id), want)
+
+
+def _sent(contains: str) -> Want:
+    return lambda kind, m: kind == "sent" and contains in (m.text or "")
+
+
+def _next_step(kind: str, message: SentMessage) -> bool:
+    """A new question "(n/N)" or the end of the review (edits of answered questions are not what a user waits for)."""
+    body = message.text or ""
+    return kind == "sent" and (QUESTION.search(body) is not None or "Tekan Kirim" in body)
+
+
+async def walk_flow(chat: Chat, title: str) -> None:
+    """/refleksi, open the flow, answer everything, Kirim."""
+    await chat.say("/refleksi", _sent("Pilih refleksi"))
+    message = await chat.click(title, chat.emulator.last(chat.id), _next_step)
+    n = 0
+    while "Tekan Kirim" not in (message.text or ""):
+        n += 1
+        choices = [label for label in message.labels if label not in ("Kembali", "Lewati")]
+        if choices:
+            message = await chat.click(choices[0], message, _next_step)
+        else:
+            message = await chat.say(f"Jawaban nomor {n} dari peserta {chat.id}", _next_step)
+    await chat.click("Kirim", message, _sent("sudah terkirim"))
+
+
+async def echo_walk(chat: Chat, updates: int) -> None:
+    for n in range(updates):
+        await chat.say(f"Jawaban nomor {n} dari peserta {chat.id}", lambda kind, m: kind == "sent")
+
+
+def write_roster(path: Path, users: int) -> Path:
+    pps = max(1, users // 10)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "nama", "peran", "angkatan", "sekolah", "kabupaten/kota", "mentor", "zona waktu"])
+        for p in range(pps):
+            out.writerow([f"PP{p:04d}", f"Pengajar Praktik {p}", "pp", "11", "", "Kabupaten Bench", "", "WIB"])
+        for c in range(users):
+            out.writerow([f"CGP{c:05d}", f"Calon Guru {c}", "cgp", "11", f"SMP Negeri {c % 40}", "Kabupaten Bench",
+                          f"PP{c % pps:04d}", "WIB"])
+    return path
+
+
+def fresh_database(kind: str, workdir: Path, pg_url: str) -> str:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    else:
+        url = pg_url
+        engine = create_engine(sync_url(url))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+async def join_everyone(emulator: BotApiEmulator, codes: dict[str, str]) -> dict[str, int]:
+    """Every imported person joins with their code; returns {external id: Telegram user id}."""
+    ids = {external_id: FIRST_USER + n for n, external_id in enumerate(sorted(codes))}
+
+    async def join(external_id: str) -> None:
+        emulator.user(ids[external_id], external_id)
+        await Chat(emulator, ids[external_id], []).say(f"/start {codes[external_id]}", _sent("Selamat datang"))
+
+    await asyncio.gather(*(join(e) for e in ids))
+    return ids
+
+
+async def bench_ours(kind: str, users: int, flow_title: str, pg_url: str) -> tuple[Figures, int]:
+    """Our bot: join, then all CGPs walk the flow at once; returns figures and updates per user."""
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url = fresh_database(kind, workdir, pg_url)
+        content = load_content(SHIPPED_CONTENT_DIR)
+        db = Database(url)
+        async with BotApiEmulator(flood_limits=False) as emulator:
+            settings = Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url)
+            budget = RateBudget(rate=UNLIMITED, bulk_rate=UNLIMITED, min_gap=0)
+            services = Services(settings=settings, content=content, db=db, clock=SystemClock(), extras={"budget": budget})
+            async with db.session() as session:
+                result = await roster.import_file(session, write_roster(workdir / "roster.csv", users).read_bytes(), SystemClock())
+            codes = {person.external_id: code for person, code in result.issued}
+            async with polling(build_application(services)):
+                ids = await join_everyone(emulator, codes)
+                cgps = [ids[e] for e in ids if e.startswith("CGP")]
+                figures = Figures(kind, "pendamping")
+                chats = [Chat(emulator, user_id, figures.latencies) for user_id in cgps]
+                started, cpu = time.perf_counter(), time.process_time()
+                await asyncio.gather(*(walk_flow(chat, flow_title) for chat in chats))
+                figures.seconds, figures.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        await db.dispose()
+    return figures, figures.updates // len(cgps)
+
+
+async def bench_echo(kind: str, users: int, per_user: int) -> Figures:
+    async with BotApiEmulator(flood_limits=False) as emulator:
+        async with polling(build_echo_application(emulator.base_url)):
+            figures = Figures(kind, "echo")
+            chats = []
+            for n in range(users):
+                emulator.user(FIRST_USER + n, f"Echo {n}")
+                chats.append(Chat(emulator, FIRST_USER + n, figures.latencies))
+            started, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(echo_walk(chat, per_user) for chat in chats))
+            figures.seconds, figures.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return figures
+
+
+def print_table(rows: list[Figures]) -> None:
+    print(f"{'database':<11} {'bot':<11} {'updates':>7} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/update':>14}")
+    for f in rows:
+        print(f"{f.database:<11} {f.bot:<11} {f.updates:>7} {f.per_second:>10.1f} {f.percentile(50):>8.1f} "
+              f"{f.percentile(99):>8.1f} {f.cpu_seconds / f.updates * 1000:>14.1f}")
+    print()
+    for ours, echo in zip(rows[::2], rows[1::2]):
+        throughput, p99 = ours.per_second / echo.per_second, ours.percentile(99) / echo.percentile(99)
+        print(f"{ours.database}: throughput ours/echo {throughput:.2f} (goal ≥ 0.8: {'met' if throughput >= 0.8 else 'MISSED'}), "
+              f"p99 ours/echo {p99:.2f} (goal ≤ 2: {'met' if p99 <= 2 else 'MISSED'})")
+
+
+async def main(users: int, databases: list[str], flow_id: str, pg_url: str) -> None:
+    title = load_content(SHIPPED_CONTENT_DIR).flows[flow_id].title
+    pace = itertools.count(int(time.time()), PACE)
+    rows: list[Figures] = []
+    with mock.patch.object(emulator_users, "now", lambda: next(pace)):
+        for kind in databases:
+            ours, per_user = await bench_ours(kind, users, title, pg_url)
+            rows += [ours, await bench_echo(kind, users, per_user)]
+    print(f"{users} users, flow {flow_id} ({rows[0].updates // users} updates each)\n")
+    print_table(rows)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--flow", default="pi1", help="a CGP flow id (default pi1)")
+    parser.add_argument("--postgresql-url", default=DEFAULT_PG)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    if make_url(args.postgresql_url).get_backend_name() != "postgresql":
+        parser.error("--postgresql-url must be a postgresql:// URL")
+    asyncio.run(main(args.users, databases, args.flow, args.postgresql_url))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,75 @@
+"""SIGKILL the bot process in the middle of a flow: after a restart nothing answered is lost."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.clock import SystemClock
+from store import roster
+from store.models import FlowRun
+from tests.e2e.conftest import EXAMPLES
+from tests.e2e.harness import TOKEN, User, answer_until_review, progress, typing_pace
+from tests.e2e.test_process import PENDAMPING, _env
+
+
+@pytest.fixture(autouse=True)
+def paced():
+    with typing_pace():
+        yield
+
+
+@asynccontextmanager
+async def bot_process(emulator, database_url, cwd):
+    """`pendamping run` as a separate process; yields it so the test can kill it."""
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=emulator.base_url, DATABASE_URL=database_url)
+    proc = await asyncio.create_subprocess_exec(*PENDAMPING, "run", env=env, cwd=cwd,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+async def _answers(db) -> tuple[str, dict[str, object]]:
+    async with db.session() as s:
+        run = await s.scalar(select(FlowRun).options(selectinload(FlowRun.answers)))
+        return run.cursor, {a.question_id: a.value for a in run.answers}
+
+
+async def test_sigkill_mid_flow_loses_no_answer(emulator, db, database_url, tmp_path):
+    async with db.session() as s:
+        result = await roster.import_file(s, (EXAMPLES / "roster.csv").read_bytes(), SystemClock())
+    code = {p.external_id: c for p, c in result.issued}["CGP01"]
+    dewi = User(emulator, 8001)
+    emulator.user(dewi.id, "Dewi")
+
+    async with bot_process(emulator, database_url, tmp_path) as proc:
+        await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
+        await dewi.say("/refleksi", "Pilih refleksi")
+        await dewi.press("Pendampingan Individu 1", "(1/20)")
+        await dewi.press("Sudah", "(2/20)")
+        await dewi.say("Sebelum mati listrik", "(3/20)")
+        await dewi.say("Ekosistem sekolah mendukung", "(4/20)")
+        proc.kill()  # SIGKILL: no shutdown, no flush
+        await proc.wait()
+    before = await _answers(db)
+    assert before == ("harapan_kekhawatiran", {
+        "dokumen_siap": "sudah", "proses_sebulan": "Sebelum mati listrik", "dukungan_ekosistem": "Ekosistem sekolah mendukung",
+    })
+
+    async with bot_process(emulator, database_url, tmp_path):
+        menu = await dewi.say("/refleksi", "Pilih refleksi", timeout=30)
+        assert "✏️ Pendampingan Individu 1 — sedang diisi" in menu.text
+        resumed = await dewi.press("Pendampingan Individu 1", "Melanjutkan")
+        assert progress(resumed) == (4, 20)
+        await answer_until_review(dewi, resumed)
+        review = "\n".join(m.text for m in emulator.sent(dewi.id)[-3:])
+        assert "➡️ Sebelum mati listrik" in review and "➡️ Ekosistem sekolah mendukung" in review and "➡️ Sudah" in review
+    cursor, answers = await _answers(db)
+    assert cursor is None and len(answers) == 20 and answers["proses_sebulan"] == "Sebelum mati listrik"
