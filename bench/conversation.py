@@ -180,7 +180,7 @@ async def bench_ours(kind: str, users: int, flow_title: str, pg_url: str) -> tup
         db = Database(url)
         async with BotApiEmulator(flood_limits=False) as emulator:
             settings = Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url)
-            budget = RateBudget(rate=UNLIMITED, bulk_rate=UNLIMITED, min_gap=0)
+            budget = RateBudget(rate=UNLIMITED, bulk_rate=UNLIMITED, chat_interval=0, min_gap=0)
             services = Services(settings=settings, content=content, db=db, clock=SystemClock(), extras={"budget": budget})
             async with db.session() as session:
                 result = await roster.import_file(session, write_roster(workdir / "roster.csv", users).read_bytes(), SystemClock())

@@ -5,12 +5,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.content.schema import Content
+from store.db import WRITE_LOCKED
 from store.models import Answer, ContentVersion, FlowRun, Person, RunStatus
 
 log = logging.getLogger(__name__)
@@ -33,23 +35,29 @@ async def lock_person(session: AsyncSession, person_id: int) -> None:
 
 
 def _fresh(stmt):
-    # FOR UPDATE is a no-op on SQLite, where the claim below takes the write lock instead.
-    return stmt.with_for_update().execution_options(populate_existing=True)
+    """Load the run with its answers in one statement, its row locked on PostgreSQL (FOR UPDATE OF flow_runs)."""
+    return (
+        stmt.options(joinedload(FlowRun.answers))
+        .with_for_update(of=FlowRun)
+        .execution_options(populate_existing=True)
+    )
+
+
+_WALKING = (FlowRun.person_id == bindparam("person_id"), FlowRun.status == RunStatus.draft, FlowRun.mode != PAUSED)
+_NEWEST = select(FlowRun.id).where(*_WALKING).order_by(FlowRun.updated_at.desc(), FlowRun.id.desc()).limit(1)
+# Built once (SQLAlchemy then reuses their cache keys); the conditions are repeated outside the
+# subquery because PostgreSQL re-checks them on a row it had to wait for.
+ACTIVE_RUN = _fresh(select(FlowRun).where(FlowRun.id == _NEWEST.scalar_subquery(), *_WALKING))
+RUN_BY_ID = _fresh(select(FlowRun).where(FlowRun.id == bindparam("run_id")))
 
 
 async def active_run(session: AsyncSession, person_id: int) -> FlowRun | None:
     """The draft run the person is walking now (not paused), locked on PostgreSQL."""
-    stmt = (
-        select(FlowRun)
-        .where(FlowRun.person_id == person_id, FlowRun.status == RunStatus.draft, FlowRun.mode != PAUSED)
-        .order_by(FlowRun.updated_at.desc(), FlowRun.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(_fresh(stmt))).scalar_one_or_none()
+    return (await session.execute(ACTIVE_RUN, {"person_id": person_id})).unique().scalar_one_or_none()
 
 
 async def run_by_id(session: AsyncSession, run_id: int) -> FlowRun | None:
-    return (await session.execute(_fresh(select(FlowRun).where(FlowRun.id == run_id)))).scalar_one_or_none()
+    return (await session.execute(RUN_BY_ID, {"run_id": run_id})).unique().scalar_one_or_none()
 
 
 async def claim(session: AsyncSession, run: FlowRun) -> bool:
@@ -67,11 +75,21 @@ async def claim(session: AsyncSession, run: FlowRun) -> bool:
     return True
 
 
+async def _take(session: AsyncSession, run: FlowRun) -> bool:
+    """Claim a run just loaded by _fresh, with as few statements as the unit of work allows."""
+    # The row lock (PostgreSQL) or a write lock held from the start (SQLite) already excludes other
+    # writers: the version bump then rides on the run's own UPDATE. Otherwise compare-and-set now.
+    if session.bind.dialect.name == "postgresql" or session.info.get(WRITE_LOCKED):
+        run.version += 1
+        return True
+    return await claim(session, run)
+
+
 async def claimed_active_run(session: AsyncSession, person_id: int) -> FlowRun | None:
     """Load and claim the person's active run, reloading when a concurrent update won."""
     for _ in range(MAX_CLAIMS):
         run = await active_run(session, person_id)
-        if run is None or await claim(session, run):
+        if run is None or await _take(session, run):
             return run
     raise RunBusy(person_id)
 
@@ -79,7 +97,7 @@ async def claimed_active_run(session: AsyncSession, person_id: int) -> FlowRun |
 async def claimed_run(session: AsyncSession, run_id: int) -> FlowRun | None:
     for _ in range(MAX_CLAIMS):
         run = await run_by_id(session, run_id)
-        if run is None or await claim(session, run):
+        if run is None or await _take(session, run):
             return run
     raise RunBusy(run_id)
 

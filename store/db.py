@@ -1,17 +1,20 @@
 """Engines and sessions. DATABASE_URL is given without a driver; we pick the async and sync drivers."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# session.info key: this unit of work took the database write lock before its first statement.
+WRITE_LOCKED = "write_locked"
 
 
 def _with_driver(url: str, drivers: dict[str, str]) -> URL:
@@ -67,18 +70,43 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs) -> None:
         self.url = url
+        self._sqlite = is_sqlite(url)
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
+        return self._sqlite
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """Yield a session that commits on success and rolls back on error."""
+        """Yield a session that commits on success and rolls back on error.
+
+        SQLite has one writer at a time: this process's units of work queue here (FIFO, no busy-waiting
+        on the database lock) and each begins IMMEDIATE, holding the write lock from its first read to
+        its commit, which also keeps other processes out. Do not open a second one inside the first.
+        """
+        if not self.is_sqlite:
+            async with self._unit_of_work() as session:
+                yield session
+            return
+        async with self._sqlite_gate(), self._unit_of_work(immediate=True) as session:
+            yield session
+
+    def _sqlite_gate(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = (loop, asyncio.Lock())
+        return self._gate[1]
+
+    @asynccontextmanager
+    async def _unit_of_work(self, immediate: bool = False) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             try:
+                if immediate:
+                    await session.execute(text("BEGIN IMMEDIATE"))
+                    session.info[WRITE_LOCKED] = True
                 yield session
                 await session.commit()
             except BaseException:

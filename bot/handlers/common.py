@@ -1,10 +1,11 @@
 """Shared handler plumbing: one unit of work per update, the acting person, role checks."""
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
@@ -17,8 +18,11 @@ from store.models import Person
 Action = Callable[[Update, BotContext, AsyncSession, Person], Awaitable[list[Reply] | None]]
 
 
+PERSON_BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id"))  # built once, per update
+
+
 async def find_person(session: AsyncSession, tg_user_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.tg_user_id == tg_user_id))
+    return await session.scalar(PERSON_BY_TG_USER, {"tg_user_id": tg_user_id})
 
 
 def text_reply(context: BotContext, key: str, **values: object) -> list[Reply]:
@@ -33,18 +37,26 @@ def for_person(command: str | None = None) -> Callable[[Action], Callable[[Updat
         async def handler(update: Update, context: BotContext) -> None:
             if update.effective_user is None:
                 return
-            async with context.services.db.session() as session:
-                person = await find_person(session, update.effective_user.id)
-                if person is None:
-                    replies = text_reply(context, "error.not_joined")
-                elif command is not None and not allowed(person.role, command):
-                    replies = text_reply(context, "error.not_allowed")
-                else:
-                    replies = await action(update, context, session, person)
-            if update.callback_query is not None:
-                await update.callback_query.answer()
+            # The button's spinner stops while the unit of work runs rather than after it.
+            answering = asyncio.ensure_future(update.callback_query.answer()) if update.callback_query else None
+            try:
+                replies = await _unit_of_work(update, context, action, command)
+            finally:
+                if answering is not None:
+                    await answering
             await render(update, context.bot, replies)
 
         return handler
 
     return decorate
+
+
+async def _unit_of_work(update: Update, context: BotContext, action: Action, command: str | None) -> list[Reply] | None:
+    """Find the person and run the action in one committed session."""
+    async with context.services.db.session() as session:
+        person = await find_person(session, update.effective_user.id)
+        if person is None:
+            return text_reply(context, "error.not_joined")
+        if command is not None and not allowed(person.role, command):
+            return text_reply(context, "error.not_allowed")
+        return await action(update, context, session, person)

@@ -1,0 +1,48 @@
+"""Units of work on SQLite queue in the process and hold the write lock from their first statement."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from store.db import WRITE_LOCKED, Database
+from store.models import Cohort
+
+
+async def test_sqlite_units_of_work_run_one_after_another(db: Database):
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    order: list[str] = []
+
+    async def unit(name: str) -> None:
+        async with db.session() as session:
+            assert session.info.get(WRITE_LOCKED)
+            order.append(f"{name} in")
+            await session.execute(select(Cohort.id))
+            await asyncio.sleep(0.05)
+            order.append(f"{name} out")
+
+    await asyncio.gather(unit("a"), unit("b"), unit("c"))
+    assert order == ["a in", "a out", "b in", "b out", "c in", "c out"]
+
+
+async def test_postgresql_units_of_work_overlap(db: Database):
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    inside = 0
+    most = 0
+
+    async def unit() -> None:
+        nonlocal inside, most
+        async with db.session() as session:
+            assert not session.info.get(WRITE_LOCKED)
+            inside += 1
+            most = max(most, inside)
+            await session.execute(select(Cohort.id))
+            await asyncio.sleep(0.05)
+            inside -= 1
+
+    await asyncio.gather(*(unit() for _ in range(3)))
+    assert most == 3
+
