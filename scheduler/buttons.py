@@ -1,4 +1,4 @@
-"""Dispatch the scheduler's buttons: "s:" (reminders, Ada kendala) and "j:" (jadwal)."""
+"""Dispatch the scheduler's buttons: "s:" (reminders, Ada kendala) and "j:" (jadwal, setting dates)."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,11 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from flows.replies import Reply
-from scheduler import jadwal, stops
+from scheduler import calendar_ui, jadwal, stops
 from scheduler.callback_data import ICS
 from store.models import Person
 
-PATTERN = r"^[sj]:"  # callback data this module answers
+NAMESPACES = ("s:", "j:")  # callback data prefixes this module answers
 
 
 async def handle_callback(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
@@ -19,4 +19,6 @@ async def handle_callback(session: AsyncSession, content: Content, person: Perso
         return await stops.handle_button(session, content, person, data, clock)
     if data == ICS:
         return [await jadwal.jadwal_ics(session, content, person, clock)]
+    if data.startswith("j:"):
+        return await calendar_ui.handle_button(session, content, person, data, clock)
     return [Reply(content.text("reminder.unknown_button"))]

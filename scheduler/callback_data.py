@@ -5,6 +5,11 @@
     s:kr:<reason>             reason chosen: ask how long
     s:kd:<reason>:<days>      duration chosen: pause and tell the mentor
     j:ics                     send the schedule as an .ics file
+    j:c / j:c:<cohort>        koordinator: choose a cohort / its Lokakarya list (scheduler.calendar_ui)
+    j:l:<cohort>:<n>          koordinator: set Lokakarya n of the cohort (then a typed date)
+    j:m / j:m:<mentee>        PP: choose a mentee / their PI list
+    j:p:<mentee>:<n>          PP: set the mentee's PI n (then a typed date)
+    j:ok / j:x                save / cancel the typed date
 """
 from __future__ import annotations
 
@@ -16,6 +21,14 @@ KENDALA = "s:kendala"
 KENDALA_REASON = "s:kr:"
 KENDALA_DURATION = "s:kd:"
 ICS = "j:ics"
+CAL_START_COHORT = "j:c"
+CAL_COHORT = "j:c:"
+CAL_LOKAKARYA = "j:l:"
+CAL_START_MENTEE = "j:m"
+CAL_MENTEE = "j:m:"
+CAL_PI = "j:p:"
+CAL_SAVE = "j:ok"
+CAL_CANCEL = "j:x"
 MAX_DATA_BYTES = 64
 
 

@@ -14,8 +14,9 @@ from flows.replies import Button, Reply
 from scheduler.calendar import (
     DatedItem, events_for, format_date, item_title, local_datetime, zone_abbreviation, zone_name, zone_of,
 )
+from scheduler.calendar_ui import entry_buttons
 from scheduler.callback_data import ICS
-from store.models import Person
+from store.models import Person, Role
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,15 @@ async def upcoming(session: AsyncSession, content: Content, person: Person, cloc
 
 
 async def jadwal(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
-    """List the next items with dates (and times) in the person's zone, with a button for the .ics file."""
+    """List the next items with dates (and times) in the person's zone, with a button for the .ics file.
+
+    A koordinator also gets a button to set Lokakarya dates, a PP one to set a mentee's PI date.
+    """
     items = (await upcoming(session, content, person, clock))[:SHOWN]
+    setting = entry_buttons(content, person)
     if not items:
-        return [Reply(content.text("jadwal.empty"))]
+        key = "kalender.empty_koordinator" if person.role is Role.koordinator else "jadwal.empty"
+        return [Reply(content.text(key), setting)]
     zone = zone_abbreviation(zone_name(person))
     lines = [content.text("jadwal.heading", zona=zone)]
     for item in items:
@@ -46,7 +52,7 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
             lines.append(content.text("jadwal.line_time", jam=item.at_time.strftime("%H.%M"), **values))
         else:
             lines.append(content.text("jadwal.line", **values))
-    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)]])]
+    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)], *setting])]
 
 
 def _uid(person: Person, item: DatedItem) -> str:

@@ -100,6 +100,13 @@ class Batch:
     acks: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     runs: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     paused_until: dict[int, datetime] = field(default_factory=dict)  # latest recent pause end per person
+    subjects: set[int] | None = None  # plan_people(): only rows about these people, not the id range
+
+    def covers(self, subject_id: int) -> bool:
+        """Tell whether rows about this person are this batch's to converge."""
+        if self.subjects is not None:
+            return subject_id in self.subjects
+        return subject_id >= self.lo and (self.hi is None or subject_id <= self.hi)
 
 
 PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone, Person.active)
@@ -126,6 +133,26 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
         last_id = people[-1].id
     stats.escalations = await escalate(session, content, clock)
     log.info("planned: %s", stats)
+    return stats
+
+
+async def plan_people(session: AsyncSession, content: Content, clock: Clock, person_ids: Iterable[int],
+                      horizon_days: int = 21, batch_size: int = BATCH_SIZE) -> PlanStats:
+    """Re-plan only the reminders about these people (and their mentors' copies), e.g. after a date moved."""
+    now = clock.now()
+    window = (now - LOOKBACK, now + timedelta(days=horizon_days))
+    stats = PlanStats()
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        people = (await session.execute(select(*PEOPLE_COLUMNS).where(Person.id.in_(chunk)).order_by(Person.id))).all()
+        if not people:
+            continue
+        batch = Batch(people, lo=chunk[0], hi=chunk[-1], subjects=set(chunk))
+        await _load(session, content, batch, now)
+        await _converge(session, content, batch, now, window, stats)
+        stats.people += sum(1 for p in people if p.active)
+    log.info("re-planned %d people: %s", len(ids), stats)
     return stats
 
 
@@ -319,7 +346,7 @@ def _deferred(planned: Planned, batch: Batch, due_at: datetime) -> bool:
 
 
 async def _existing(session: AsyncSession, batch: Batch, since: datetime, window_start: datetime) -> list[tuple[Any, R.ReminderKey]]:
-    """Recent pending (and cancelled) planned rows about the people of this batch's id range."""
+    """Recent pending (and cancelled) planned rows about the people this batch covers."""
     recipients = [p.id for p in batch.people] + list(batch.mentors)
     rows = await session.execute(
         select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.status, OUTBOX.c.due_at, OUTBOX.c.text, OUTBOX.c.buttons)
@@ -330,7 +357,7 @@ async def _existing(session: AsyncSession, batch: Batch, since: datetime, window
     out = []
     for row in rows:
         key = R.parse_key(row.dedupe_key)
-        if key and key.subject_id >= batch.lo and (batch.hi is None or key.subject_id <= batch.hi):
+        if key is not None and batch.covers(key.subject_id):
             out.append((row, key))
     return out
 

@@ -1,8 +1,9 @@
 """Route commands, button presses and free messages to the feature that owns them.
 
-Free text and media go, in this order, to: the koordinator's broadcast draft, the person's active
-flow, a roster upload (koordinator documents), and otherwise a gentle hint. Button data is routed
-by its namespace prefix (see flows/replies.py).
+Free text and media go, in this order, to: the koordinator's broadcast draft, a date being set
+(/jadwal), the person's active flow, a calendar or roster upload (koordinator documents, told apart
+by their header), and otherwise a gentle hint. Button data is routed by its namespace prefix (see
+flows/replies.py).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 
-from bot.handlers import roster
+from bot.handlers import calendar_file, roster
 from bot.handlers.common import find_person, for_person, text_reply
 from bot.render import render
 from bot.services import BotContext
@@ -18,7 +19,9 @@ from flows import engine, export, progress
 from flows.inputs import Incoming
 from flows.replies import Attachment, Reply
 from flows.submit import SUBMITTED_FLOWS
-from scheduler import buttons as scheduler_buttons, chat_member as member_events, jadwal as jadwal_view, siaran, stops
+from scheduler import (
+    buttons as scheduler_buttons, calendar_ui, chat_member as member_events, jadwal as jadwal_view, siaran, stops,
+)
 from store.models import Person, Role
 
 MEDIA_KINDS = ("photo", "document", "voice", "video", "audio", "video_note")
@@ -57,6 +60,9 @@ async def batal(update: Update, context: BotContext, session: AsyncSession, pers
         dropped = await siaran.cancel(session, services.content, person)
         if dropped is not None:
             return dropped
+    dropped = await calendar_ui.cancel(session, services.content, person, services.clock)
+    if dropped is not None:
+        return dropped
     return await engine.cancel(session, services.content, person, services.clock)
 
 
@@ -116,13 +122,28 @@ async def message(update: Update, context: BotContext, session: AsyncSession, pe
         replies = await siaran.handle_text(session, services.content, person, incoming.text, services.clock)
         if replies is not None:
             return replies
+    if incoming.kind == "text":
+        replies = await calendar_ui.handle_text(session, services.content, person, incoming.text, services.clock)
+        if replies is not None:
+            return replies
     replies = await engine.handle(session, services.content, person, incoming, services.clock)
     if replies is not None:
         await _after_submissions(session, context, person)
         return replies
     if person.role is Role.koordinator and msg.document is not None:
-        return await roster.import_document(update, context, session, person)
+        return await _koordinator_document(update, context, session)
     return text_reply(context, "error.idle_text")
+
+
+async def _koordinator_document(update: Update, context: BotContext, session: AsyncSession) -> list[Reply]:
+    """A calendar CSV (it has a `lokakarya` column) sets Lokakarya dates; anything else is a roster."""
+    data = await roster.download(update, context)
+    if isinstance(data, list):
+        return data
+    text = calendar_file.decode(data)
+    if text is not None and calendar_file.is_calendar(text):
+        return await calendar_file.import_calendar(context, session, text)
+    return await roster.import_roster(context, session, data)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -7,17 +7,21 @@ from telegram import Update
 from bot.services import BotContext
 from flows.replies import Reply
 from store import roster
-from store.models import Person
 
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
 
 
-async def import_document(update: Update, context: BotContext, session: AsyncSession, person: Person) -> list[Reply]:
-    """Download the file, import it all-or-nothing, and reply with the report and the handout."""
-    content, document = context.services.content, update.message.document
+async def download(update: Update, context: BotContext) -> bytes | list[Reply]:
+    """The sent document's bytes, or a reply saying it is too large."""
+    document = update.message.document
     if document.file_size and document.file_size > MAX_ROSTER_BYTES:
-        return [Reply(content.text("error.too_large_file", batas=MAX_ROSTER_BYTES // (1024 * 1024)))]
-    data = bytes(await (await document.get_file()).download_as_bytearray())
+        return [Reply(context.services.content.text("error.too_large_file", batas=MAX_ROSTER_BYTES // (1024 * 1024)))]
+    return bytes(await (await document.get_file()).download_as_bytearray())
+
+
+async def import_roster(context: BotContext, session: AsyncSession, data: bytes) -> list[Reply]:
+    """Import a roster file all-or-nothing, and reply with the report and the handout."""
+    content = context.services.content
     try:
         result = await roster.import_file(session, data, context.services.clock)
     except roster.RosterError as exc:

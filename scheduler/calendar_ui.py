@@ -1,0 +1,275 @@
+"""Setting dates in the chat: a koordinator's cohort Lokakarya dates, a PP's mentee PI dates.
+
+State lives in ChatInput (kind "kalender"); every step checks the role again, so forged or stale
+button data is refused.
+
+```mermaid
+stateDiagram-v2
+    [*] --> cohort: j:c (koordinator)
+    cohort --> lokakarya: j:c:<cohort>
+    lokakarya --> date: j:l:<cohort>:<n>
+    [*] --> mentee: j:m (PP)
+    mentee --> pi: j:m:<mentee>
+    pi --> date: j:p:<mentee>:<n>
+    date --> date: unreadable text
+    date --> confirm: "12/3/2026", "12 Maret 2026", "besok"
+    confirm --> [*]: j:ok (save, re-plan reminders) / j:x
+```
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.content.schema import Content
+from flows.parsing import parse_date
+from flows.replies import Button, Reply
+from scheduler import planner
+from scheduler.calendar import events_for, format_date, local_today, lokakarya_info, set_lokakarya_date, set_pi_date
+from scheduler.callback_data import (
+    CAL_CANCEL, CAL_COHORT, CAL_LOKAKARYA, CAL_MENTEE, CAL_PI, CAL_SAVE, CAL_START_COHORT, CAL_START_MENTEE,
+)
+from store.models import ChatInput, Cohort, Event, Person, Role
+
+log = logging.getLogger(__name__)
+
+KIND = "kalender"
+STATE_TTL = timedelta(hours=1)  # an abandoned dialogue stops capturing typed text after this
+
+
+def entry_buttons(content: Content, person: Person) -> list[list[Button]]:
+    """The /jadwal button that opens the dialogue for this role (none for other roles)."""
+    if person.role is Role.koordinator:
+        return [[Button(content.text("kalender.button_lokakarya"), CAL_START_COHORT)]]
+    if person.role is Role.pp:
+        return [[Button(content.text("kalender.button_pi"), CAL_START_MENTEE)]]
+    return []
+
+
+async def handle_button(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
+    """Act on a "j:" button of the dialogue."""
+    if data == CAL_START_COHORT:
+        return [await _cohorts(session, content, person)] if _is_koordinator(person) else _refused(content)
+    if data == CAL_START_MENTEE:
+        return [await _mentees(session, content, person)] if person.role is Role.pp else _refused(content)
+    if data.startswith(CAL_COHORT):
+        cohort = await _cohort(session, person, data[len(CAL_COHORT):])
+        return [await _lokakarya_list(session, content, cohort)] if cohort else _refused(content)
+    if data.startswith(CAL_LOKAKARYA):
+        cohort_id, _, number = data[len(CAL_LOKAKARYA):].partition(":")
+        cohort = await _cohort(session, person, cohort_id)
+        if cohort is None or not number.isdigit() or lokakarya_info(content, int(number)) is None:
+            return _refused(content)
+        target = {"target": "lokakarya", "cohort_id": cohort.id, "number": int(number)}
+        return [await _ask_date(session, content, person, target, clock)]
+    if data.startswith(CAL_MENTEE):
+        mentee = await _mentee(session, person, data[len(CAL_MENTEE):])
+        return [await _pi_list(session, content, mentee, clock)] if mentee else _refused(content)
+    if data.startswith(CAL_PI):
+        mentee_id, _, number = data[len(CAL_PI):].partition(":")
+        mentee = await _mentee(session, person, mentee_id)
+        if mentee is None or not number.isdigit() or not 1 <= int(number) <= content.calendar.pi_count:
+            return _refused(content)
+        target = {"target": "pi", "mentee_id": mentee.id, "number": int(number)}
+        return [await _ask_date(session, content, person, target, clock)]
+    if data in (CAL_SAVE, CAL_CANCEL):
+        state = await _load(session, person, clock)
+        if state is None or (data == CAL_SAVE and state.data.get("step") != "confirm"):
+            return [Reply(content.text("kalender.expired"))]
+        await _clear(session, person)
+        if data == CAL_CANCEL:
+            return [Reply(content.text("kalender.cancelled"), edit=True)]
+        return [await _save(session, content, person, state.data, clock)]
+    return [Reply(content.text("reminder.unknown_button"))]
+
+
+async def handle_text(session: AsyncSession, content: Content, person: Person, text: str, clock: Clock) -> list[Reply] | None:
+    """Take a typed date; None when no date is being asked for."""
+    state = await _load(session, person, clock)
+    if state is None:
+        return None
+    data = dict(state.data)
+    if data.get("step") != "date":
+        return [Reply(content.text("kalender.use_buttons"))]
+    if not await _target_allowed(session, person, data):
+        await _clear(session, person)
+        return _refused(content)
+    example = _short(local_today(person, clock) + timedelta(days=7))
+    on_date = parse_date(text, local_today(person, clock))
+    if on_date is None:
+        return [Reply(content.text("kalender.bad_date", teks=text.strip()[:40], contoh=example))]
+    data.update(step="confirm", date=on_date.isoformat())
+    await _store(session, person, data, clock)
+    what = await _describe(session, content, data)
+    return [Reply(content.text("kalender.confirm", apa=what, tanggal=format_date(content, on_date)),
+                  [[Button(content.text("kalender.save"), CAL_SAVE), Button(content.text("kalender.cancel"), CAL_CANCEL)]])]
+
+
+async def cancel(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply] | None:
+    """Drop a date being set (for /batal); None when there is none."""
+    if await _load(session, person, clock) is None:
+        return None
+    await _clear(session, person)
+    return [Reply(content.text("kalender.cancelled"))]
+
+
+async def replan_cohort(session: AsyncSession, content: Content, clock: Clock, cohort_id: int) -> planner.PlanStats:
+    """Re-plan the reminders of everyone in a cohort (after its Lokakarya dates changed)."""
+    ids = (await session.execute(select(Person.id).where(Person.cohort_id == cohort_id))).scalars().all()
+    return await planner.plan_people(session, content, clock, ids)
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+
+async def _cohorts(session: AsyncSession, content: Content, person: Person) -> Reply:
+    cohorts = (await session.execute(select(Cohort).order_by(Cohort.code))).scalars().all()
+    if not cohorts:
+        return Reply(content.text("kalender.no_cohorts"))
+    rows = [[Button((c.code if c.name == c.code else f"{c.code} · {c.name}")[:60], f"{CAL_COHORT}{c.id}")] for c in cohorts]
+    return Reply(content.text("kalender.choose_cohort"), rows)
+
+
+async def _lokakarya_list(session: AsyncSession, content: Content, cohort: Cohort) -> Reply:
+    dates = dict((await session.execute(
+        select(Event.number, Event.on_date).where(Event.cohort_id == cohort.id, Event.kind == "lokakarya",
+                                                  Event.person_id.is_(None))
+    )).all())
+    rows = [[Button(_label(content, lk.title, dates.get(lk.number)), f"{CAL_LOKAKARYA}{cohort.id}:{lk.number}")]
+            for lk in content.calendar.lokakarya]
+    return Reply(content.text("kalender.choose_lokakarya", angkatan=cohort.code), rows, edit=True)
+
+
+async def _mentees(session: AsyncSession, content: Content, person: Person) -> Reply:
+    mentees = (await session.execute(
+        select(Person).where(Person.mentor_id == person.id, Person.role == Role.cgp, Person.active.is_(True))
+        .order_by(Person.name)
+    )).scalars().all()
+    if not mentees:
+        return Reply(content.text("kalender.no_mentees"))
+    return Reply(content.text("kalender.choose_mentee"), [[Button(m.name[:60], f"{CAL_MENTEE}{m.id}")] for m in mentees])
+
+
+async def _pi_list(session: AsyncSession, content: Content, mentee: Person, clock: Clock) -> Reply:
+    dates = {i.number: i.on_date for i in await events_for(session, content, mentee, clock) if i.kind == "pi"}
+    rows = [[Button(_label(content, content.text("kalender.pi_label", nomor=n), dates.get(n)), f"{CAL_PI}{mentee.id}:{n}")]
+            for n in range(1, content.calendar.pi_count + 1)]
+    return Reply(content.text("kalender.choose_pi", mentee=mentee.name), rows, edit=True)
+
+
+async def _ask_date(session: AsyncSession, content: Content, person: Person, target: dict, clock: Clock) -> Reply:
+    await _store(session, person, {"step": "date", **target}, clock)
+    example = _short(local_today(person, clock) + timedelta(days=7))
+    return Reply(content.text("kalender.ask_date", apa=await _describe(session, content, target), contoh=example), edit=True)
+
+
+async def _save(session: AsyncSession, content: Content, person: Person, data: dict, clock: Clock) -> Reply:
+    """Write the date, re-plan the reminders it moves, and say what changed."""
+    if not await _target_allowed(session, person, data):
+        return _refused(content)[0]
+    on_date, number = date.fromisoformat(data["date"]), data["number"]
+    what = await _describe(session, content, data)
+    lines = [content.text("kalender.saved", apa=what, tanggal=format_date(content, on_date))]
+    if data["target"] == "lokakarya":
+        cohort = await session.get(Cohort, data["cohort_id"])
+        await set_lokakarya_date(session, cohort, number, on_date)
+        stats = await replan_cohort(session, content, clock, cohort.id)
+        if 1 <= number <= content.calendar.pi_count:
+            pi_date = on_date - timedelta(days=content.calendar.pi_days_before_lokakarya)
+            lines.append(content.text("kalender.pi_follows", nomor=number, tanggal=format_date(content, pi_date)))
+    else:
+        mentee = await session.get(Person, data["mentee_id"])
+        await set_pi_date(session, mentee, number, on_date)
+        stats = await planner.plan_people(session, content, clock, [mentee.id])
+    log.info("person %s set %s %s to %s; reminders %s", person.id, data["target"], number, on_date, stats)
+    lines.append(content.text("kalender.replanned"))
+    return Reply("\n".join(lines), edit=True)
+
+
+# -- checks and state --------------------------------------------------------------------------
+
+
+def _is_koordinator(person: Person) -> bool:
+    return person.role is Role.koordinator
+
+
+def _refused(content: Content) -> list[Reply]:
+    return [Reply(content.text("kalender.not_allowed"))]
+
+
+async def _cohort(session: AsyncSession, person: Person, raw_id: str) -> Cohort | None:
+    """The cohort, if the person is a koordinator and it exists."""
+    if not _is_koordinator(person) or not raw_id.isdigit():
+        return None
+    return await session.get(Cohort, int(raw_id))
+
+
+async def _mentee(session: AsyncSession, person: Person, raw_id: str) -> Person | None:
+    """The CGP, if the person is a PP and the CGP is their own active mentee."""
+    if person.role is not Role.pp or not raw_id.isdigit():
+        return None
+    mentee = await session.get(Person, int(raw_id))
+    if mentee is None or mentee.mentor_id != person.id or mentee.role is not Role.cgp or not mentee.active:
+        return None
+    return mentee
+
+
+async def _target_allowed(session: AsyncSession, person: Person, data: dict) -> bool:
+    if data.get("target") == "lokakarya":
+        return await _cohort(session, person, str(data.get("cohort_id"))) is not None
+    if data.get("target") == "pi":
+        return await _mentee(session, person, str(data.get("mentee_id"))) is not None
+    return False
+
+
+async def _describe(session: AsyncSession, content: Content, data: dict) -> str:
+    if data["target"] == "lokakarya":
+        cohort = await session.get(Cohort, data["cohort_id"])
+        lokakarya = lokakarya_info(content, data["number"])
+        return content.text("kalender.what_lokakarya", judul=lokakarya.title, angkatan=cohort.code)
+    mentee = await session.get(Person, data["mentee_id"])
+    return content.text("kalender.what_pi", nomor=data["number"], mentee=mentee.name)
+
+
+def _label(content: Content, title: str, on_date: date | None) -> str:
+    if on_date is None:
+        return title
+    return content.text("kalender.label_with_date", judul=title, tanggal=_short(on_date))
+
+
+def _short(value: date) -> str:
+    return f"{value.day}/{value.month}/{value.year}"
+
+
+async def _load(session: AsyncSession, person: Person, clock: Clock) -> ChatInput | None:
+    """The person's dialogue state, unless it is another dialogue's or was abandoned."""
+    state = await session.get(ChatInput, person.id)
+    if state is None or state.kind != KIND:
+        return None
+    at = state.data.get("at")
+    if at is None or clock.now() - datetime.fromisoformat(at) > STATE_TTL:
+        await session.delete(state)
+        await session.flush()
+        return None
+    return state
+
+
+async def _store(session: AsyncSession, person: Person, data: dict, clock: Clock) -> None:
+    data = {**data, "at": clock.now().isoformat()}
+    state = await session.get(ChatInput, person.id)
+    if state is None:
+        session.add(ChatInput(person_id=person.id, kind=KIND, data=data))
+    else:
+        state.kind, state.data = KIND, data
+    await session.flush()
+
+
+async def _clear(session: AsyncSession, person: Person) -> None:
+    state = await session.get(ChatInput, person.id)
+    if state is not None and state.kind == KIND:
+        await session.delete(state)
+        await session.flush()
