@@ -38,11 +38,14 @@ class BudgetRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        # Replies answer the person's own action: Telegram allows such short bursts in one chat,
-        # so they count against the overall rate only; the outbox keeps its 1 s per-chat spacing.
+        # Replies answer the person's own action: Telegram allows such short bursts in one chat, so
+        # they skip the outbox's 1 s per-chat spacing but not the burst cap (a 429 here would pause
+        # every send, the outbox's too, for retry_after).
         counted = endpoint.startswith(COUNTED_PREFIXES) and rate_limit_args != BULK
+        chat_id = data.get("chat_id")
+        chat = chat_id if isinstance(chat_id, int) else None
         if counted:
-            await self.budget.acquire(None, interactive=True)
+            await self.budget.acquire(chat, interactive=True)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
@@ -51,5 +54,5 @@ class BudgetRateLimiter(BaseRateLimiter[str]):
             if rate_limit_args == BULK:
                 raise
             log.warning("429 on %s; retrying after %s s", endpoint, seconds)
-            await self.budget.acquire(None, interactive=True)
+            await self.budget.acquire(chat if counted else None, interactive=True)
             return await callback(*args, **kwargs)

@@ -21,7 +21,7 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.guru: COMMON,
     Role.pp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),
     Role.fsp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),
-    Role.koordinator: ("siaran", "ringkasan", "ekspor", "jadwal", "profil", "bantuan"),
+    Role.koordinator: ("siaran", "ringkasan", "ekspor", "jadwal", "batal", "profil", "bantuan"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 
 from telegram.ext import Application, ContextTypes
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 class JobTimings:
     """Seconds between runs; tests shorten them."""
 
-    drain: float = 2.0  # each drain job sends for at most this long, so shutdown never waits longer
+    drain: float = 2.0  # each drain run sends for at most this long (shutdown waits for it), then chains the next
     plan: float = 900.0
     reports: float = 30.0
 
@@ -30,8 +31,21 @@ def _single(interval: float, first: float) -> dict:
 
 
 async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drain for a while, then chain the next run: no overlap, and no idle gap while there is work.
+
+    (A repeating job whose run outlasts its interval skips the next tick and leaves the outbox idle
+    until the one after; with drain_for(interval) that halved the broadcast rate.) The next run starts
+    `seconds` after this one started, or at once if this one took longer; after an error, `seconds` later.
+    """
     sender, seconds = context.job.data
-    await sender.drain_for(seconds)
+    started = time.monotonic()
+    delay = seconds
+    try:
+        await sender.drain_for(seconds)
+        delay = max(0.0, seconds - (time.monotonic() - started))
+    finally:
+        if context.application.running:  # stop() waits for this run and then schedules nothing more
+            context.job_queue.run_once(_drain, delay, data=context.job.data, name="outbox")
 
 
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -57,6 +71,6 @@ def schedule(application: Application) -> None:
         worker_id=f"{socket.gethostname()}:{os.getpid()}", default_tz=services.settings.default_tz,
     )
     queue = application.job_queue
-    queue.run_repeating(_drain, data=(sender, timings.drain), name="outbox", **_single(timings.drain, 0.2))
+    queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox")
     queue.run_repeating(_plan, data=services, name="plan", **_single(timings.plan, 1.0))
     queue.run_repeating(_reports, data=services, name="broadcast-reports", **_single(timings.reports, 5.0))

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -225,10 +226,12 @@ async def parse_audience(session: AsyncSession, spec: str) -> Audience:
 
 
 async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
-                             send_at: datetime, creator_id: int | None = None) -> tuple[Broadcast, int, int]:
+                             send_at: datetime, creator_id: int | None = None,
+                             default_tz: str = "Asia/Jakarta") -> tuple[Broadcast, int, int]:
     """Create a broadcast for scripting; return it with (joined, not joined) recipient counts.
 
-    The creator (who gets the report) defaults to the first koordinator.
+    The creator (who gets the report) defaults to the first koordinator; a naive `send_at` is in
+    the creator's time zone (or `default_tz`).
     """
     audience = await parse_audience(session, audience_spec)
     creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
@@ -237,6 +240,8 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
         raise ValueError("a broadcast needs a koordinator as its creator; import one first")
     if not text_.strip():
         raise ValueError("empty broadcast text")
+    if send_at.tzinfo is None:
+        send_at = send_at.replace(tzinfo=ZoneInfo(creator.timezone or default_tz))
     joined, not_joined = await count_audience(session, audience)
     broadcast = await create_broadcast(session, creator, audience, text_, send_at)
     log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))

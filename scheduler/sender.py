@@ -18,9 +18,10 @@ left in 'sending' go back to pending once they are older than `lease_seconds` (c
 starts and then every lease/2); the lease must exceed the time a batch can take (a batch holds at most
 14 rows, with per-chat spacing ≈ 1 s each), and is 120 s by default.
 
-Scheduling: call `drain_for(seconds)` from ONE repeating job (PTB `job_queue.run_repeating(cb,
-interval=30, first=1, job_kwargs={"max_instances": 1, "coalesce": True})` with `drain_for(29)`),
-or run `run(stop_event)` as a single background task; both poll for new due rows while running.
+Scheduling: call `drain_for(seconds)` from ONE job that, when done, schedules its next run `seconds`
+after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job whose run
+outlasts its interval skips the next tick and leaves the outbox idle — or run `run(stop_event)` as a
+single background task (`pendamping send-outbox`); both poll for new due rows while running.
 """
 from __future__ import annotations
 

@@ -127,4 +127,24 @@ async def test_memory_is_bounded():
     budget = RateBudget(now=ft.now, sleep=ft.sleep)
     for i in range(5_000):
         await budget.acquire(i)
-    assert budget.tracked_chats <= 32  # chats seen in the last interval only
+    assert budget.tracked_chats <= 100  # chats seen in the last burst window (3 × 1.05 s at 28/s) only
+
+
+async def test_replies_may_burst_in_one_chat_but_not_past_the_cap():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep)
+    for _ in range(4):  # no bulk traffic to protect: replies go at once
+        await budget.acquire(7, interactive=True)
+    assert ft.t - 1000.0 < 0.1
+    await budget.acquire(8)  # a broadcast is going out
+    start = ft.t
+    stamps = []
+    for _ in range(4):
+        await budget.acquire(9, interactive=True)
+        stamps.append(ft.t - start)
+        if len(stamps) == 3:
+            await budget.acquire(10)  # still going out
+    assert stamps[2] < 0.2  # three replies at once: a short burst Telegram allows
+    assert stamps[3] >= 3.1  # the fourth waits for the burst window (Telegram would answer 429)
+    await budget.acquire(9)  # a bulk send keeps its spacing after the last reply
+    assert ft.t - start >= stamps[3] + 1.0
