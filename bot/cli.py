@@ -1,4 +1,5 @@
-"""The `pendamping` command line: run the bot, migrate, check content, import rosters, demo."""
+"""The `pendamping` command line: run the bot, migrate, check content, import rosters and calendars,
+broadcast, drain the outbox, demo."""
 from __future__ import annotations
 
 import argparse
@@ -71,6 +72,27 @@ def cmd_roster_codes(args: argparse.Namespace) -> int:
     return asyncio.run(reissue_codes(_settings(), Path(args.out) if args.out else None))
 
 
+def cmd_calendar_import(args: argparse.Namespace) -> int:
+    from bot.scheduler_cli import import_calendar_file
+
+    return asyncio.run(import_calendar_file(_settings(), Path(args.file)))
+
+
+def cmd_siaran(args: argparse.Namespace) -> int:
+    from bot.scheduler_cli import create_siaran
+
+    return asyncio.run(create_siaran(_settings(), args.audience, args.text, args.at))
+
+
+def cmd_send_outbox(args: argparse.Namespace) -> int:
+    from bot.logs import setup_logging
+    from bot.scheduler_cli import send_outbox
+
+    settings = _settings()
+    setup_logging(settings.token)
+    return asyncio.run(send_outbox(settings, args.rate))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -95,6 +117,20 @@ def parser() -> argparse.ArgumentParser:
     codes = roster.add_parser("codes", help="new invite codes for everyone who has not joined yet (old ones stop working)")
     codes.add_argument("--out", help="write the codes and links to this .csv or .xlsx file")
     codes.set_defaults(func=cmd_roster_codes)
+    calendar = sub.add_parser("calendar", help="program calendar").add_subparsers(dest="calendar_command", required=True)
+    cal_imp = calendar.add_parser("import", help="import Lokakarya dates (CSV: angkatan, lokakarya, tanggal); all rows or none")
+    cal_imp.add_argument("file")
+    cal_imp.set_defaults(func=cmd_calendar_import)
+    siaran = sub.add_parser("siaran", help="queue a broadcast; the running bot delivers it and reports to the koordinator")
+    siaran.add_argument("--audience", required=True,
+                        help="all, role=cgp, cohort=CODE, school=NAME, district=NAME or mentor_group=PP_EXTERNAL_ID")
+    siaran.add_argument("--text", required=True, help="the message")
+    siaran.add_argument("--at", help='send at "YYYY-MM-DD HH:MM" in the koordinator\'s time zone (default: now)')
+    siaran.set_defaults(func=cmd_siaran)
+    outbox = sub.add_parser("send-outbox", help="only deliver the outbox (no polling); several may run on PostgreSQL")
+    outbox.add_argument("--rate", type=int, default=28, choices=range(1, 31), metavar="1-30",
+                        help="messages per second this process may send (processes sharing a token split 30)")
+    outbox.set_defaults(func=cmd_send_outbox)
     demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
     demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")
     demo.set_defaults(func=cmd_demo)

@@ -1,0 +1,112 @@
+"""`pendamping calendar import`, `pendamping siaran` and `pendamping send-outbox`: the scheduler for scripts."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from telegram.ext import ExtBot
+
+from bot.budget import BudgetRateLimiter
+from bot.telegram_sender import TelegramSender
+from core.clock import SystemClock
+from core.content import load_content
+from core.settings import Settings
+from scheduler import planner
+from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
+from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_abbreviation
+from scheduler.ratelimit import RateBudget
+from scheduler.sender import OutboxSender
+from store.db import Database, is_sqlite
+from store.schema_check import ensure_schema
+
+log = logging.getLogger(__name__)
+
+AT_FORMAT = "%Y-%m-%d %H:%M"
+
+
+async def import_calendar_file(settings: Settings, path: Path) -> int:
+    """Import Lokakarya dates from a CSV file (all rows or none) and re-plan the reminders."""
+    content = load_content(settings.content_dir)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        print(f"{path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"{path}: not a UTF-8 text (CSV) file", file=sys.stderr)
+        return 1
+    ensure_schema(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            count = await import_calendar_csv(session, text)
+            await planner.plan(session, content, SystemClock())
+    except CalendarImportError as exc:
+        print(exc.report(content), file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(content.text("kalender.import_done", jumlah=count))
+    return 0
+
+
+async def create_siaran(settings: Settings, audience: str, text: str, at: str | None) -> int:
+    """Queue a broadcast for the running bot to deliver; print who it reaches."""
+    content = load_content(settings.content_dir)
+    clock = SystemClock()
+    try:
+        send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
+    except ValueError:
+        print(f'--at: expected "YYYY-MM-DD HH:MM", got {at!r}', file=sys.stderr)
+        return 2
+    ensure_schema(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            broadcast, joined, not_joined = await broadcast_from_cli(
+                session, content, audience, text, send_at, default_tz=settings.default_tz)
+            if at and broadcast.send_at <= clock.now():
+                raise ValueError(f"--at {at} is in the past")
+            label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
+    except ValueError as exc:
+        print(f"siaran: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await db.dispose()
+    when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
+    print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
+          f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")
+    return 0
+
+
+async def send_outbox(settings: Settings, rate: int) -> int:
+    """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
+    content = load_content(settings.content_dir)
+    ensure_schema(settings.database_url)
+    if is_sqlite(settings.database_url):
+        log.warning("SQLite: run only one sender per database file (the bot's own drain job is one)")
+    budget = RateBudget(bulk_rate=rate)
+    bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
+                 rate_limiter=BudgetRateLimiter(budget))
+    db = Database(settings.database_url)
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:send-outbox"
+    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=worker_id,
+                          default_tz=settings.default_tz)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with bot:
+            log.info("outbox sender %s started (%d messages/s)", worker_id, rate)
+            await sender.run(stop)
+    finally:
+        await db.dispose()
+    log.info("outbox sender %s stopped", worker_id)
+    return 0
