@@ -1,0 +1,80 @@
+"""Helpers for scheduler end-to-end tests: join roster people, plan at the frozen clock, look at the outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from emulator import BotApiEmulator, NoMessage, SentMessage
+from scheduler import broadcasts, planner
+from scheduler.calendar import set_lokakarya_date
+from store.models import Cohort, OutboxMessage, Person
+from tests.e2e.conftest import EXAMPLES
+from tests.e2e.harness import RunningBot, User
+
+# Telegram user ids for the people of content/examples/roster.csv.
+TG_IDS = {"PP01": 7101, "PP02": 7102, "FSP01": 7103, "KS01": 7104,
+          **{f"CGP0{n}": 7000 + n for n in range(1, 9)}}
+COHORT = "11"  # the roster's angkatan
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+DAYTIME = utc(2026, 3, 4, 3, 0)  # 10:00 WIB, 11:00 WITA: outside everyone's quiet hours
+
+
+async def join(bot: RunningBot, *external_ids: str) -> dict[str, User]:
+    """Import the example roster and let these people press Start with their codes."""
+    codes = await bot.import_roster(EXAMPLES / "roster.csv")
+    users = {}
+    for ext in external_ids:
+        user = bot.user(TG_IDS[ext], ext)
+        await user.say(f"/start {codes[ext]}", "Selamat datang")
+        users[ext] = user
+    return users
+
+
+async def plan(bot: RunningBot) -> planner.PlanStats:
+    """Run the reminder planner at the bot's (frozen) clock, as the periodic job does."""
+    async with bot.services.db.session() as s:
+        return await planner.plan(s, bot.services.content, bot.services.clock)
+
+
+async def report_broadcasts(bot: RunningBot) -> int:
+    """Queue the delivery reports of finished broadcasts, as the periodic job does."""
+    async with bot.services.db.session() as s:
+        return await broadcasts.plan_broadcast_reports(s, bot.services.content, bot.services.clock)
+
+
+async def set_lokakarya(bot: RunningBot, number: int, on: date) -> None:
+    async with bot.services.db.session() as s:
+        cohort = await s.scalar(select(Cohort).where(Cohort.code == COHORT))
+        await set_lokakarya_date(s, cohort, number, on)
+
+
+async def person(bot: RunningBot, external_id: str) -> Person:
+    async with bot.services.db.session() as s:
+        return await s.scalar(select(Person).where(Person.external_id == external_id))
+
+
+async def outbox_rows(bot: RunningBot, external_id: str, rule_id: str | None = None) -> list[OutboxMessage]:
+    """A person's outbox rows (of one rule, if given), by due time."""
+    async with bot.services.db.session() as s:
+        query = (select(OutboxMessage).join(Person, Person.id == OutboxMessage.person_id)
+                 .where(Person.external_id == external_id).order_by(OutboxMessage.due_at, OutboxMessage.id))
+        if rule_id is not None:
+            query = query.where(OutboxMessage.rule_id == rule_id)
+        return list((await s.execute(query)).scalars())
+
+
+async def nothing_more(emulator: BotApiEmulator, chat_id: int, expect: object, seconds: float = 1.2) -> None:
+    """Assert that no message matching `expect` arrives within `seconds` (several drain runs)."""
+    with pytest.raises(NoMessage):
+        await emulator.wait_for(chat_id, expect, timeout=seconds)
+
+
+def received(emulator: BotApiEmulator, chat_id: int, text: str) -> list[SentMessage]:
+    return [m for m in emulator.sent(chat_id) if text in (m.text or "")]

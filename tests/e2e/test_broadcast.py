@@ -1,0 +1,67 @@
+"""/siaran as a koordinator uses it, and the same broadcast from the command line."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FrozenClock
+from store.models import Broadcast, OutboxMessage
+from tests.e2e.conftest import EXAMPLES
+from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
+from tests.e2e.scheduling import DAYTIME, TG_IDS, join, report_broadcasts, utc
+from tests.e2e.test_process import _env, _run
+
+TEXT = "Yth. Bapak/Ibu CGP, Lokakarya 3 dimulai pukul 08.00. Mohon hadir tepat waktu."
+NEVER_JOINED = ["Fitriani Syam", "Hasanuddin Latif", "Muhammad Arif", "Rina Marlina", "Yusuf Hidayat"]
+
+
+@pytest.fixture
+async def bot(emulator, db, content) -> AsyncIterator[RunningBot]:
+    async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME)) as running:
+        yield running
+
+
+async def test_siaran_per_peran_reaches_the_cgps_and_the_koordinator_gets_the_counts(bot, emulator):
+    await join(bot, "CGP01", "CGP02", "CGP05", "PP01")
+    emulator.block(TG_IDS["CGP02"])  # Agus blocked the bot
+    await emulator.wait_for(TG_IDS["PP01"], "Agus Setiawan tidak dapat terkirim")
+    koordinator = bot.user(KOORDINATOR_ID, "Sri")
+    await koordinator.say("/start", "Koordinator")
+
+    await koordinator.say("/siaran", "kepada siapa")
+    await koordinator.press("Per peran", "Pilih per peran")
+    await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
+    preview = await koordinator.say(TEXT, "Pratinjau")
+    assert TEXT in preview.text and "Akan dikirim ke 8 orang (5 belum bergabung" in preview.text
+    await koordinator.press("Kirim sekarang", "Siaran sedang dikirim ke 8 orang")
+
+    for chat in (TG_IDS["CGP01"], TG_IDS["CGP05"]):
+        assert (await emulator.wait_for(chat, TEXT)).labels == []
+    assert not [m for m in emulator.sent(TG_IDS["PP01"]) if m.text == TEXT]
+    for _ in range(50):  # the report job: once nothing is left to deliver
+        if await report_broadcasts(bot):
+            break
+        await asyncio.sleep(0.1)
+    report = await emulator.wait_for(KOORDINATOR_ID, "Laporan siaran #1")
+    assert "terkirim 2, gagal 0, diblokir 1, menunggu 0" in report.text
+    assert f"Belum bergabung (5): {', '.join(NEVER_JOINED)}" in report.text
+
+
+async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, database_url, db):
+    env = _env(DATABASE_URL=database_url, TELEGRAM_BOT_USERNAME="pendamping_bot")
+    assert (await _run("roster", "import", str(EXAMPLES / "roster.csv"), env=env, cwd=tmp_path))[0] == 0
+    code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Halo Makassar",
+                                "--at", "2030-01-06 08:00", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "Broadcast #1 to kabupaten/kota Kota Makassar: 5 recipients (0 joined, 5 not joined yet)" in out
+    assert "2030-01-06 08:00 WIB" in out  # the first koordinator (K001) is in WIB
+    async with db.session() as s:
+        broadcast = await s.scalar(select(Broadcast))
+        assert broadcast.send_at == utc(2030, 1, 6, 1)
+        assert len((await s.execute(select(OutboxMessage))).all()) == 5
+    code, _, err = await _run("siaran", "--audience", "role=kepala", "--text", "x", env=env, cwd=tmp_path)
+    assert code == 2 and "unknown role 'kepala'" in err
+

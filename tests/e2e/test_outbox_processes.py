@@ -1,0 +1,122 @@
+"""The outbox across processes: a bot killed half-way through a broadcast, and two senders on one outbox.
+
+Both run `python -m bot …` as an operator would, against the emulator with Telegram's flood limits on,
+and count what each chat received.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections import Counter
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from emulator import BotApiEmulator
+from scheduler.broadcasts import Audience, create_broadcast
+from store.db import Database
+from store.models import OutboxMessage, OutboxStatus, Person, Role
+from store.models import utcnow
+from tests.e2e.harness import TOKEN
+from tests.e2e.test_process import PENDAMPING, _env
+
+FIRST_CHAT = 20_000
+BATCH_SIZE = 14  # scheduler.sender.OutboxSender's default
+CRASH_WINDOW = 2 * BATCH_SIZE  # documented in scheduler/sender.py: batches k-1 and k
+LEASE = timedelta(seconds=120)  # OutboxSender's default lease
+
+
+async def seed_broadcast(db: Database, emulator: BotApiEmulator, recipients: int) -> list[int]:
+    """Joined CGPs (no quiet hours, so the test runs at any hour) and one broadcast to them all; their chat ids."""
+    chats = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
+    now = utcnow()
+    async with db.session() as s:
+        await s.execute(insert(Person.__table__), [
+            {"external_id": f"X{chat}", "name": f"Guru {chat}", "role": Role.cgp.name, "tg_user_id": chat,
+             "tg_chat_id": chat, "timezone": "Asia/Jakarta", "quiet_start": time(0), "quiet_end": time(0),
+             "active": True, "joined_at": now, "created_at": now, "updated_at": now}
+            for chat in chats
+        ])
+        koordinator = Person(name="Koordinator", role=Role.koordinator, timezone="Asia/Jakarta")
+        s.add(koordinator)
+        await s.flush()
+        await create_broadcast(s, koordinator, Audience("role", "cgp"), "Siaran uji ketahanan.", now)
+    for chat in chats:
+        emulator.user(chat, f"Guru {chat}")
+    return chats
+
+
+def counts(emulator: BotApiEmulator, chats: list[int]) -> Counter:
+    return Counter({chat: len(emulator.sent(chat)) for chat in chats})
+
+
+async def until(condition, timeout: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def start(*args: str, env: dict[str, str], cwd) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(*PENDAMPING, *args, env=env, cwd=cwd,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+
+async def test_sigkill_half_way_through_a_broadcast_loses_nothing_and_repeats_at_most_the_window(
+        tmp_path, database_url, db, emulator):
+    emulator.flood_limits = True
+    chats = await seed_broadcast(db, emulator, 200)
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=emulator.base_url, DATABASE_URL=database_url)
+
+    bot = await start("run", env=env, cwd=tmp_path)
+    try:
+        await until(lambda: sum(1 for n in counts(emulator, chats).values() if n) >= 100, 60, "half the broadcast")
+    finally:
+        bot.kill()  # SIGKILL: no shutdown, rows in flight stay claimed
+        await bot.wait()
+    delivered_before = sum(1 for n in counts(emulator, chats).values() if n)
+    assert delivered_before < len(chats)
+    async with db.session() as s:  # two minutes pass: the claims of the killed bot expire
+        for row in (await s.execute(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.sending))).scalars():
+            row.claimed_at -= LEASE + timedelta(seconds=1)
+
+    bot = await start("run", env=env, cwd=tmp_path)
+    try:
+        await until(lambda: all(counts(emulator, chats).values()), 60, "every recipient")
+    finally:
+        bot.send_signal(signal.SIGINT)
+        await asyncio.wait_for(bot.communicate(), 30)
+    per_chat = counts(emulator, chats)
+    repeated = sum(n - 1 for n in per_chat.values())
+    assert min(per_chat.values()) == 1 and repeated <= CRASH_WINDOW, (delivered_before, repeated)
+    async with db.session() as s:
+        sent = await s.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.kind == "broadcast", OutboxMessage.status == OutboxStatus.sent))
+    assert sent == len(chats)
+
+
+async def test_two_send_outbox_processes_deliver_each_row_exactly_once(tmp_path, database_url, db, emulator):
+    if db.is_sqlite:
+        pytest.skip("SQLite has no FOR UPDATE SKIP LOCKED: one sender per database file")
+    emulator.flood_limits = True
+    chats = await seed_broadcast(db, emulator, 300)
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=emulator.base_url, DATABASE_URL=database_url)
+
+    senders = [await start("send-outbox", "--rate", "14", env=env, cwd=tmp_path) for _ in range(2)]
+    try:
+        await until(lambda: all(counts(emulator, chats).values()), 60, "every recipient")
+    finally:
+        for sender in senders:
+            sender.send_signal(signal.SIGTERM)
+        results = [await asyncio.wait_for(sender.communicate(), 30) for sender in senders]
+    assert [s.returncode for s in senders] == [0, 0], [err.decode()[-500:] for _, err in results]
+    await asyncio.sleep(0.5)  # nothing more trickles in
+    assert set(counts(emulator, chats).values()) == {1}
+    async with db.session() as s:
+        workers = (await s.execute(select(OutboxMessage.claimed_by, func.count()).where(
+            OutboxMessage.status == OutboxStatus.sent).group_by(OutboxMessage.claimed_by))).all()
+    assert len(workers) == 2 and all(str(os.getpid()) not in w for w, _ in workers)
+    assert emulator.stats.rejected == 0
