@@ -29,7 +29,7 @@ from datetime import time as day_time
 from pathlib import Path
 
 import psutil
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert
 
 from bot.app import build_application
 from bot.embedded import polling
@@ -39,8 +39,8 @@ from core.content.loader import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, NoMessage
 from scheduler.broadcasts import Audience, create_broadcast
-from store.db import Database, sync_url
-from store.migrate import upgrade
+from store.db import Database
+from store.migrate import recreate
 from store.models import Person, Role, utcnow
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_sched"
@@ -74,16 +74,6 @@ class Figures:
     rss_start_mb: float
     rss_end_mb: float
     rss_peak_mb: float
-
-
-def reset_schema(url: str) -> None:
-    if make_url(url).get_backend_name() == "postgresql":
-        engine = create_engine(sync_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
 
 
 async def seed(db: Database, recipients: int) -> tuple[int, list[int]]:
@@ -131,7 +121,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(url: str, recipients: int) -> Figures:
-    reset_schema(url)
+    recreate(url)
     content = load_content(SHIPPED_CONTENT_DIR)
     db = Database(url)
     koordinator_id, chats = await seed(db, recipients)

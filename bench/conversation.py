@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 from bench.echo_bot import build_echo_application
 from bot.app import build_application
@@ -40,8 +40,8 @@ from emulator import BotApiEmulator, SentMessage
 from emulator import users as emulator_users
 from scheduler.ratelimit import RateBudget
 from store import roster
-from store.db import Database, sync_url
-from store.migrate import upgrade
+from store.db import Database
+from store.migrate import recreate
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_flows"
 TOKEN = "123456789:BENCH-conversation_0123456789abcdef"
@@ -150,12 +150,7 @@ def fresh_database(kind: str, workdir: Path, pg_url: str) -> str:
         url = f"sqlite:///{workdir / 'bench.db'}"
     else:
         url = pg_url
-        engine = create_engine(sync_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
+    recreate(url)
     return url
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy import update as sql_update
 
 from core.clock import FrozenClock
@@ -39,7 +39,7 @@ from scheduler.planned_rows import OUTBOX
 from scheduler.planner import plan
 from scheduler.sender import due_rows_query
 from store.db import Database, sync_url
-from store.migrate import upgrade
+from store.migrate import recreate
 from store.models import Cohort, OutboxStatus, Person, Role
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_sched"
@@ -53,16 +53,6 @@ DRAIN_BATCHES = 40
 
 def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
-
-
-def reset_schema(url: str) -> None:
-    if make_url(url).get_backend_name() == "postgresql":
-        engine = create_engine(sync_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
 
 
 async def add_people(db: Database) -> list[int]:
@@ -172,7 +162,7 @@ async def plan_and_drain(db: Database, content) -> tuple[float, int, float]:
 
 async def run(url: str, rows: int, samples: int, content) -> None:
     name = make_url(url).get_backend_name()
-    reset_schema(url)
+    recreate(url)
     db = Database(url)
     try:
         people = await add_people(db)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from store.db import sync_url
 
@@ -24,3 +26,14 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def recreate(database_url: str) -> None:
+    """Start from an empty, migrated database (tests and benchmarks): PostgreSQL's schema is dropped."""
+    if make_url(database_url).get_backend_name() == "postgresql":
+        engine = create_engine(sync_url(database_url))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(database_url)

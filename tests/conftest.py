@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from store.db import Database, sync_url
-from store.migrate import upgrade
+from store.migrate import recreate
 from store.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -19,13 +19,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database for the whole run; each test gets it emptied."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    if not url.startswith("sqlite"):
-        engine = create_engine(sync_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
+    recreate(url)
     return url
 
 
