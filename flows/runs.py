@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.content.schema import Content
@@ -35,12 +34,12 @@ async def lock_person(session: AsyncSession, person_id: int) -> None:
 
 
 def _fresh(stmt):
-    """Load the run with its answers in one statement, its row locked on PostgreSQL (FOR UPDATE OF flow_runs)."""
-    return (
-        stmt.options(joinedload(FlowRun.answers))
-        .with_for_update(of=FlowRun)
-        .execution_options(populate_existing=True)
-    )
+    """Load the run, its row locked on PostgreSQL; its answers follow in their own SELECT (selectin).
+
+    Not a joined load: after waiting for the lock, PostgreSQL re-reads only the locked run row, while
+    joined answer rows would come from the statement's older snapshot and miss the answer just committed.
+    """
+    return stmt.with_for_update(of=FlowRun).execution_options(populate_existing=True)
 
 
 _WALKING = (FlowRun.person_id == bindparam("person_id"), FlowRun.status == RunStatus.draft, FlowRun.mode != PAUSED)
