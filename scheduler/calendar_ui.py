@@ -28,7 +28,7 @@ from core.clock import Clock
 from core.content.schema import Content
 from flows.parsing import parse_date
 from flows.replies import Button, Reply
-from scheduler import planner
+from scheduler import dialogue_state, planner
 from scheduler.calendar import events_for, format_date, local_today, lokakarya_info, set_lokakarya_date, set_pi_date
 from scheduler.callback_data import (
     CAL_CANCEL, CAL_COHORT, CAL_LOKAKARYA, CAL_MENTEE, CAL_PI, CAL_SAVE, CAL_START_COHORT, CAL_START_MENTEE,
@@ -247,8 +247,8 @@ def _short(value: date) -> str:
 
 async def _load(session: AsyncSession, person: Person, clock: Clock) -> ChatInput | None:
     """The person's dialogue state, unless it is another dialogue's or was abandoned."""
-    state = await session.get(ChatInput, person.id)
-    if state is None or state.kind != KIND:
+    state = await dialogue_state.load(session, person.id, KIND)
+    if state is None:
         return None
     at = state.data.get("at")
     if at is None or clock.now() - datetime.fromisoformat(at) > STATE_TTL:
@@ -259,17 +259,8 @@ async def _load(session: AsyncSession, person: Person, clock: Clock) -> ChatInpu
 
 
 async def _store(session: AsyncSession, person: Person, data: dict, clock: Clock) -> None:
-    data = {**data, "at": clock.now().isoformat()}
-    state = await session.get(ChatInput, person.id)
-    if state is None:
-        session.add(ChatInput(person_id=person.id, kind=KIND, data=data))
-    else:
-        state.kind, state.data = KIND, data
-    await session.flush()
+    await dialogue_state.save(session, person.id, KIND, {**data, "at": clock.now().isoformat()})
 
 
 async def _clear(session: AsyncSession, person: Person) -> None:
-    state = await session.get(ChatInput, person.id)
-    if state is not None and state.kind == KIND:
-        await session.delete(state)
-        await session.flush()
+    await dialogue_state.clear(session, person.id, KIND)

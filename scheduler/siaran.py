@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from flows.replies import Button, Reply
+from scheduler import dialogue_state
 from scheduler.broadcasts import (
     AUDIENCE_KINDS, Audience, cancel_broadcast, count_audience, create_broadcast, describe_audience,
 )
@@ -228,24 +229,15 @@ async def _scheduled_list(session: AsyncSession, content: Content, person: Perso
 
 
 async def _load(session: AsyncSession, person: Person) -> ChatInput | None:
-    state = await session.get(ChatInput, person.id)
-    return state if state is not None and state.kind == KIND else None
+    return await dialogue_state.load(session, person.id, KIND)
 
 
 async def _save(session: AsyncSession, person: Person, data: dict) -> None:
-    state = await session.get(ChatInput, person.id)
-    if state is None:
-        session.add(ChatInput(person_id=person.id, kind=KIND, data=data))
-    else:
-        state.kind, state.data = KIND, data
-    await session.flush()
+    await dialogue_state.save(session, person.id, KIND, data)
 
 
 async def _clear(session: AsyncSession, person: Person) -> None:
-    state = await _load(session, person)
-    if state is not None:
-        await session.delete(state)
-        await session.flush()
+    await dialogue_state.clear(session, person.id, KIND)
 
 
 def _zone(person: Person) -> ZoneInfo:
