@@ -44,15 +44,19 @@ class BudgetRateLimiter(BaseRateLimiter[str]):
         counted = endpoint.startswith(COUNTED_PREFIXES) and rate_limit_args != BULK
         chat_id = data.get("chat_id")
         chat = chat_id if isinstance(chat_id, int) else None
-        if counted:
-            await self.budget.acquire(chat, interactive=True)
         try:
-            return await callback(*args, **kwargs)
+            return await self._send(callback, args, kwargs, chat if counted else None, counted)
         except RetryAfter as exc:
             seconds = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
             self.budget.pause(seconds)
             if rate_limit_args == BULK:
                 raise
             log.warning("429 on %s; retrying after %s s", endpoint, seconds)
-            await self.budget.acquire(chat if counted else None, interactive=True)
+            return await self._send(callback, args, kwargs, chat if counted else None, True)
+
+    async def _send(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any],
+                    chat: int | None, counted: bool) -> Any:
+        if not counted:
+            return await callback(*args, **kwargs)
+        async with self.budget.slot(chat, interactive=True):
             return await callback(*args, **kwargs)

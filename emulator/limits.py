@@ -18,6 +18,7 @@ class FloodStats:
 
     send_times: list[float] = field(default_factory=list)
     rejected_times: list[float] = field(default_factory=list)
+    rejected_overall: int = 0  # refusals by the overall limit; the rest were by one chat's limit
 
     @property
     def sends(self) -> int:
@@ -48,6 +49,7 @@ class FloodStats:
     def reset(self) -> None:
         self.send_times.clear()
         self.rejected_times.clear()
+        self.rejected_overall = 0
 
 
 class FloodLimiter:
@@ -85,13 +87,15 @@ class FloodLimiter:
         chat_recent = self._recent_by_chat.get(chat_id)
         if chat_recent is not None:
             _expire(chat_recent, now, self.chat_window)
-        wait = 0.0
+        overall_wait = chat_wait = 0.0
         if len(self._recent) >= self.overall:
-            wait = self._recent[-self.overall] + WINDOW - now
+            overall_wait = self._recent[-self.overall] + WINDOW - now
         if chat_recent and len(chat_recent) >= self.per_chat_burst:
-            wait = max(wait, chat_recent[-self.per_chat_burst] + self.chat_window - now)
+            chat_wait = chat_recent[-self.per_chat_burst] + self.chat_window - now
+        wait = max(overall_wait, chat_wait)
         if wait > 0:
             self.stats.rejected_times.append(now)
+            self.stats.rejected_overall += overall_wait > 0
             raise too_many_requests(max(1, math.ceil(wait)))
 
     def record(self, chat_id: int) -> None:

@@ -1,24 +1,43 @@
 """Telegram's sending budget, shared in one process by bulk sends (the outbox) and interactive replies.
 
-Guarantees, measured on the process's monotonic clock:
+Each send holds a slot from when it starts until its response is back (`slot()`), and the limits are
+kept on the moment each send reached Telegram, bounded from above by the response's arrival minus the
+fastest response transit seen lately (half the lowest recent round trip). A send that waited in our
+own event loop or on the network therefore never lands inside a window it was not counted in.
+
+Guarantees:
 - over any `window` (1 s) at most `rate` (30) sends in all, of which bulk sends take at most
-  `bulk_rate` (28): the rest is head-room for interactive replies, which also go first when waiting;
+  `bulk_rate` (29): the rest is head-room for interactive replies, which also go first when waiting;
 - at least `chat_interval` (1 s plus a small margin) between two bulk sends to the same chat, and at
   most `chat_burst` sends to one chat in any `chat_burst × chat_interval` window: Telegram lets a reply
   follow the person's own action at once (a short burst), but answers a fourth within 3 s with a 429,
   which would pause every send; replies are held to this cap only while bulk sends are going out;
-- at least `min_gap` between any two sends, so a backlog goes out smoothly rather than in one burst;
+- at least `min_gap` between the starts of any two sends, so a backlog goes out smoothly;
 - after `pause(seconds)` (a 429's retry_after) nobody sends until the pause is over.
-Memory is bounded: the window keeps at most `rate` timestamps, a chat at most `chat_burst`, and chats
-drop out once their burst window has passed.
+Memory is bounded: the window keeps the sends of the last `window` plus those in flight, a chat at
+most `chat_burst`, and chats drop out once their burst window has passed.
 Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each).
 """
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+IN_FLIGHT = math.inf
+RECENT_ROUND_TRIPS = 64
+
+
+class _Send:
+    """One send: when it started, and the latest moment it can have reached Telegram."""
+
+    __slots__ = ("started", "reached")
+
+    def __init__(self, started: float) -> None:
+        self.started, self.reached = started, IN_FLIGHT
 
 
 class RateBudget:
@@ -27,7 +46,7 @@ class RateBudget:
     def __init__(
         self,
         rate: int = 30,
-        bulk_rate: int = 28,
+        bulk_rate: int = 29,
         chat_interval: float = 1.05,
         chat_burst: int = 3,
         window: float = 1.0,
@@ -42,10 +61,13 @@ class RateBudget:
         self.chat_burst = chat_burst
         self.chat_window = chat_burst * chat_interval
         self.min_gap = window / (2 * rate) if min_gap is None else min_gap
+        self._poll = max(self.min_gap, 0.005)  # how often a sender blocked by a send in flight looks again
         self._now, self._sleep = now, sleep
-        self._sent: deque[float] = deque()  # every send in the last window
-        self._bulk: deque[float] = deque()  # the bulk ones among them
-        self._chats: OrderedDict[int, deque[float]] = OrderedDict()  # recent sends per chat, least recent chat first
+        self._sent: list[_Send] = []  # sends in flight or reached within the last window
+        self._bulk: list[_Send] = []  # the bulk ones among them
+        self._chats: OrderedDict[int, deque[_Send]] = OrderedDict()  # recent sends per chat, least recent chat first
+        self._round_trips: deque[float] = deque(maxlen=RECENT_ROUND_TRIPS)
+        self._last_start = -math.inf
         self._interactive_waiting = 0
         self._paused_until = 0.0
 
@@ -62,12 +84,20 @@ class RateBudget:
     def tracked_chats(self) -> int:
         return len(self._chats)
 
-    async def acquire(self, chat_id: int | None = None, *, interactive: bool = False) -> None:
-        """Wait until one message (to `chat_id`, if given) may go out, then count it as sent."""
+    @asynccontextmanager
+    async def slot(self, chat_id: int | None = None, *, interactive: bool = False) -> AsyncIterator[None]:
+        """Wait until one message (to `chat_id`, if given) may go out; the body sends it."""
+        send = await self._acquire(chat_id, interactive)
+        try:
+            yield
+        finally:
+            self._settle(send)
+
+    async def _acquire(self, chat_id: int | None, interactive: bool) -> _Send:
         if interactive and chat_id is not None:
             # A reply held back by its own chat's burst cap takes no room from bulk while it waits.
             while (wait := self._chat_wait(self._now(), chat_id, interactive)) > 0:
-                await self._sleep(wait)
+                await self._sleep(min(wait, self._poll) if wait == IN_FLIGHT else wait)
         if interactive:
             self._interactive_waiting += 1
         try:
@@ -75,20 +105,23 @@ class RateBudget:
                 now = self._now()
                 wait = max(self._wait(now, interactive), self._chat_wait(now, chat_id, interactive))
                 if wait <= 0:
-                    self._record(now, chat_id, interactive)
-                    return
-                await self._sleep(wait)
+                    return self._record(now, chat_id, interactive)
+                await self._sleep(self._poll if wait == IN_FLIGHT else wait)
         finally:
             if interactive:
                 self._interactive_waiting -= 1
 
+    def _settle(self, send: _Send) -> None:
+        """The response is back: the send reached Telegram at the latest one fastest transit ago."""
+        now = self._now()
+        self._round_trips.append(now - send.started)
+        send.reached = max(send.started, now - min(self._round_trips) / 2)
+
     def _wait(self, now: float, interactive: bool) -> float:
-        for sent in (self._sent, self._bulk):
-            while sent and sent[0] <= now - self.window:
-                sent.popleft()
-        waits = [self._paused_until - now]
-        if self._sent:
-            waits.append(self._sent[-1] + self.min_gap - now)
+        horizon = now - self.window
+        self._sent = [s for s in self._sent if s.reached > horizon]
+        self._bulk = [s for s in self._bulk if s.reached > horizon]
+        waits = [self._paused_until - now, self._last_start + self.min_gap - now]
         # Interactive replies may use the whole rate; bulk takes at most its share, and leaves a
         # place in the whole rate for each reply that is waiting.
         limits = [(self._sent, self.rate)] if interactive else [
@@ -97,30 +130,34 @@ class RateBudget:
             if limit <= 0:
                 waits.append(self.min_gap)
             elif len(sent) >= limit:
-                waits.append(sent[len(sent) - limit] + self.window - now)
+                reached = sorted(s.reached for s in sent)
+                waits.append(reached[len(sent) - limit] + self.window - now)
         return max(waits)
 
     def _chat_wait(self, now: float, chat_id: int | None, interactive: bool) -> float:
         recent = self._chats.get(chat_id) if chat_id is not None else None
         if not recent:
             return 0.0
-        if interactive and not (self._bulk and self._bulk[-1] > now - self.window):
+        if interactive and not (self._bulk and self._bulk[-1].started > now - self.window):
             # No bulk traffic to protect: a reply goes at once; at worst it meets a 429 and is retried.
             return 0.0
         waits = [0.0]
         if not interactive:
-            waits.append(recent[-1] + self.chat_interval - now)
+            waits.append(recent[-1].reached + self.chat_interval - now)
         if len(recent) >= self.chat_burst:
-            waits.append(recent[-self.chat_burst] + self.chat_window - now)
+            waits.append(recent[-self.chat_burst].reached + self.chat_window - now)
         return max(waits)
 
-    def _record(self, now: float, chat_id: int | None, interactive: bool) -> None:
-        self._sent.append(now)
+    def _record(self, now: float, chat_id: int | None, interactive: bool) -> _Send:
+        send = _Send(now)
+        self._last_start = now
+        self._sent.append(send)
         if not interactive:
-            self._bulk.append(now)
+            self._bulk.append(send)
         if chat_id is not None:
             recent = self._chats.setdefault(chat_id, deque(maxlen=self.chat_burst))
-            recent.append(now)
+            recent.append(send)
             self._chats.move_to_end(chat_id)
-        while self._chats and next(iter(self._chats.values()))[-1] <= now - self.chat_window:
+        while self._chats and next(iter(self._chats.values()))[-1].reached <= now - self.chat_window:
             self._chats.popitem(last=False)
+        return send

@@ -310,11 +310,11 @@ class OutboxSender:
     async def _deliver(self, row: _Row) -> int:
         message_id = None
         if row.text:
-            await self.budget.acquire(row.chat_id)
-            message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent)
+            async with self.budget.slot(row.chat_id):
+                message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent)
         for attachment in row.attachments or []:
-            await self.budget.acquire(row.chat_id)
-            sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent)
+            async with self.budget.slot(row.chat_id):
+                sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent)
             message_id = message_id if message_id is not None else sent
         return message_id
 
