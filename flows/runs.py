@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.content.schema import Content
@@ -48,15 +49,24 @@ _NEWEST = select(FlowRun.id).where(*_WALKING).order_by(FlowRun.updated_at.desc()
 # subquery because PostgreSQL re-checks them on a row it had to wait for.
 ACTIVE_RUN = _fresh(select(FlowRun).where(FlowRun.id == _NEWEST.scalar_subquery(), *_WALKING))
 RUN_BY_ID = _fresh(select(FlowRun).where(FlowRun.id == bindparam("run_id")))
+# Under a write lock taken before the first read (SQLite's BEGIN IMMEDIATE) nothing can change in
+# between, so the answers come in the same statement.
+_WITH_ANSWERS = {stmt: stmt.options(joinedload(FlowRun.answers)) for stmt in (ACTIVE_RUN, RUN_BY_ID)}
+
+
+async def _load(session: AsyncSession, stmt, params: dict[str, int]) -> FlowRun | None:
+    if session.info.get(WRITE_LOCKED):
+        stmt = _WITH_ANSWERS[stmt]
+    return (await session.execute(stmt, params)).unique().scalar_one_or_none()
 
 
 async def active_run(session: AsyncSession, person_id: int) -> FlowRun | None:
     """The draft run the person is walking now (not paused), locked on PostgreSQL."""
-    return (await session.execute(ACTIVE_RUN, {"person_id": person_id})).unique().scalar_one_or_none()
+    return await _load(session, ACTIVE_RUN, {"person_id": person_id})
 
 
 async def run_by_id(session: AsyncSession, run_id: int) -> FlowRun | None:
-    return (await session.execute(RUN_BY_ID, {"run_id": run_id})).unique().scalar_one_or_none()
+    return await _load(session, RUN_BY_ID, {"run_id": run_id})
 
 
 async def claim(session: AsyncSession, run: FlowRun) -> bool:

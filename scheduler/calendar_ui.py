@@ -247,20 +247,19 @@ def _short(value: date) -> str:
 
 async def _load(session: AsyncSession, person: Person, clock: Clock) -> ChatInput | None:
     """The person's dialogue state, unless it is another dialogue's or was abandoned."""
-    state = await dialogue_state.load(session, person.id, KIND)
+    state = await dialogue_state.load(session, person, KIND)
     if state is None:
         return None
     at = state.data.get("at")
     if at is None or clock.now() - datetime.fromisoformat(at) > STATE_TTL:
-        await session.delete(state)
-        await session.flush()
+        await dialogue_state.clear(session, person, KIND)
         return None
     return state
 
 
 async def _store(session: AsyncSession, person: Person, data: dict, clock: Clock) -> None:
-    await dialogue_state.save(session, person.id, KIND, {**data, "at": clock.now().isoformat()})
+    await dialogue_state.save(session, person, KIND, {**data, "at": clock.now().isoformat()})
 
 
 async def _clear(session: AsyncSession, person: Person) -> None:
-    await dialogue_state.clear(session, person.id, KIND)
+    await dialogue_state.clear(session, person, KIND)

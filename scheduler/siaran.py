@@ -229,15 +229,15 @@ async def _scheduled_list(session: AsyncSession, content: Content, person: Perso
 
 
 async def _load(session: AsyncSession, person: Person) -> ChatInput | None:
-    return await dialogue_state.load(session, person.id, KIND)
+    return await dialogue_state.load(session, person, KIND)
 
 
 async def _save(session: AsyncSession, person: Person, data: dict) -> None:
-    await dialogue_state.save(session, person.id, KIND, data)
+    await dialogue_state.save(session, person, KIND, data)
 
 
 async def _clear(session: AsyncSession, person: Person) -> None:
-    await dialogue_state.clear(session, person.id, KIND)
+    await dialogue_state.clear(session, person, KIND)
 
 
 def _zone(person: Person) -> ZoneInfo:

@@ -97,6 +97,9 @@ class Person(Base):
 
     cohort: Mapped[Cohort | None] = relationship(lazy="joined")
     mentor: Mapped["Person | None"] = relationship(remote_side="Person.id", lazy="raise")
+    # An open chat dialogue, read on every message: loaded with the person, changed through here only.
+    chat_input: Mapped["ChatInput | None"] = relationship(lazy="joined", cascade="all, delete-orphan",
+                                                          passive_deletes=True)
 
     @property
     def joined(self) -> bool:

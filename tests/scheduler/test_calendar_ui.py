@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.content import load_content
-from scheduler import calendar_ui, jadwal, planner
+from scheduler import calendar_ui, dialogue_state, jadwal, planner
 from scheduler.calendar import set_lokakarya_date
 from store.models import ChatInput, Event, OutboxMessage, OutboxStatus
 from tests.factories import make_cohort, make_person
@@ -145,8 +145,7 @@ async def test_cancel_expiry_and_other_dialogues(db, content):
         assert await calendar_ui.handle_text(s, content, pp, "besok", clock) is None  # abandoned: typing goes elsewhere
         [stale] = await calendar_ui.handle_button(s, content, pp, "j:ok", clock)
         assert "tidak berlaku" in stale.text
-        s.add(ChatInput(person_id=kor.id, kind="siaran", data={"step": "text"}))
-        await s.flush()
+        await dialogue_state.save(s, kor, "siaran", {"step": "text"})
         assert await calendar_ui.handle_text(s, content, kor, "besok", clock) is None
         assert (await s.get(ChatInput, kor.id)).kind == "siaran"
 
