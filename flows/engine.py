@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, Flow
-from flows import callbacks, runs
+from flows import availability, callbacks, runs
 from flows.answers import attachments_of, format_answer
 from flows.inputs import Incoming
 from flows.render import Walk
 from flows.replies import Button, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
+from scheduler.calendar import format_date
 from store.models import FlowRun, Person, RunStatus
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,12 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
         return [Reply(content.text("flow.menu.empty"))]
     statuses = await _statuses(session, person.id)
     mentees = await my_mentees(session, person) if any(f.subject == "mentee" for f in flows) else []
-    lines, rows = [content.text("flow.menu.title")], []
+    closed = await availability.closed_until(session, content, person, clock, flows)
+    lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
-        if flow.subject == "mentee":
+        if flow.id in closed and not any(key[0] == flow.id for key in statuses):
+            later.append(content.text("flow.menu.later_line", title=flow.title, date=format_date(content, closed[flow.id])))
+        elif flow.subject == "mentee":
             done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
             lines.append(content.text("flow.menu.mentee_line", title=flow.title, done=done, total=len(mentees)))
             rows.append([Button(flow.title, callbacks.open_flow(flow.id))])
@@ -47,6 +52,10 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
             mark = content.text(f"flow.mark.{status}")
             lines.append(content.text("flow.menu.line", mark=mark, title=flow.title, status=content.text(f"flow.status.{status}")))
             rows.append([Button(f"{mark} {flow.title}", callbacks.open_flow(flow.id))])
+    if later:
+        lines += ["", content.text("flow.menu.later_title"), *later]
+    if not rows:
+        lines[0] = content.text("flow.menu.none_open")
     return [Reply("\n".join(lines), rows)]
 
 
@@ -145,6 +154,8 @@ async def _on_press(session: AsyncSession, content: Content, person: Person, clo
         return [Reply(content.text("flow.menu.unknown"))]
     if person.role.value not in flow.audience:
         return [Reply(content.text("flow.menu.not_for_role"))]
+    if (opens := await _opens_later(session, content, person, clock, flow)) is not None:
+        return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(content, opens)))]
     if flow.subject == "self":
         return await _start_or_resume(session, content, person, clock, flow, None)
     if press.verb == "s":
@@ -154,6 +165,15 @@ async def _on_press(session: AsyncSession, content: Content, person: Person, clo
         log.warning("person %s asked for flow %s about non-mentee %s", person.id, flow.id, press.mentee_id)
         return [Reply(content.text("flow.menu.not_your_mentee"))]
     return await _start_or_resume(session, content, person, clock, flow, mentee)
+
+
+async def _opens_later(session: AsyncSession, content: Content, person: Person, clock: Clock, flow: Flow) -> date | None:
+    """The day the flow opens, if it has not yet and the person has no run of it to go back to."""
+    closed = await availability.closed_until(session, content, person, clock, [flow])
+    if flow.id not in closed or await session.scalar(
+            select(exists().where(FlowRun.person_id == person.id, FlowRun.flow_id == flow.id))):
+        return None
+    return closed[flow.id]
 
 
 async def _mentee_picker(session: AsyncSession, content: Content, person: Person, flow: Flow) -> list[Reply]:

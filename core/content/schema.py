@@ -247,6 +247,7 @@ class CalendarTemplate(Strict):
     lokakarya: list[Lokakarya]
     pi_days_before_lokakarya: int = 7
     pi_count: int = Field(default=6, ge=1)  # PI 1..n, each in the week before Lokakarya n
+    flow_opens_days_before: int = Field(default=7, ge=0)  # a dated flow opens this long before its event
     pmo_months: list[PmoMonth] = []
 
     @model_validator(mode="after")
