@@ -52,6 +52,7 @@ async def _post_init(application: Application) -> None:
 
 def build_application(services: Services) -> Application:
     settings = services.settings
+    budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate))
     application = (
         Application.builder()
         .token(settings.token)
@@ -60,7 +61,7 @@ def build_application(services: Services) -> Application:
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerUserUpdateProcessor(256))
         .connection_pool_size(64)
-        .rate_limiter(BudgetRateLimiter(services.extras.setdefault("budget", RateBudget())))
+        .rate_limiter(BudgetRateLimiter(budget))
         .post_init(_post_init)
         .build()
     )

@@ -90,7 +90,7 @@ def cmd_send_outbox(args: argparse.Namespace) -> int:
 
     settings = _settings()
     setup_logging(settings.token)
-    return asyncio.run(send_outbox(settings, args.rate))
+    return asyncio.run(send_outbox(settings, args.rate or settings.outbox_rate))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -128,8 +128,8 @@ def parser() -> argparse.ArgumentParser:
     siaran.add_argument("--at", help='send at "YYYY-MM-DD HH:MM" in the koordinator\'s time zone (default: now)')
     siaran.set_defaults(func=cmd_siaran)
     outbox = sub.add_parser("send-outbox", help="only deliver the outbox (no polling); several may run on PostgreSQL")
-    outbox.add_argument("--rate", type=int, default=28, choices=range(1, 31), metavar="1-30",
-                        help="messages per second this process may send (processes sharing a token split 30)")
+    outbox.add_argument("--rate", type=int, choices=range(1, 30), metavar="1-29",
+                        help="messages per second this process may send (default OUTBOX_RATE; processes sharing a token split 30)")
     outbox.set_defaults(func=cmd_send_outbox)
     demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
     demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")

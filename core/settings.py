@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     content_dir: Path = SHIPPED_CONTENT_DIR
     koordinator_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_tz: str = "Asia/Jakarta"
+    outbox_rate: int = Field(default=29, ge=1, le=29)  # this process's share of Telegram's 30 messages/s for the outbox
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8443"

@@ -43,6 +43,8 @@ async def test_malformed_settings_name_the_setting(tmp_path):
     assert code == 2 and err.startswith("KOORDINATOR_IDS: ") and len(err.strip().splitlines()) == 1
     code, _, err = await _run("run", env=_env(TELEGRAM_BOT_TOKEN=TOKEN, DEFAULT_TZ="Mars/Olympus"), cwd=tmp_path)
     assert code == 2 and err.startswith("DEFAULT_TZ: ")
+    code, _, err = await _run("run", env=_env(TELEGRAM_BOT_TOKEN=TOKEN, OUTBOX_RATE="30"), cwd=tmp_path)
+    assert code == 2 and err.startswith("OUTBOX_RATE: ")  # 30 would leave no head-room for replies
 
 
 async def test_a_running_bot_never_logs_its_token(tmp_path, emulator):
