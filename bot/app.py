@@ -7,7 +7,9 @@ from telegram import Update
 from telegram.ext import (
     Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, MessageHandler, filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot.acks import AckingBot, OpenUpdates
 from bot.budget import BudgetRateLimiter
 from bot.commands import publish_default_commands
 from bot import jobs
@@ -53,15 +55,17 @@ async def _post_init(application: Application) -> None:
 def build_application(services: Services) -> Application:
     settings = services.settings
     budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate))
+    open_updates = OpenUpdates()
+    bot = AckingBot(
+        settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
+        request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
+        rate_limiter=BudgetRateLimiter(budget), open_updates=open_updates,
+    )
     application = (
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.bot_api_base)
-        .base_file_url(settings.bot_file_base)
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerUserUpdateProcessor(256))
-        .connection_pool_size(64)
-        .rate_limiter(BudgetRateLimiter(budget))
+        .concurrent_updates(PerUserUpdateProcessor(256, on_handled=open_updates.handled))
         .post_init(_post_init)
         .build()
     )

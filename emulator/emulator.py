@@ -158,6 +158,16 @@ class BotApiEmulator:
     def send_location(self, user_id: int, latitude: float, longitude: float) -> dict[str, Any]:
         return self._users.send_location(user_id, latitude, longitude)
 
+    def hold(self, method: str) -> None:
+        """Keep calls of a Bot API method waiting (a stalled network) until `release`."""
+        self.world.held.setdefault(method.lower(), asyncio.get_running_loop().create_future())
+
+    def release(self, method: str, drop: bool = False) -> None:
+        """Let held calls go on, or with `drop` answer them 502 unprocessed (their sender is gone)."""
+        held = self.world.held.pop(method.lower(), None)
+        if held is not None and not held.done():
+            held.set_result(not drop)
+
     def block(self, user_id: int) -> dict[str, Any] | None:
         """Block the bot: sends get 403 and a my_chat_member (member → kicked) update is queued."""
         return self._users.block(user_id)

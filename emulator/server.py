@@ -1,6 +1,8 @@
 """The aiohttp application serving /bot<token>/<method> and /file/bot<token>/<path>."""
 from __future__ import annotations
 
+import asyncio
+
 import inspect
 import logging
 
@@ -35,6 +37,9 @@ async def _call(request: web.Request) -> web.Response:
         if handler is None:
             raise not_found()
         params = await Params.from_request(request)
+        held = world.held.get(name.lower())
+        if held is not None and not await asyncio.shield(held):
+            raise ApiError(502, "Bad Gateway: dropped while held")
         result = handler(world, params)
         if inspect.isawaitable(result):
             result = await result

@@ -120,6 +120,7 @@ class World:
         self.callbacks: dict[str, PendingCallback] = {}
         self.answered_callbacks: list[AnsweredCallback] = []
         self.signal = Signal()
+        self.held: dict[str, asyncio.Future[bool]] = {}  # method (lower case) → resolves True to go on, False to drop
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token; the bot's id is the token's number."""

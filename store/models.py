@@ -86,6 +86,7 @@ class Person(Base):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest Telegram update handled for them
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(6, 0))

@@ -73,3 +73,46 @@ async def test_sigkill_mid_flow_loses_no_answer(emulator, db, database_url, tmp_
         assert "➡️ Sebelum mati listrik" in review and "➡️ Ekosistem sekolah mendukung" in review and "➡️ Sudah" in review
     cursor, answers = await _answers(db)
     assert cursor is None and len(answers) == 20 and answers["proses_sebulan"] == "Sebelum mati listrik"
+
+
+async def _cursor_after(db, question_id: str, timeout: float = 10.0) -> None:
+    """Wait until the run has moved past `question_id` (its answer committed)."""
+    for _ in range(int(timeout / 0.05)):
+        cursor, answers = await _answers(db)
+        if question_id in answers and cursor != question_id:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{question_id} was not answered within {timeout} s")
+
+
+async def test_sigkill_before_the_reply_went_out_handles_the_answer_once(emulator, db, database_url, tmp_path):
+    """Killed after the answer was saved but before the next question was sent: Telegram still holds the update
+    (it is confirmed only once handled), the restarted bot sees it again, keeps the answer once and shows (4/20)."""
+    async with db.session() as s:
+        result = await roster.import_file(s, (EXAMPLES / "roster.csv").read_bytes(), SystemClock())
+    code = {p.external_id: c for p, c in result.issued}["CGP01"]
+    dewi = User(emulator, 8001)
+    emulator.user(dewi.id, "Dewi")
+
+    async with bot_process(emulator, database_url, tmp_path) as proc:
+        await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
+        await dewi.say("/refleksi", "Pilih refleksi")
+        await dewi.press("Pendampingan Individu 1", "(1/20)")
+        await dewi.press("Sudah", "(2/20)")
+        await dewi.say("Sebelum mati listrik", "(3/20)")
+        emulator.hold("sendMessage")  # the network stalls while the bot replies
+        emulator.send_text(dewi.id, "Ekosistem sekolah mendukung")
+        await _cursor_after(db, "dukungan_ekosistem")
+        proc.kill()
+        await proc.wait()
+    emulator.release("sendMessage", drop=True)
+    assert [u["message"]["text"] for u in emulator.pending_updates] == ["Ekosistem sekolah mendukung"]
+
+    async with bot_process(emulator, database_url, tmp_path):
+        again = await emulator.wait_for(dewi.id, "(4/20)", timeout=30)
+        assert progress(again) == (4, 20)
+        await dewi.say("Harapan saya", "(5/20)")
+    cursor, answers = await _answers(db)
+    assert answers["dukungan_ekosistem"] == "Ekosistem sekolah mendukung"
+    assert answers["harapan_kekhawatiran"] == "Harapan saya" and len(answers) == 4
+    assert emulator.pending_updates == []
