@@ -42,19 +42,28 @@ async def _answers(db) -> tuple[str, dict[str, object]]:
         return run.cursor, {a.question_id: a.value for a in run.answers}
 
 
-async def test_sigkill_mid_flow_loses_no_answer(emulator, db, database_url, tmp_path):
+async def _dewi(emulator, db) -> tuple[User, str]:
+    """Import the example roster; Dewi (CGP01) with her invite code."""
     async with db.session() as s:
         result = await roster.import_file(s, (EXAMPLES / "roster.csv").read_bytes(), SystemClock())
-    code = {p.external_id: c for p, c in result.issued}["CGP01"]
-    dewi = User(emulator, 8001)
-    emulator.user(dewi.id, "Dewi")
+    emulator.user(8001, "Dewi")
+    return User(emulator, 8001), {p.external_id: c for p, c in result.issued}["CGP01"]
+
+
+async def _answer_two(dewi: User, code: str) -> None:
+    """Join, open PI 1 and answer its first two questions; (3/20) is showing."""
+    await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
+    await dewi.say("/refleksi", "Pilih refleksi")
+    await dewi.press("Pendampingan Individu 1", "(1/20)")
+    await dewi.press("Sudah", "(2/20)")
+    await dewi.say("Sebelum mati listrik", "(3/20)")
+
+
+async def test_sigkill_mid_flow_loses_no_answer(emulator, db, database_url, tmp_path):
+    dewi, code = await _dewi(emulator, db)
 
     async with bot_process(emulator, database_url, tmp_path) as proc:
-        await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
-        await dewi.say("/refleksi", "Pilih refleksi")
-        await dewi.press("Pendampingan Individu 1", "(1/20)")
-        await dewi.press("Sudah", "(2/20)")
-        await dewi.say("Sebelum mati listrik", "(3/20)")
+        await _answer_two(dewi, code)
         await dewi.say("Ekosistem sekolah mendukung", "(4/20)")
         proc.kill()  # SIGKILL: no shutdown, no flush
         await proc.wait()
@@ -88,18 +97,10 @@ async def _cursor_after(db, question_id: str, timeout: float = 10.0) -> None:
 async def test_sigkill_before_the_reply_went_out_handles_the_answer_once(emulator, db, database_url, tmp_path):
     """Killed after the answer was saved but before the next question was sent: Telegram still holds the update
     (it is confirmed only once handled), the restarted bot sees it again, keeps the answer once and shows (4/20)."""
-    async with db.session() as s:
-        result = await roster.import_file(s, (EXAMPLES / "roster.csv").read_bytes(), SystemClock())
-    code = {p.external_id: c for p, c in result.issued}["CGP01"]
-    dewi = User(emulator, 8001)
-    emulator.user(dewi.id, "Dewi")
+    dewi, code = await _dewi(emulator, db)
 
     async with bot_process(emulator, database_url, tmp_path) as proc:
-        await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
-        await dewi.say("/refleksi", "Pilih refleksi")
-        await dewi.press("Pendampingan Individu 1", "(1/20)")
-        await dewi.press("Sudah", "(2/20)")
-        await dewi.say("Sebelum mati listrik", "(3/20)")
+        await _answer_two(dewi, code)
         emulator.hold("sendMessage")  # the network stalls while the bot replies
         emulator.send_text(dewi.id, "Ekosistem sekolah mendukung")
         await _cursor_after(db, "dukungan_ekosistem")
