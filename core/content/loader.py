@@ -334,10 +334,23 @@ def _load_rules(doc: _Document | None, flows: _Flows, calendar: CalendarTemplate
             roles = [r for r in rule.audience if r not in ("self", "mentor") and r not in flows[rule.flow].audience]
             if roles:
                 problems.append(doc.problem(where + ("audience",), f"{', '.join(roles)} cannot open flow {rule.flow!r} (its audience: {', '.join(flows[rule.flow].audience)})"))
+            _check_opens_in_time(rule, flows[rule.flow], calendar, doc, where, problems)
         if "done" in rule.buttons and not rule.stop_on_ack:
             problems.append(doc.problem(where + ("buttons",), "a done button needs 'stop_on_ack'"))
         rules.append(rule)
     return rules
+
+
+def _check_opens_in_time(rule: ReminderRule, flow: Flow, calendar: CalendarTemplate | None, doc: _Document,
+                         where: tuple, problems: list[Problem]) -> None:
+    """An open_flow button sent before its flow opens in /refleksi would only be refused."""
+    if calendar is None or rule.on != flow.event or not rule.offsets_days:
+        return
+    earliest = min(rule.offsets_days)
+    if earliest < -calendar.flow_opens_days_before:
+        problems.append(doc.problem(where + ("offsets_days",),
+            f"sent {-earliest} days before the event, but flow {flow.id!r} opens only "
+            f"{calendar.flow_opens_days_before} days before it (calendar.yaml flow_opens_days_before)"))
 
 
 def _load_komunitas(doc: _Document | None, problems: list[Problem]) -> list[KomunitasBelajar]:

@@ -86,6 +86,10 @@ DEFECTS = [
     Defect("open_flow button for a role outside the flow", "reminders.yaml",
            "    audience: [kepsek]\n", "    audience: [kepsek, fsp]\n",
            "audience: [kepsek, fsp]", "rules[29].audience", "fsp cannot open flow 'pmo_update'"),
+    Defect("open_flow reminder before its flow opens", "reminders.yaml",
+           "    offsets_days: [-3]\n", "    offsets_days: [-10]\n",
+           "offsets_days: [-10]", "rules[0].offsets_days",
+           "sent 10 days before the event, but flow 'pi1' opens only 7 days before it"),
 ]
 
 
