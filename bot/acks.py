@@ -51,8 +51,9 @@ class OpenUpdates:
         deadline = loop.time() + self.hold
         while (waiting := self.waiting_below(offset)) and (left := deadline - loop.time()) > 0:
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), left)
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the Updater's cancel at stop
+                async with asyncio.timeout(left):
+                    await self._changed.wait()
             except TimeoutError:
                 pass
         if waiting:
