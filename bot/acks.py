@@ -22,7 +22,8 @@ from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
 
-HOLD_SECONDS = 10.0
+# Long enough for any reply (milliseconds); short enough that a slow import stalls others' updates briefly.
+HOLD_SECONDS = 2.0
 
 
 class OpenUpdates:
