@@ -95,8 +95,9 @@ async def issue_code(session: AsyncSession, person: Person, *, clock: Clock = SY
 
 
 async def reissue_codes(session: AsyncSession, person_ids: list[int] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> list[IssuedCode]:
-    """Give new codes to people (all, or those listed) who have not joined; their old codes stop working."""
-    query = select(Person).where(Person.tg_user_id.is_(None)).order_by(Person.id)
+    """Give new codes to people (all, or those listed) who have not joined and are still in the program;
+    their old codes stop working."""
+    query = select(Person).where(Person.tg_user_id.is_(None), Person.active.is_(True)).order_by(Person.id)
     if person_ids is not None:
         query = query.where(Person.id.in_(person_ids))
     people = list(await session.scalars(query))

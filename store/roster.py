@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from store.invites import IssuedCode, add_codes, invite_link
+from store.invites import REVOKE_CHUNK, IssuedCode, add_codes, invite_link, revoke_codes
 from store.models import MENTOR_OF, Cohort, InviteCode, Person, Role
 from store.sheets import SheetError, read_sheet
 
@@ -36,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "kabupaten/kota": ("kabupaten/kota", "kabupaten", "kota", "kab/kota", "kab./kota"),
     "mentor": ("mentor", "id mentor"),
     "zona waktu": ("zona waktu", "timezone", "tz"),
+    "status": ("status", "keaktifan"),
 }
 REQUIRED_COLUMNS = ("id", "nama", "peran", "angkatan", "mentor")
 HEADER_ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -54,7 +55,9 @@ TIMEZONES = {
     "wit": "Asia/Jayapura",
     **{zone.lower(): zone for zone in ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")},
 }
-MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "mentor": 64}
+# status → still in the program; someone who left gets no reminders and is left out of counts.
+STATUSES = {"aktif": True, "keluar": False, "nonaktif": False, "tidak aktif": False, "mengundurkan diri": False}
+MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "mentor": 64, "status": 32}
 COHORT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 COHORT_PREFIX = re.compile(r"^angkatan\s*", re.IGNORECASE)
 HANDOUT_COLUMNS = ("id", "nama", "peran", "kode", "tautan")
@@ -116,6 +119,7 @@ class RosterRow:
     district: str | None
     mentor: str | None  # the mentor's stable id
     timezone: str | None  # IANA name
+    active: bool = True  # the status column: False for someone who left the program
 
 
 @dataclass(frozen=True)
@@ -253,15 +257,19 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
             people.update((p.external_id, p) for p in await session.scalars(insert(Person).returning(Person), new))
 
     live = await _people_with_live_code(session)
-    needing_code = []
+    needing_code, leaving = [], []
     for row in roster.rows:
         person = people[row.external_id]
         if row.external_id in existing and person.joined:
             result.joined += 1
+        elif not row.active:
+            leaving += [person.id] if person.id in live else []
         elif row.external_id in existing and person.id in live:
             result.had_code += 1
         else:
             needing_code.append(person)
+    for chunk in _chunks(leaving, REVOKE_CHUNK):  # someone who left cannot join with an old code
+        await revoke_codes(session, list(chunk), clock)
     result.issued = await add_codes(session, needing_code, clock)
     result.created = len(roster.rows) - len(existing)
     result.updated = len(changed)
@@ -283,6 +291,10 @@ def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: 
                                 ("zona waktu", "timezone", row.timezone)):
         if roster.has(column):
             values[attr] = value
+    person = people.get(row.external_id)
+    # Only the roster's own say changes: someone who blocked the bot stays inactive until they unblock it.
+    if roster.has("status") and not (row.active and person is not None and person.blocked_at is not None):
+        values["active"] = row.active
     return values
 
 
@@ -390,6 +402,10 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
     elif cohort is not None and not COHORT_PATTERN.fullmatch(cohort):
         problem("angkatan", "bad_cohort", value=values["angkatan"])
 
+    status = re.sub(r"\s+", " ", values.get("status", "").strip().lower())
+    if status and status not in STATUSES:
+        problem("status", "bad_status", value=values["status"])
+
     zone = values.get("zona waktu", "")
     timezone = TIMEZONES.get(zone.lower()) if zone else None
     if zone and timezone is None:
@@ -406,7 +422,7 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
     return RosterRow(
         row=number, external_id=values["id"], name=values["nama"], role=role, cohort=cohort,
         school=values.get("sekolah") or None, district=values.get("kabupaten/kota") or None,
-        mentor=mentor, timezone=timezone,
+        mentor=mentor, timezone=timezone, active=STATUSES.get(status, True),
     )
 
 

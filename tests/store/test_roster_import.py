@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.clock import FrozenClock
-from store.invites import Outcome, hash_code, redeem
+from store.invites import Outcome, hash_code, redeem, reissue_codes
 from store.models import Base, Cohort, InviteCode, Person, Role
 from store.roster import RosterError, import_file, import_roster, parse_roster
 
@@ -205,3 +205,40 @@ async def test_people_without_a_live_code_get_a_new_one(db, examples):
         await s.execute(update(InviteCode).where(InviteCode.person_id == pp01.id).values(revoked_at=NOW))
     result = await import_bytes(db, data)
     assert [p.external_id for p, _ in result.issued] == ["PP01"] and result.had_code == 12
+
+
+async def test_status_keluar_deactivates_and_aktif_brings_back(db, examples):
+    data = (examples / "roster.csv").read_bytes()
+    code_of_cgp02 = {p.external_id: c for p, c in (await import_bytes(db, data)).issued}["CGP02"]
+    left = edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP02": {"status": "Keluar"}},
+                    extra=[["CGP09", "Sinta Dewi", "cgp", "11", "", "", "PP01", "WIB", "mengundurkan diri"]])
+    result = await import_bytes(db, left)
+    people = await people_by_id(db)
+    assert not people["CGP02"].active and not people["CGP09"].active and people["CGP01"].active
+    assert result.updated == 1 and result.issued == []  # no invite code for someone who already left
+    async with db.session() as s:
+        assert (await redeem(s, code_of_cgp02, 5002, 5002, CLOCK)).outcome is Outcome.invalid  # nor the old one
+        reissued = {i.person.external_id for i in await reissue_codes(s, clock=CLOCK)}
+    assert "CGP02" not in reissued and "CGP01" in reissued
+
+    back = edit_csv(left, {"CGP02": {"status": "aktif"}})
+    await import_bytes(db, back)
+    assert (await people_by_id(db))["CGP02"].active
+
+
+async def test_status_aktif_does_not_undo_a_block(db, examples):
+    data = (examples / "roster.csv").read_bytes()
+    await import_bytes(db, data)
+    async with db.session() as s:
+        await s.execute(update(Person).where(Person.external_id == "CGP03").values(active=False, blocked_at=NOW))
+    await import_bytes(db, edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP03": {"status": "aktif"}}))
+    assert not (await people_by_id(db))["CGP03"].active
+
+
+async def test_unknown_status_is_reported_by_row(db, examples, texts):
+    data = (examples / "roster.csv").read_bytes()
+    bad = edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP01": {"status": "cuti"}})
+    with pytest.raises(RosterError) as raised:
+        await import_bytes(db, bad)
+    [problem] = raised.value.problems
+    assert problem.message(texts).startswith('Baris 5, kolom status: status "cuti" tidak dikenal')
