@@ -51,6 +51,7 @@ TIMEOUT = 60.0
 PACE = 5  # seconds between a user's message dates, so quick answers are not joined as one split text
 UNLIMITED = 10**9
 QUESTION = re.compile(r"\(\d+/\d+\)")
+MEDIA_QUESTION = "tekan Lanjut atau ketik selesai"  # the hint under a media question
 
 Want = Callable[[str, SentMessage], bool]
 
@@ -126,7 +127,9 @@ async def walk_flow(chat: Chat, title: str) -> None:
     while "Tekan Kirim" not in (message.text or ""):
         n += 1
         choices = [label for label in message.labels if label not in ("Kembali", "Lewati")]
-        if choices:
+        if MEDIA_QUESTION in (message.text or ""):  # a photo, then its "Lanjut" button
+            message = await chat.exchange(lambda: chat.emulator.send_photo(chat.id, caption=f"Foto {n}"), _sent("Diterima"))
+        elif choices:
             message = await chat.click(choices[0], message, _next_step)
         else:
             message = await chat.say(f"Jawaban nomor {n} dari peserta {chat.id}", _next_step)

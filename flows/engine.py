@@ -116,6 +116,16 @@ def _flow_gone(content: Content, run: FlowRun) -> list[Reply]:
     return [Reply(content.text("flow.flow_gone"))]
 
 
+async def quote_of(session: AsyncSession, content: Content, flow: Flow, run: FlowRun) -> str | None:
+    """The run's carry-forward quote: taken when the run starts or resumes and kept with it ("" for none),
+    so answering needs no lookup of the earlier run."""
+    if flow.carry_forward is None:
+        return None
+    if run.quote is None:
+        run.quote = await carry_quote(session, content, flow, run) or ""
+    return run.quote or None
+
+
 async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: FlowRun) -> str | None:
     """The person's own answers from their latest submitted run of the carry-forward source."""
     source = content.flows.get(flow.carry_forward.from_flow) if flow.carry_forward else None
@@ -142,7 +152,7 @@ async def _step(session: AsyncSession, content: Content, person: Person, clock: 
     flow = content.flows.get(run.flow_id)
     if flow is None:
         return None
-    walk = Walk(content, flow, run, quote=await carry_quote(session, content, flow, run))
+    walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     step = Step(walk, person, clock)
     if run.mode in (runs.ASKING, runs.EDITING) and walk.question(run.cursor) is None:
         log.info("run %s: question %s no longer in flow %s; showing the review", run.id, run.cursor, flow.id)
@@ -209,6 +219,7 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
         await session.flush()
     if draft is not None:
         run = await runs.claimed_run(session, draft.id)
+        run.quote = None  # taken again on resuming: the earlier flow may have been sent since
         if run.mode == runs.PAUSED:
             run.mode = run.state.get("mode_before", runs.ASKING)
             run.state = {k: v for k, v in run.state.items() if k != "mode_before"}
@@ -239,7 +250,7 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
 async def _already_submitted(session: AsyncSession, content: Content, person: Person, clock: Clock,
                              flow: Flow, run: FlowRun, subject: Person | None) -> list[Reply]:
     """A final run cannot change: say so and show what was sent."""
-    walk = Walk(content, flow, run, quote=await carry_quote(session, content, flow, run))
+    walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
     for text, items in summary_parts(walk, runs.answers(run), person, subject):
         replies.append(Reply(text, attachments=attachments_of(items)))

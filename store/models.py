@@ -148,6 +148,7 @@ class FlowRun(Base):
     # Bumped by every change; a compare-and-set on it keeps concurrent updates from double-advancing.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     content_version: Mapped[str] = mapped_column(String(64))
+    quote: Mapped[str | None] = mapped_column(Text)  # the carry-forward quote once taken ("" for none)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
