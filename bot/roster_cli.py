@@ -10,8 +10,7 @@ from core.clock import SystemClock
 from core.content import load_content
 from core.settings import Settings, SettingsError
 from store import invites, roster
-from store.db import Database
-from store.schema_check import ensure_schema
+from store.schema_check import checked_session
 
 
 async def bot_username(settings: Settings) -> str:
@@ -32,17 +31,13 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
     except OSError as exc:
         print(f"{path}: {exc.strerror}", file=sys.stderr)
         return 1
-    ensure_schema(settings.database_url)
     username = await bot_username(settings)
-    db = Database(settings.database_url)
     try:
-        async with db.session() as session:
+        async with checked_session(settings.database_url) as session:
             result = await roster.import_file(session, data, SystemClock())
     except roster.RosterError as exc:
         print(exc.report(content), file=sys.stderr)
         return 1
-    finally:
-        await db.dispose()
     print(result.report(content))
     _write_handout(content, result.issued, username, out)
     return 0
@@ -51,14 +46,9 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
 async def reissue_codes(settings: Settings, out: Path | None) -> int:
     """New codes for everyone who has not pressed Start yet; their old codes stop working."""
     content = load_content(settings.content_dir)
-    ensure_schema(settings.database_url)
     username = await bot_username(settings)
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as session:
-            issued = await invites.reissue_codes(session, clock=SystemClock())
-    finally:
-        await db.dispose()
+    async with checked_session(settings.database_url) as session:
+        issued = await invites.reissue_codes(session, clock=SystemClock())
     print(content.text("roster.result.reissued", count=len(issued)))
     _write_handout(content, issued, username, out)
     return 0

@@ -23,7 +23,7 @@ from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_ab
 from scheduler.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database, is_sqlite
-from store.schema_check import ensure_schema
+from store.schema_check import checked_session, ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +41,13 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
     except UnicodeDecodeError:
         print(f"{path}: not a UTF-8 text (CSV) file", file=sys.stderr)
         return 1
-    ensure_schema(settings.database_url)
-    db = Database(settings.database_url)
     try:
-        async with db.session() as session:
+        async with checked_session(settings.database_url) as session:
             count = await import_calendar_csv(session, text)
             await planner.plan(session, content, SystemClock())
     except CalendarImportError as exc:
         print(exc.report(content), file=sys.stderr)
         return 1
-    finally:
-        await db.dispose()
     print(content.text("kalender.import_done", jumlah=count))
     return 0
 
@@ -65,10 +61,8 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     except ValueError:
         print(f'--at: expected "YYYY-MM-DD HH:MM", got {at!r}', file=sys.stderr)
         return 2
-    ensure_schema(settings.database_url)
-    db = Database(settings.database_url)
     try:
-        async with db.session() as session:
+        async with checked_session(settings.database_url) as session:
             broadcast, joined, not_joined = await broadcast_from_cli(
                 session, content, audience, text, send_at, default_tz=settings.default_tz)
             if at and broadcast.send_at <= clock.now():
@@ -77,8 +71,6 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
-    finally:
-        await db.dispose()
     when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
     print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
           f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")

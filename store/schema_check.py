@@ -1,12 +1,16 @@
 """Make sure the database schema is current before the bot starts."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import SettingsError
-from store.db import is_sqlite, sync_url
+from store.db import Database, is_sqlite, sync_url
 from store.migrate import alembic_config, upgrade
 
 
@@ -24,3 +28,15 @@ def ensure_schema(database_url: str) -> None:
         engine.dispose()
     if current != head:
         raise SettingsError(f"DATABASE_URL: schema is at {current or 'nothing'}, expected {head}; run `pendamping db upgrade` first")
+
+
+@asynccontextmanager
+async def checked_session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """One committed unit of work on a database whose schema is current; for one-shot CLI commands."""
+    ensure_schema(database_url)
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            yield session
+    finally:
+        await db.dispose()
