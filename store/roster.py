@@ -263,7 +263,8 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
         if row.external_id in existing and person.joined:
             result.joined += 1
         elif not row.active:
-            leaving += [person.id] if person.id in live else []
+            if person.id in live:
+                leaving.append(person.id)
         elif row.external_id in existing and person.id in live:
             result.had_code += 1
         else:
