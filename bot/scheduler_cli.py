@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from core.settings import Settings
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
 from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_abbreviation
+from scheduler.claimers import new_worker_id
 from scheduler.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database, is_sqlite
@@ -79,26 +78,28 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
 
 async def send_outbox(settings: Settings, rate: int) -> int:
     """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
+    if is_sqlite(settings.database_url):
+        # The one sender on SQLite takes over every claimed row when it starts (scheduler/claimers.py).
+        print("send-outbox needs PostgreSQL: on SQLite the running bot's own sender is the only one "
+              "(start or restart the bot to deliver the outbox)", file=sys.stderr)
+        return 2
     content = load_content(settings.content_dir)
     ensure_schema(settings.database_url)
-    if is_sqlite(settings.database_url):
-        log.warning("SQLite: run only one sender per database file (the bot's own drain job is one)")
-    budget = RateBudget(bulk_rate=rate)
+    budget = RateBudget(bulk_rate=rate, restarted=True)
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
-    worker_id = f"{socket.gethostname()}:{os.getpid()}:send-outbox"
-    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=worker_id,
-                          default_tz=settings.default_tz)
+    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget,
+                          worker_id=new_worker_id("send-outbox"), default_tz=settings.default_tz)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with bot:
-            log.info("outbox sender %s started (%d messages/s)", worker_id, rate)
+        async with bot, sender:
+            log.info("outbox sender %s started (%d messages/s)", sender.worker_id, rate)
             await sender.run(stop)
     finally:
         await db.dispose()
-    log.info("outbox sender %s stopped", worker_id)
+    log.info("outbox sender %s stopped", sender.worker_id)
     return 0

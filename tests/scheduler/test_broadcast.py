@@ -103,10 +103,10 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         b = await create_broadcast(s, kor, Audience("role", "cgp"), "Halo", NOW)
     # Citra has blocked the bot; Budi never joined.
     fake = FakeSender(unreachable={citra.tg_chat_id})
-    sender = OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w")
     async with db.session() as s:
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0  # nothing sent yet
-    await sender.drain_once()
+    async with OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
     async with db.session() as s:
         report = await broadcast_report(s, b.id)
         assert (report.sent, report.failed, report.blocked, report.pending) == (1, 0, 1, 0)
@@ -126,7 +126,8 @@ async def test_report_waits_while_rows_are_deferred(db):
     async with db.session() as s:
         kor, pp, pp2, cgps = await world(s)
         b = await create_broadcast(s, kor, Audience("cohort", "A1"), "Halo", evening)
-    await OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w").drain_once()
+    async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
     async with db.session() as s:
         assert (await broadcast_report(s, b.id)).pending == 2
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0
