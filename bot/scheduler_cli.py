@@ -51,8 +51,11 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def create_siaran(settings: Settings, audience: str, text: str, at: str | None) -> int:
-    """Queue a broadcast for the running bot to deliver; print who it reaches."""
+async def create_siaran(settings: Settings, audience: str, text: str, at: str | None, urgent: bool = False) -> int:
+    """Queue a broadcast for the running bot to deliver; print who gets it when.
+
+    `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before).
+    """
     content = load_content(settings.content_dir)
     clock = SystemClock()
     try:
@@ -62,8 +65,8 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         return 2
     try:
         async with checked_session(settings.database_url) as session:
-            broadcast, joined, not_joined = await broadcast_from_cli(
-                session, content, audience, text, send_at, default_tz=settings.default_tz)
+            broadcast, expected = await broadcast_from_cli(
+                session, content, audience, text, send_at, default_tz=settings.default_tz, urgent=urgent)
             if at and broadcast.send_at <= clock.now():
                 raise ValueError(f"--at {at} is in the past")
             label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
@@ -71,8 +74,17 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
     when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
-    print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
-          f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")
+    joined = expected.now + expected.quiet + expected.unreachable
+    print(f"Broadcast #{broadcast.id} to {label}: {expected.total} recipients "
+          f"({joined} joined, {expected.not_joined} not joined yet), due {when}; the running bot delivers it.")
+    if expected.quiet:
+        ends = ", ".join(t.strftime("%H:%M") for t in expected.quiet_ends)
+        print(f"{expected.quiet} of them are in their quiet hours then and get it from {ends} their local time "
+              "(--urgent sends through quiet hours).")
+    if urgent:
+        print("Urgent: sent through quiet hours.")
+    if expected.unreachable:
+        print(f"{expected.unreachable} blocked the bot and will not get it.")
     return 0
 
 
