@@ -206,7 +206,7 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
                OutboxMessage.maybe_duplicate, OutboxMessage.respect_quiet_hours, Person.timezone,
                Person.quiet_start, Person.quiet_end, func.count())
         .join(Person, Person.id == OutboxMessage.person_id)
-        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.kind == "broadcast")  # not the report
         .group_by(OutboxMessage.status, "reachable", "joined", OutboxMessage.maybe_duplicate,
                   OutboxMessage.respect_quiet_hours, Person.timezone, Person.quiet_start, Person.quiet_end)
     )).all()

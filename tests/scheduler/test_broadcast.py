@@ -118,6 +118,11 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         assert notice.person_id == kor.id
         assert "terkirim 1, gagal 0, diblokir 1, menunggu 0" in notice.text and "Budi" in notice.text
         assert (await s.get(Broadcast, b.id)).status == "done"
+    async with OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
+    async with db.session() as s:
+        assert (await s.get(OutboxMessage, notice.id)).status == OutboxStatus.sent
+        assert (await broadcast_report(s, b.id, NOW)).sent == 1  # the report is no recipient's message
 
 
 async def test_report_waits_while_rows_are_deferred(db):
