@@ -16,7 +16,8 @@ import os
 import secrets
 import socket
 
-from sqlalchemy import func, select, text, true, update
+from sqlalchemy import func, or_, select, text, true, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from store.db import Database
@@ -60,6 +61,21 @@ class ClaimerLock:
         self._connection = connection
         return self.worker_id
 
+    async def ensure(self) -> str:
+        """Check the lock's connection; after losing it (a database restart), take the lock anew under a new id."""
+        if self._connection is None:
+            return self.worker_id
+        try:
+            await self._connection.scalar(text("SELECT 1"))
+            await self._connection.commit()
+        except DBAPIError:
+            log.warning("lost the outbox claimer lock of %s; taking a new one", self.worker_id)
+            connection, self._connection = self._connection, None
+            await connection.invalidate()
+            self.worker_id = new_worker_id()
+            return await self.acquire()
+        return self.worker_id
+
     async def release(self) -> None:
         if self._connection is None:
             return
@@ -85,8 +101,8 @@ async def take_over_dead_claims(session: AsyncSession, *, at_start: bool) -> int
         dead = true()
     else:
         claimers = select(OUTBOX.c.claimed_by.label("worker")).where(SENDING).distinct().subquery()
-        dead = OUTBOX.c.claimed_by.in_(select(claimers.c.worker).where(
-            func.pg_try_advisory_xact_lock(LOCK_NAMESPACE, func.hashtext(claimers.c.worker))))
+        dead = or_(OUTBOX.c.claimed_by.is_(None), OUTBOX.c.claimed_by.in_(select(claimers.c.worker).where(
+            func.pg_try_advisory_xact_lock(LOCK_NAMESPACE, func.hashtext(claimers.c.worker)))))
     result = await session.execute(
         update(OUTBOX).where(SENDING, dead)
         .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None, maybe_duplicate=True)

@@ -21,7 +21,8 @@ and report count as "mungkin terkirim dua kali":
 - a timeout (MaybeSent): our request timed out, but Telegram may have delivered it; the row is retried
   after the backoff (`backoff_seconds`), so a copy may arrive that much later. At most one copy per
   timeout, and at most `max_attempts` - 1 timeouts per row.
-A row left in 'sending' by a live sender (its send hung) goes back to pending after `lease_seconds`.
+A live sender's claims are never taken by another. Rows it left claimed itself (a drain that failed
+half-way) go back to pending, also marked maybe_duplicate, at its next recovery.
 
 Scheduling: call `drain_for(seconds)` from ONE job that, when done, schedules its next run `seconds`
 after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job whose run
@@ -161,7 +162,6 @@ class OutboxSender:
         budget: RateBudget,
         worker_id: str,
         batch_size: int = 14,
-        lease_seconds: float = 120.0,
         recover_seconds: float = 5.0,
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
@@ -169,7 +169,7 @@ class OutboxSender:
     ) -> None:
         self.db, self.sender, self.content, self.clock, self.budget = db, sender, content, clock, budget
         self.worker_id = worker_id
-        self.batch_size, self.lease_seconds, self.recover_seconds = batch_size, lease_seconds, recover_seconds
+        self.batch_size, self.recover_seconds = batch_size, recover_seconds
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.default_tz = default_tz
         self._lock = ClaimerLock(db, worker_id)
@@ -201,17 +201,17 @@ class OutboxSender:
         await self.close()
 
     async def recover(self) -> int:
-        """Requeue the claims of dead senders and rows stuck in 'sending' longer than the lease."""
-        cutoff = self.clock.now() - timedelta(seconds=self.lease_seconds)
+        """Between drains: requeue the claims of dead senders, and our own left by a drain that failed."""
+        self.worker_id = await self._lock.ensure()
         async with self.db.session() as session:
             taken = await take_over_dead_claims(session, at_start=False)
             result = await session.execute(
                 update(OUTBOX)
-                .where(text("outbox.status = 'sending'"), OUTBOX.c.claimed_at < cutoff)
+                .where(text("outbox.status = 'sending'"), OUTBOX.c.claimed_by == self.worker_id)
                 .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None, maybe_duplicate=True)
             )
         if result.rowcount:
-            log.warning("requeued %d outbox rows left in 'sending' longer than the lease", result.rowcount)
+            log.warning("requeued %d outbox rows this sender left claimed after an error", result.rowcount)
         return taken + result.rowcount
 
     async def drain_once(self) -> DrainStats:
@@ -267,7 +267,7 @@ class OutboxSender:
                     if not should_stop():
                         batch = await self._claim()
         finally:
-            if claiming is not None:  # only on an error: its rows, if claimed, wait out the lease (or close())
+            if claiming is not None:  # only on an error: its rows, if claimed, wait for recover()
                 claiming.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await claiming

@@ -190,6 +190,26 @@ async def test_a_timed_out_send_is_retried_and_marked_maybe_duplicate(db):
     assert rows["refused"].status == OutboxStatus.sent and not rows["refused"].maybe_duplicate
 
 
+async def test_recovery_requeues_only_our_own_leftover_claims_and_those_of_the_dead(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        for key in ("ours", "dead", "live"):
+            await add_row(s, p, key, NOON, status=OutboxStatus.sending, claimed_at=NOON)
+    other = OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w2")
+    async with make_sender(db, FakeSender(), clock) as sender, other:
+        rows = await rows_by_key(db)  # unknown claimers are gone: taken over at the first start
+        assert {(r.status, r.maybe_duplicate) for r in rows.values()} == {(OutboxStatus.pending, True)}
+        async with db.session() as s:
+            for key, claimer in (("ours", sender.worker_id), ("live", other.worker_id)):
+                await s.execute(text("UPDATE outbox SET status = 'sending', claimed_by = :w, maybe_duplicate = false "
+                                     "WHERE dedupe_key = :k"), {"w": claimer, "k": key})
+        assert await sender.recover() == 1
+        rows = await rows_by_key(db)
+        assert (rows["ours"].status, rows["ours"].maybe_duplicate) == (OutboxStatus.pending, True)
+        assert (rows["live"].status, rows["live"].claimed_by) == (OutboxStatus.sending, other.worker_id)
+
+
 async def test_permanent_error_fails_at_once(db):
     async with db.session() as s:
         p = await make_person(s)

@@ -24,7 +24,6 @@ from tests.scheduler.sendkit import FakeSender, fast_budget, texts_content
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = texts_content()
 BATCH = 10
-LEASE = 600  # far beyond the test: takeover must not wait for the lease
 
 CHILD = """
 import asyncio, os, sys
@@ -51,11 +50,11 @@ class FileSender:
 async def main(url, path):
     budget = RateBudget(rate=10_000, bulk_rate=10_000, chat_interval=0, min_gap=0)
     async with OutboxSender(Database(url), FileSender(path), texts_content(), SystemClock(), budget, "child",
-                            batch_size=%d, lease_seconds=%d) as sender:
+                            batch_size=%d) as sender:
         await sender.drain_once()
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))
-""" % (BATCH, LEASE)
+""" % BATCH
 
 
 async def fill(db: Database, n: int, due: datetime) -> None:
@@ -95,10 +94,9 @@ async def test_sigkill_mid_drain_loses_nothing_and_repeats_only_in_flight(db, da
     assert len(set(before)) - counts[OutboxStatus.sent] <= 2 * BATCH
     assert counts[OutboxStatus.sending] <= 3 * BATCH
 
-    # A restart, long before the lease, takes the dead sender's claims over at once.
+    # A restart takes the dead sender's claims over at once (before: after a 120 s lease).
     fake = FakeSender()
-    async with OutboxSender(db, fake, CONTENT, FrozenClock(datetime.now(timezone.utc)), fast_budget(), "restart",
-                            lease_seconds=LEASE) as restarted:
+    async with OutboxSender(db, fake, CONTENT, FrozenClock(datetime.now(timezone.utc)), fast_budget(), "restart") as restarted:
         await restarted.drain_once()
     after = [c.text for c in fake.calls]
     assert await statuses(db) == Counter({OutboxStatus.sent: total})
@@ -124,9 +122,9 @@ async def test_live_senders_on_postgresql_keep_their_claims_and_a_dead_ones_are_
             status=OutboxStatus.sending, claimed_by="host:1:dead", claimed_at=now))
     other = Database(database_url)
     fakes = [FakeSender(delay=0.002), FakeSender(delay=0.002)]
-    senders = [OutboxSender(database, fake, CONTENT, FrozenClock(now), fast_budget(), f"w{i}", batch_size=7,
-                            lease_seconds=LEASE) for i, (database, fake) in enumerate(zip((db, other), fakes))]
-    watcher = OutboxSender(other, FakeSender(), CONTENT, FrozenClock(now), fast_budget(), "watcher", lease_seconds=LEASE)
+    senders = [OutboxSender(database, fake, CONTENT, FrozenClock(now), fast_budget(), f"w{i}", batch_size=7)
+               for i, (database, fake) in enumerate(zip((db, other), fakes))]
+    watcher = OutboxSender(other, FakeSender(), CONTENT, FrozenClock(now), fast_budget(), "watcher")
     try:
         async with senders[0], senders[1], watcher:
             assert (await statuses(db))[OutboxStatus.sending] == 0  # the dead one's, taken at the first start
