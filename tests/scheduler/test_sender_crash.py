@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from core.clock import FrozenClock
 from scheduler.sender import OutboxSender
@@ -145,3 +145,23 @@ async def test_live_senders_on_postgresql_keep_their_claims_and_a_dead_ones_are_
     async with db.session() as s:
         flagged = (await s.execute(select(OutboxMessage.id).where(OutboxMessage.maybe_duplicate))).scalars().all()
     assert sorted(flagged) == list(range(1, 21))
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="the claimer lock exists on PostgreSQL only")
+async def test_a_sender_whose_lock_connection_dies_takes_a_new_lock(db):
+    async def advisory_holders() -> list[int]:
+        async with db.session() as s:
+            return list((await s.execute(text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"))).scalars())
+
+    async with OutboxSender(db, FakeSender(), CONTENT, FrozenClock(datetime.now(timezone.utc)), fast_budget(),
+                            "w") as sender:
+        [holder] = await advisory_holders()
+        async with db.session() as s:  # e.g. the database restarted
+            await s.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+        while holder in await advisory_holders():
+            await asyncio.sleep(0.01)
+        await sender.recover()
+        [new_holder] = await advisory_holders()
+        assert new_holder != holder and sender.worker_id != "w"
