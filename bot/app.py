@@ -54,7 +54,7 @@ async def _post_init(application: Application) -> None:
 
 def build_application(services: Services) -> Application:
     settings = services.settings
-    budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate))
+    budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate, restarted=True))
     open_updates = OpenUpdates()
     bot = AckingBot(
         settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
@@ -67,6 +67,7 @@ def build_application(services: Services) -> Application:
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerUserUpdateProcessor(256, on_handled=open_updates.handled))
         .post_init(_post_init)
+        .post_stop(jobs.stop)
         .build()
     )
     attach(application, services)

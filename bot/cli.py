@@ -81,7 +81,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
 def cmd_siaran(args: argparse.Namespace) -> int:
     from bot.scheduler_cli import create_siaran
 
-    return asyncio.run(create_siaran(_settings(), args.audience, args.text, args.at))
+    return asyncio.run(create_siaran(_settings(), args.audience, args.text, args.at, args.urgent))
 
 
 def cmd_send_outbox(args: argparse.Namespace) -> int:
@@ -126,6 +126,8 @@ def parser() -> argparse.ArgumentParser:
                         help="all, role=cgp, cohort=CODE, school=NAME, district=NAME or mentor_group=PP_EXTERNAL_ID")
     siaran.add_argument("--text", required=True, help="the message")
     siaran.add_argument("--at", help='send at "YYYY-MM-DD HH:MM" in the koordinator\'s time zone (default: now)')
+    siaran.add_argument("--urgent", action="store_true",
+                        help="send through the recipients' quiet hours (default: those in quiet hours get it when theirs end)")
     siaran.set_defaults(func=cmd_siaran)
     outbox = sub.add_parser("send-outbox", help="only deliver the outbox (no polling); several may run on PostgreSQL")
     outbox.add_argument("--rate", type=int, choices=range(1, 30), metavar="1-29",

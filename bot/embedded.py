@@ -22,3 +22,5 @@ async def polling(application: Application, poll_timeout: int = 1) -> AsyncItera
         finally:
             await application.updater.stop()
             await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)

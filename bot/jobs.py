@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ from telegram.ext import Application, ContextTypes
 from bot.telegram_sender import TelegramSender
 from bot.services import Services
 from scheduler import broadcasts, digest, planner
+from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.job.data
     async with services.db.session() as session:
-        await broadcasts.plan_broadcast_reports(session, services.content, services.clock)
+        await broadcasts.plan_broadcast_reports(session, services.content, services.clock, services.settings.default_tz)
 
 
 def schedule(application: Application) -> None:
@@ -68,9 +67,17 @@ def schedule(application: Application) -> None:
     timings: JobTimings = services.extras.get("timings", JobTimings())
     sender = OutboxSender(
         services.db, TelegramSender(application.bot), services.content, services.clock, services.extras["budget"],
-        worker_id=f"{socket.gethostname()}:{os.getpid()}", default_tz=services.settings.default_tz,
+        worker_id=new_worker_id(), default_tz=services.settings.default_tz,
     )
+    application.bot_data["outbox_sender"] = sender
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox")
     queue.run_repeating(_plan, data=services, name="plan", **_single(timings.plan, 1.0))
     queue.run_repeating(_reports, data=services, name="broadcast-reports", **_single(timings.reports, 5.0))
+
+
+async def stop(application: Application) -> None:
+    """After the jobs have stopped: give up the outbox sender's claims (another sender may take them over)."""
+    sender: OutboxSender | None = application.bot_data.pop("outbox_sender", None)
+    if sender is not None:
+        await sender.close()

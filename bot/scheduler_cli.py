@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ from core.settings import Settings
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
 from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_abbreviation
+from scheduler.claimers import new_worker_id
 from scheduler.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database, is_sqlite
@@ -52,8 +51,11 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
     return 0
 
 
-async def create_siaran(settings: Settings, audience: str, text: str, at: str | None) -> int:
-    """Queue a broadcast for the running bot to deliver; print who it reaches."""
+async def create_siaran(settings: Settings, audience: str, text: str, at: str | None, urgent: bool = False) -> int:
+    """Queue a broadcast for the running bot to deliver; print who gets it when.
+
+    `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before).
+    """
     content = load_content(settings.content_dir)
     clock = SystemClock()
     try:
@@ -63,8 +65,8 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         return 2
     try:
         async with checked_session(settings.database_url) as session:
-            broadcast, joined, not_joined = await broadcast_from_cli(
-                session, content, audience, text, send_at, default_tz=settings.default_tz)
+            broadcast, expected = await broadcast_from_cli(
+                session, content, audience, text, send_at, default_tz=settings.default_tz, urgent=urgent)
             if at and broadcast.send_at <= clock.now():
                 raise ValueError(f"--at {at} is in the past")
             label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
@@ -72,33 +74,44 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
     when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
-    print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
-          f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")
+    joined = expected.now + expected.quiet + expected.unreachable
+    print(f"Broadcast #{broadcast.id} to {label}: {expected.total} recipients "
+          f"({joined} joined, {expected.not_joined} not joined yet), due {when}; the running bot delivers it.")
+    if expected.quiet:
+        ends = ", ".join(t.strftime("%H:%M") for t in expected.quiet_ends)
+        print(f"{expected.quiet} of them are in their quiet hours then and get it from {ends} their local time "
+              "(--urgent sends through quiet hours).")
+    if urgent:
+        print("Urgent: sent through quiet hours.")
+    if expected.unreachable:
+        print(f"{expected.unreachable} blocked the bot and will not get it.")
     return 0
 
 
 async def send_outbox(settings: Settings, rate: int) -> int:
     """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
+    if is_sqlite(settings.database_url):
+        # The one sender on SQLite takes over every claimed row when it starts (scheduler/claimers.py).
+        print("send-outbox needs PostgreSQL: on SQLite the running bot's own sender is the only one "
+              "(start or restart the bot to deliver the outbox)", file=sys.stderr)
+        return 2
     content = load_content(settings.content_dir)
     ensure_schema(settings.database_url)
-    if is_sqlite(settings.database_url):
-        log.warning("SQLite: run only one sender per database file (the bot's own drain job is one)")
-    budget = RateBudget(bulk_rate=rate)
+    budget = RateBudget(bulk_rate=rate, restarted=True)
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
-    worker_id = f"{socket.gethostname()}:{os.getpid()}:send-outbox"
-    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=worker_id,
-                          default_tz=settings.default_tz)
+    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget,
+                          worker_id=new_worker_id("send-outbox"), default_tz=settings.default_tz)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with bot:
-            log.info("outbox sender %s started (%d messages/s)", worker_id, rate)
+        async with bot, sender:
+            log.info("outbox sender %s started (%d messages/s)", sender.worker_id, rate)
             await sender.run(stop)
     finally:
         await db.dispose()
-    log.info("outbox sender %s stopped", worker_id)
+    log.info("outbox sender %s stopped", sender.worker_id)
     return 0

@@ -6,7 +6,7 @@ from telegram.ext import ExtBot
 
 from bot.budget import BULK
 from bot.render import keyboard_from_json, send_attachment
-from scheduler.sender import PermanentError, RetryLater, TransientError, Unreachable
+from scheduler.sender import MaybeSent, PermanentError, RetryLater, TransientError, Unreachable
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot can't initiate")
 
@@ -20,7 +20,9 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, BadRequest):
         text = str(exc).lower()
         return Unreachable(str(exc)) if any(h in text for h in UNREACHABLE_HINTS) else PermanentError(str(exc))
-    if isinstance(exc, (TimedOut, NetworkError)):
+    if isinstance(exc, TimedOut):  # the request may have reached Telegram before we stopped waiting
+        return MaybeSent(str(exc) or exc.__class__.__name__)
+    if isinstance(exc, NetworkError):
         return TransientError(str(exc) or exc.__class__.__name__)
     return exc
 

@@ -1,9 +1,15 @@
-"""Broadcasts: choose an audience, expand one outbox row per recipient, cancel, report delivery."""
+"""Broadcasts: choose an audience, foresee quiet hours, expand one outbox row per recipient, cancel, report.
+
+Every count a koordinator sees says what really happens: who gets the message now, who waits for the end
+of their quiet hours (each person's own window in their own zone; an urgent broadcast ignores it), who
+has not joined or blocked the bot, and which deliveries may have gone out twice (see scheduler/sender.py).
+"""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, time
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -13,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from scheduler.outbox_rows import add_outbox_rows
+from scheduler.quiet import in_quiet_hours
 from store.models import Broadcast, Cohort, OutboxMessage, OutboxStatus, Person, Role
 from store.models import utcnow as now_utc
 
@@ -52,12 +59,35 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class Forecast:
+    """What a broadcast to an audience at a given moment would do."""
+
+    now: int  # reachable and outside their quiet hours (or the broadcast is urgent): sent at once
+    quiet: int  # reachable but in their quiet hours: sent when those end
+    quiet_ends: list[time]  # the local times those quiet hours end, earliest first
+    not_joined: int  # sent if they join within outbox_rows.WAKE_STALE
+    unreachable: int  # joined but blocked the bot
+
+    @property
+    def total(self) -> int:
+        return self.now + self.quiet + self.not_joined + self.unreachable
+
+
+@dataclass(frozen=True)
 class BroadcastReport:
     sent: int
     failed: int
     blocked: int  # blocked rows, plus rows waiting for someone who blocked the bot
-    pending: int  # still to go out to joined, active people (including quiet-hours deferrals)
+    pending: int  # still to go out to joined, active people outside their quiet hours (due, queued or retried)
     never_joined_names: list[str]
+    quiet: int = 0  # still to go out, held back by the person's quiet hours
+    quiet_ends: tuple[time, ...] = ()  # the local times those quiet hours end, earliest first
+    maybe_twice: int = 0  # sent, but an earlier attempt may have been delivered too (timeout, crash)
+    cancelled: int = 0
+
+    @property
+    def undelivered(self) -> int:
+        return self.pending + self.quiet
 
 
 def _people_query(audience: Audience) -> Select:
@@ -82,16 +112,43 @@ async def audience_people(session: AsyncSession, audience: Audience) -> list[Per
     return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
 
 
-async def count_audience(session: AsyncSession, audience: Audience) -> tuple[int, int]:
-    """Return (joined, not joined) counts of the audience."""
+def _is_quiet(at: datetime, zone: str | None, quiet_start: time, quiet_end: time, default_tz: str) -> bool:
+    return in_quiet_hours(at.astimezone(ZoneInfo(zone or default_tz)).time(), quiet_start, quiet_end)
+
+
+async def forecast(session: AsyncSession, audience: Audience, at: datetime, default_tz: str,
+                   urgent: bool = False) -> Forecast:
+    """Foresee a broadcast to `audience` sent at `at`: who gets it then, who after their quiet hours, who not."""
     ids = _people_query(audience).scalar_subquery()
-    joined = func.count(Person.tg_chat_id)
-    row = (await session.execute(select(joined, func.count() - joined).where(Person.id.in_(ids)))).one()
-    return int(row[0]), int(row[1])
+    reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
+    groups = (await session.execute(
+        select(Person.tg_chat_id.is_not(None).label("joined"), reachable.label("reachable"), Person.timezone,
+               Person.quiet_start, Person.quiet_end, func.count())
+        .where(Person.id.in_(ids))
+        .group_by("joined", "reachable", Person.timezone, Person.quiet_start, Person.quiet_end)
+    )).all()
+    counts: Counter[str] = Counter()
+    ends: set[time] = set()
+    for joined, is_reachable, zone, quiet_start, quiet_end, n in groups:
+        if not joined:
+            counts["not_joined"] += n
+        elif not is_reachable:
+            counts["unreachable"] += n
+        elif not urgent and _is_quiet(at, zone, quiet_start, quiet_end, default_tz):
+            counts["quiet"] += n
+            ends.add(quiet_end)
+        else:
+            counts["now"] += n
+    return Forecast(now=counts["now"], quiet=counts["quiet"], quiet_ends=sorted(ends),
+                    not_joined=counts["not_joined"], unreachable=counts["unreachable"])
 
 
-async def create_broadcast(session: AsyncSession, creator: Person, audience: Audience, text_: str, send_at: datetime) -> Broadcast:
-    """Store the broadcast and one outbox row per recipient, due at `send_at`, in one bulk insert."""
+async def create_broadcast(session: AsyncSession, creator: Person, audience: Audience, text_: str, send_at: datetime,
+                           urgent: bool = False) -> Broadcast:
+    """Store the broadcast and one outbox row per recipient, due at `send_at`, in one bulk insert.
+
+    An urgent broadcast goes out through the recipients' quiet hours.
+    """
     broadcast = Broadcast(created_by=creator.id, audience=audience.to_json(), text=text_, send_at=send_at, status="scheduled")
     session.add(broadcast)
     await session.flush()
@@ -106,14 +163,15 @@ async def create_broadcast(session: AsyncSession, creator: Person, audience: Aud
         "text": literal(text_, outbox.c.text.type),
         "due_at": literal(send_at, outbox.c.due_at.type),
         "silent": literal(False, outbox.c.silent.type),
-        "respect_quiet_hours": literal(True, outbox.c.respect_quiet_hours.type),
+        "respect_quiet_hours": literal(not urgent, outbox.c.respect_quiet_hours.type),
         "status": literal(OutboxStatus.pending.value),
         "attempts": literal(0),
         "created_at": literal(now_utc(), outbox.c.created_at.type),
     }
     result = await session.execute(insert(outbox).from_select(list(values), select(*values.values())))
     count = result.rowcount
-    log.info("broadcast %s to %s: %d recipients at %s", broadcast.id, audience.to_json(), count, send_at.isoformat())
+    log.info("broadcast %s to %s: %d recipients at %s%s", broadcast.id, audience.to_json(), count, send_at.isoformat(),
+             " (urgent)" if urgent else "")
     return broadcast
 
 
@@ -133,37 +191,56 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int | No
     return result.rowcount
 
 
-async def broadcast_report(session: AsyncSession, broadcast_id: int) -> BroadcastReport:
-    """Count a broadcast's rows by outcome and name the recipients who never joined."""
+async def broadcast_report(session: AsyncSession, broadcast_id: int, now: datetime,
+                           default_tz: str = "Asia/Jakarta") -> BroadcastReport:
+    """Count a broadcast's rows by outcome as of `now` and name the recipients who never joined.
+
+    A row still to go out to someone in their quiet hours (at `now`, or at the send time of a broadcast
+    not due yet) counts as waiting for quiet hours, unless the broadcast is urgent.
+    """
+    send_at = await session.scalar(select(Broadcast.send_at).where(Broadcast.id == broadcast_id))
+    at = max(now, send_at) if send_at is not None else now
     reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
     rows = (await session.execute(
         select(OutboxMessage.status, reachable.label("reachable"), Person.tg_chat_id.is_not(None).label("joined"),
-               func.count())
+               OutboxMessage.maybe_duplicate, OutboxMessage.respect_quiet_hours, Person.timezone,
+               Person.quiet_start, Person.quiet_end, func.count())
         .join(Person, Person.id == OutboxMessage.person_id)
-        .where(OutboxMessage.broadcast_id == broadcast_id)
-        .group_by(OutboxMessage.status, "reachable", "joined")
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.kind == "broadcast")  # not the report
+        .group_by(OutboxMessage.status, "reachable", "joined", OutboxMessage.maybe_duplicate,
+                  OutboxMessage.respect_quiet_hours, Person.timezone, Person.quiet_start, Person.quiet_end)
     )).all()
-    counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0}
-    for status, is_reachable, joined, n in rows:
+    counts: Counter[str] = Counter()
+    ends: set[time] = set()
+    for status, is_reachable, joined, maybe_duplicate, respects_quiet, zone, quiet_start, quiet_end, n in rows:
         status = OutboxStatus(status)
         if status == OutboxStatus.sent:
             counts["sent"] += n
-        elif status == OutboxStatus.failed:
-            counts["failed"] += n
+            counts["maybe_twice"] += n if maybe_duplicate else 0
+        elif status in (OutboxStatus.failed, OutboxStatus.cancelled):
+            counts[status.value] += n
         elif status == OutboxStatus.blocked or (status in UNDELIVERED and joined and not is_reachable):
             counts["blocked"] += n
         elif status in UNDELIVERED and is_reachable:
-            counts["pending"] += n
+            if respects_quiet and _is_quiet(at, zone, quiet_start, quiet_end, default_tz):
+                counts["quiet"] += n
+                ends.add(quiet_end)
+            else:
+                counts["pending"] += n
     names = (await session.execute(
         select(Person.name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
         .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None),
                OutboxMessage.status.in_(UNDELIVERED))
         .order_by(Person.name)
     )).scalars().all()
-    return BroadcastReport(never_joined_names=list(names), **counts)
+    return BroadcastReport(
+        sent=counts["sent"], failed=counts["failed"], blocked=counts["blocked"], pending=counts["pending"],
+        never_joined_names=list(names), quiet=counts["quiet"], quiet_ends=tuple(sorted(ends)),
+        maybe_twice=counts["maybe_twice"], cancelled=counts["cancelled"])
 
 
-async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock) -> int:
+async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock,
+                                 default_tz: str = "Asia/Jakarta") -> int:
     """Queue a report to the creator of each broadcast with nothing left to deliver; return how many."""
     now = clock.now()
     open_ones = (await session.execute(
@@ -172,8 +249,8 @@ async def plan_broadcast_reports(session: AsyncSession, content: Content, clock:
     )).scalars().all()
     reported = 0
     for broadcast in open_ones:
-        report = await broadcast_report(session, broadcast.id)
-        if report.pending:
+        report = await broadcast_report(session, broadcast.id, now, default_tz)
+        if report.undelivered:
             broadcast.status = "sending"
             continue
         await add_outbox_rows(session, [{
@@ -191,7 +268,10 @@ async def report_text(session: AsyncSession, content: Content, broadcast: Broadc
     """The koordinator's delivery report: counts, then who never joined."""
     lines = [content.text("siaran.report", nomor=broadcast.id,
                           penerima=await describe_audience(session, content, Audience.from_json(broadcast.audience)),
-                          terkirim=report.sent, gagal=report.failed, diblokir=report.blocked, menunggu=report.pending)]
+                          terkirim=report.sent, gagal=report.failed, diblokir=report.blocked,
+                          menunggu=report.undelivered)]
+    if report.maybe_twice:
+        lines.append(content.text("siaran.report_maybe_twice", jumlah=report.maybe_twice))
     names = report.never_joined_names
     if names:
         listed = ", ".join(names[:REPORT_NAMES])
@@ -227,8 +307,8 @@ async def parse_audience(session: AsyncSession, spec: str) -> Audience:
 
 async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
                              send_at: datetime, creator_id: int | None = None,
-                             default_tz: str = "Asia/Jakarta") -> tuple[Broadcast, int, int]:
-    """Create a broadcast for scripting; return it with (joined, not joined) recipient counts.
+                             default_tz: str = "Asia/Jakarta", urgent: bool = False) -> tuple[Broadcast, Forecast]:
+    """Create a broadcast for scripting; return it with its forecast at its send time.
 
     The creator (who gets the report) defaults to the first koordinator; a naive `send_at` is in
     the creator's time zone (or `default_tz`).
@@ -242,7 +322,7 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
         raise ValueError("empty broadcast text")
     if send_at.tzinfo is None:
         send_at = send_at.replace(tzinfo=ZoneInfo(creator.timezone or default_tz))
-    joined, not_joined = await count_audience(session, audience)
-    broadcast = await create_broadcast(session, creator, audience, text_, send_at)
+    expected = await forecast(session, audience, send_at, default_tz, urgent)
+    broadcast = await create_broadcast(session, creator, audience, text_, send_at, urgent)
     log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))
-    return broadcast, joined, not_joined
+    return broadcast, expected

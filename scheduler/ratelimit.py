@@ -13,7 +13,11 @@ Guarantees:
   follow the person's own action at once (a short burst), but answers a fourth within 3 s with a 429,
   which would pause every send; replies are held to this cap only while bulk sends are going out;
 - at least `min_gap` between the starts of any two sends, so a backlog goes out smoothly;
-- after `pause(seconds)` (a 429's retry_after) nobody sends until the pause is over.
+- after `pause(seconds)` (a 429's retry_after) nobody sends until the pause is over;
+- with `restarted=True` (a process that may replace one that just died, mid-broadcast): no bulk send in
+  the first max(window, chat_interval) after construction, since the dead process's last second — up
+  to the whole bulk rate, and maybe a message to the very chats whose rows it left unsettled — is
+  unknown to us; the rows it left behind are then resent without a burst of 429s.
 Memory is bounded: the window keeps the sends of the last `window` plus those in flight, a chat at
 most `chat_burst`, and chats drop out once their burst window has passed.
 Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each).
@@ -51,6 +55,7 @@ class RateBudget:
         chat_burst: int = 3,
         window: float = 1.0,
         min_gap: float | None = None,
+        restarted: bool = False,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -70,6 +75,7 @@ class RateBudget:
         self._last_start = -math.inf
         self._interactive_waiting = 0
         self._paused_until = 0.0
+        self._bulk_from = now() + max(window, chat_interval) if restarted else -math.inf
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram's retry_after), extending any current pause."""
@@ -122,6 +128,8 @@ class RateBudget:
         self._sent = [s for s in self._sent if s.reached > horizon]
         self._bulk = [s for s in self._bulk if s.reached > horizon]
         waits = [self._paused_until - now, self._last_start + self.min_gap - now]
+        if not interactive:
+            waits.append(self._bulk_from - now)
         # Interactive replies may use the whole rate; bulk takes at most its share, and leaves a
         # place in the whole rate for each reply that is waiting.
         limits = [(self._sent, self.rate)] if interactive else [

@@ -10,13 +10,19 @@ Protocol, per batch of at most `batch_size` rows:
 While batch k is sending, batch k+1 is being claimed and batch k-1 settled, so the send path never
 waits for the database and each row costs one parameter set in a batched UPDATE.
 
-Crash window (delivery is at-least-once; Telegram has no idempotency key): a SIGKILL repeats only
-rows that were sent but not yet settled — those of batch k-1 (settle in flight) and of batch k
-(sending) — so at most 2 × batch_size messages, i.e. 28 with the default batch_size=14, about one
-second of sending at 28 msg/s. Claimed rows of batch k+1 were never sent and are not repeated. Rows
-left in 'sending' go back to pending once they are older than `lease_seconds` (checked when a drain
-starts and then every lease/2); the lease must exceed the time a batch can take (a batch holds at most
-14 rows, with per-chat spacing ≈ 1 s each), and is 120 s by default.
+Duplicate window (delivery is at-least-once; Telegram has no idempotency key). A message goes out
+twice only in these two cases, and each such row is marked maybe_duplicate, which the broadcast status
+and report count as "mungkin terkirim dua kali":
+- a crash: a SIGKILL repeats only rows that were sent but not yet settled — those of batch k-1 (settle
+  in flight) and of batch k (sending) — so at most 2 × batch_size messages, i.e. 28 with the default
+  batch_size=14, about one second of sending. Claimed rows of batch k+1 were never sent. A restarted or
+  surviving sender takes the dead one's claims over within seconds (scheduler/claimers.py: at start,
+  then every `recover_seconds`) and marks them all maybe_duplicate, batch k+1's included (an upper bound);
+- a timeout (MaybeSent): our request timed out, but Telegram may have delivered it; the row is retried
+  after the backoff (`backoff_seconds`), so a copy may arrive that much later. At most one copy per
+  timeout, and at most `max_attempts` - 1 timeouts per row.
+A live sender's claims are never taken by another. Rows it left claimed itself (a drain that failed
+half-way) go back to pending, also marked maybe_duplicate, at its next recovery.
 
 Scheduling: call `drain_for(seconds)` from ONE job that, when done, schedules its next run `seconds`
 after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job whose run
@@ -35,11 +41,12 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Text, bindparam, func, select, text, update
+from sqlalchemy import Boolean, Select, Text, bindparam, func, select, text, update
 
 from core.clock import Clock
 from core.content.schema import Content
 from scheduler.chat_member import on_blocked
+from scheduler.claimers import ClaimerLock, take_over_dead_claims
 from scheduler.outbox_rows import park_unreachable
 from scheduler.quiet import defer_for_quiet_hours
 from scheduler.ratelimit import RateBudget
@@ -66,7 +73,11 @@ class Unreachable(Exception):
 
 
 class TransientError(Exception):
-    """A timeout, a 5xx or a network error; worth retrying later."""
+    """A 5xx or a network error; worth retrying later."""
+
+
+class MaybeSent(TransientError):
+    """Our request timed out: Telegram may have delivered the message, so a retry may send a copy."""
 
 
 class PermanentError(Exception):
@@ -133,6 +144,7 @@ _SETTLE = (
         status=bindparam("new_status"), due_at=bindparam("new_due_at"), attempts=bindparam("new_attempts"),
         # A released row keeps the error of its last real attempt.
         last_error=func.coalesce(bindparam("new_error", type_=Text), OUTBOX.c.last_error),
+        maybe_duplicate=OUTBOX.c.maybe_duplicate | bindparam("new_maybe_duplicate", type_=Boolean),
         sent_at=bindparam("new_sent_at"), telegram_message_id=bindparam("new_message_id"),
     )
 )
@@ -150,32 +162,57 @@ class OutboxSender:
         budget: RateBudget,
         worker_id: str,
         batch_size: int = 14,
-        lease_seconds: float = 120.0,
+        recover_seconds: float = 5.0,
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
         default_tz: str = "Asia/Jakarta",
     ) -> None:
         self.db, self.sender, self.content, self.clock, self.budget = db, sender, content, clock, budget
         self.worker_id = worker_id
-        self.batch_size, self.lease_seconds = batch_size, lease_seconds
+        self.batch_size, self.recover_seconds = batch_size, recover_seconds
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.default_tz = default_tz
-        self._next_requeue = 0.0
+        self._lock = ClaimerLock(db, worker_id)
+        self._started = False
+        self._next_recovery = 0.0
         self._halted = False
         self._unreachable: set[int] = set()  # chats that answered 403 during this drain
 
-    async def requeue_stale(self) -> int:
-        """Put rows stuck in 'sending' longer than the lease (a crashed sender) back to pending."""
-        cutoff = self.clock.now() - timedelta(seconds=self.lease_seconds)
+    async def start(self) -> None:
+        """Take this sender's proof of life, then the claims of senders that died (see scheduler/claimers.py)."""
+        if self._started:
+            return
+        self.worker_id = await self._lock.acquire()
         async with self.db.session() as session:
+            await take_over_dead_claims(session, at_start=True)
+        self._started = True
+        self._next_recovery = monotonic_time.monotonic() + self.recover_seconds
+
+    async def close(self) -> None:
+        """Give up the proof of life; another sender may then take over whatever this one still claims."""
+        self._started = False
+        await self._lock.release()
+
+    async def __aenter__(self) -> "OutboxSender":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def recover(self) -> int:
+        """Between drains: requeue the claims of dead senders, and our own left by a drain that failed."""
+        self.worker_id = await self._lock.ensure()
+        async with self.db.session() as session:
+            taken = await take_over_dead_claims(session, at_start=False)
             result = await session.execute(
                 update(OUTBOX)
-                .where(text("outbox.status = 'sending'"), OUTBOX.c.claimed_at < cutoff)
-                .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None)
+                .where(text("outbox.status = 'sending'"), OUTBOX.c.claimed_by == self.worker_id)
+                .values(status=OutboxStatus.pending, claimed_by=None, claimed_at=None, maybe_duplicate=True)
             )
         if result.rowcount:
-            log.warning("requeued %d outbox rows left in 'sending' by a crashed sender", result.rowcount)
-        return result.rowcount
+            log.warning("requeued %d outbox rows this sender left claimed after an error", result.rowcount)
+        return taken + result.rowcount
 
     async def drain_once(self) -> DrainStats:
         """Send every due row, batch after batch, until none is left."""
@@ -204,9 +241,11 @@ class OutboxSender:
     async def _drain(self, should_stop: Callable[[], bool]) -> DrainStats:
         stats = DrainStats()
         self._unreachable.clear()
-        if monotonic_time.monotonic() >= self._next_requeue:
-            await self.requeue_stale()
-            self._next_requeue = monotonic_time.monotonic() + self.lease_seconds / 2
+        if not self._started:
+            await self.start()
+        elif monotonic_time.monotonic() >= self._next_recovery:
+            await self.recover()
+            self._next_recovery = monotonic_time.monotonic() + self.recover_seconds
         settling: asyncio.Task | None = None
         claiming: asyncio.Task | None = None
         try:
@@ -228,7 +267,7 @@ class OutboxSender:
                     if not should_stop():
                         batch = await self._claim()
         finally:
-            if claiming is not None:  # only on an error: its rows, if claimed, wait out the lease
+            if claiming is not None:  # only on an error: its rows, if claimed, wait for recover()
                 claiming.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await claiming
@@ -326,14 +365,16 @@ class OutboxSender:
 
     def _retry_or_fail(self, row: _Row, exc: Exception, stats: DrainStats) -> dict[str, Any]:
         attempts = row.attempts + 1
+        maybe_sent = isinstance(exc, MaybeSent)
         if attempts >= self.max_attempts:
             log.warning("outbox row %s failed after %d attempts: %s", row.id, attempts, _reason(exc))
             stats.failed += 1
-            return _outcome(row, status=OutboxStatus.failed, attempts=attempts, last_error=_reason(exc))
+            return _outcome(row, status=OutboxStatus.failed, attempts=attempts, last_error=_reason(exc),
+                            maybe_sent=maybe_sent)
         stats.retried += 1
         delay = timedelta(seconds=self.backoff_seconds * 2 ** (attempts - 1))
         return _outcome(row, status=OutboxStatus.pending, attempts=attempts, last_error=_reason(exc),
-                        due_at=self.clock.now() + delay)
+                        due_at=self.clock.now() + delay, maybe_sent=maybe_sent)
 
     async def _settle(self, outcomes: list[dict[str, Any]]) -> None:
         """Write every outcome of a batch in one executemany; mark unreachable people inactive."""
@@ -349,11 +390,11 @@ class OutboxSender:
 
 def _outcome(row: _Row, *, status: OutboxStatus, due_at: datetime | None = None, attempts: int | None = None,
              last_error: str | None = None, sent_at: datetime | None = None, message_id: int | None = None,
-             blocked: bool = False) -> dict[str, Any]:
+             blocked: bool = False, maybe_sent: bool = False) -> dict[str, Any]:
     return {
         "row_id": row.id, "new_status": status, "new_due_at": due_at or row.due_at,
         "new_attempts": row.attempts if attempts is None else attempts, "new_error": last_error,
-        "new_sent_at": sent_at, "new_message_id": message_id,
+        "new_sent_at": sent_at, "new_message_id": message_id, "new_maybe_duplicate": maybe_sent,
         "blocked_person": row.person_id if blocked else None,
     }
 

@@ -7,18 +7,22 @@ stateDiagram-v2
     kind --> text: b:k:all
     value --> value: typed search / b:p:<page>
     value --> text: b:v:<i>
-    text --> confirm: message text (preview with recipient count)
-    confirm --> [*]: b:send (due now)
+    text --> confirm: message text (preview: counts, who is in quiet hours now)
+    confirm --> [*]: b:send (now, respecting quiet hours) / b:urgent (now, through them)
     confirm --> when: b:sched
-    when --> [*]: "25/11/2025 08:00" in the koordinator's zone
+    when --> [*]: "25/11/2025 08:00" in the koordinator's zone, nobody in quiet hours then
+    when --> confirm_at: some recipients in quiet hours at that time (preview at that time)
+    confirm_at --> [*]: b:at (respecting quiet hours) / b:atu (through them)
     kind --> [*]: b:cancel / any step
 ```
-Outside the dialogue: b:list shows scheduled broadcasts, b:x:<id> cancels one.
+Outside the dialogue: b:list lists recent broadcasts, b:s:<id> shows one's live status, b:x:<id> cancels one.
+The confirmation says how many messages go now, how many wait for quiet hours (until when, in the
+recipients' own time) and how many cannot go; it never says "being sent" of messages that wait.
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, select
@@ -29,12 +33,16 @@ from core.content.schema import Content
 from flows.replies import Button, Reply
 from scheduler import dialogue_state
 from scheduler.broadcasts import (
-    AUDIENCE_KINDS, Audience, cancel_broadcast, count_audience, create_broadcast, describe_audience,
+    AUDIENCE_KINDS, Audience, BroadcastReport, broadcast_report, cancel_broadcast, create_broadcast,
+    describe_audience, forecast,
 )
+from scheduler.outbox_rows import WAKE_STALE
 from store.models import Broadcast, ChatInput, Cohort, Person, Role
 
 KIND = "siaran"
 PAGE_SIZE = 8
+RECENT = 10  # broadcasts in the status list
+SNIPPET = 40
 MAX_TEXT = 4096
 DEFAULT_TZ = "Asia/Jakarta"
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -49,7 +57,7 @@ async def start(session: AsyncSession, content: Content, person: Person, clock: 
     await _save(session, person, {"step": "kind"})
     kinds = [Button(content.text(f"siaran.kind.{k}"), f"b:k:{k}") for k in AUDIENCE_KINDS]
     rows = [kinds[i:i + 2] for i in range(0, len(kinds), 2)]
-    rows.append([Button(content.text("siaran.scheduled_list_button"), "b:list")])
+    rows.append([Button(content.text("siaran.status_list_button"), "b:list")])
     return [Reply(content.text("siaran.choose_kind"), rows)]
 
 
@@ -71,7 +79,7 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
                 return [Reply(content.text("siaran.text_too_long", panjang=len(text), maks=MAX_TEXT))]
             data.update(step="confirm", text=text)
             await _save(session, person, data)
-            return [await _preview(session, content, data)]
+            return [await _preview(session, content, data, clock)]
         case "when":
             return [await _schedule(session, content, person, data, text, clock)]
     return [Reply(content.text("siaran.use_buttons"))]
@@ -84,7 +92,9 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         return [Reply(content.text("siaran.not_allowed"))]
     action, _, arg = data.removeprefix("b:").partition(":")
     if action == "list":
-        return [await _scheduled_list(session, content, person, clock)]
+        return [await _recent_list(session, content, person, clock)]
+    if action == "s" and arg.isdigit():
+        return [await _status(session, content, person, int(arg), clock)]
     if action == "x" and arg.isdigit():
         cancelled = await cancel_broadcast(session, int(arg))
         if cancelled is None:
@@ -108,8 +118,11 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         return [await _value_prompt(session, content, person, draft)]
     if action == "v" and step == "value" and arg.isdigit() and int(arg) < len(draft.get("options", [])):
         return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][int(arg)][1]))]
-    if action == "send" and step == "confirm":
-        return [await _create(session, content, person, draft, clock.now(), clock)]
+    if action in ("send", "urgent") and step == "confirm":
+        return [await _create(session, content, person, draft, clock.now(), clock, urgent=action == "urgent")]
+    if action in ("at", "atu") and step == "confirm_at":
+        send_at = datetime.fromisoformat(draft["send_at"])
+        return [await _create(session, content, person, draft, send_at, clock, urgent=action == "atu")]
     if action == "sched" and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
@@ -177,15 +190,22 @@ async def _values(session: AsyncSession, content: Content, kind: str, query: str
     return [p for p in pairs if needle in p[0].casefold()] if needle else pairs
 
 
-async def _preview(session: AsyncSession, content: Content, draft: dict) -> Reply:
+async def _preview(session: AsyncSession, content: Content, draft: dict, clock: Clock) -> Reply:
     audience = Audience.from_json(draft["audience"])
-    joined, not_joined = await count_audience(session, audience)
-    return Reply(
-        content.text("siaran.preview", penerima=await describe_audience(session, content, audience),
-                     pesan=draft["text"], jumlah=joined + not_joined, belum=not_joined),
-        [[Button(content.text("siaran.send_now"), "b:send"), Button(content.text("siaran.schedule"), "b:sched")],
-         [Button(content.text("siaran.cancel"), "b:cancel")]],
-    )
+    expected = await forecast(session, audience, clock.now(), DEFAULT_TZ)
+    lines = [content.text("siaran.preview", penerima=await describe_audience(session, content, audience),
+                          pesan=draft["text"], jumlah=expected.total, belum=expected.not_joined,
+                          hari=WAKE_STALE.days)]
+    if expected.unreachable:
+        lines.append(content.text("siaran.preview_blocked", jumlah=expected.unreachable))
+    buttons = [[Button(content.text("siaran.send_now"), "b:send"), Button(content.text("siaran.schedule"), "b:sched")]]
+    if expected.quiet:
+        urgent = content.text("siaran.send_urgent")
+        lines.append(content.text("siaran.preview_quiet", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends)))
+        lines.append(content.text("siaran.preview_urgent_hint", tombol=urgent))
+        buttons.append([Button(urgent, "b:urgent")])
+    buttons.append([Button(content.text("siaran.cancel"), "b:cancel")])
+    return Reply("\n\n".join(lines), buttons)
 
 
 async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock) -> Reply:
@@ -198,34 +218,115 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
         return Reply(content.text("siaran.bad_when", contoh=example))
     if when <= clock.now():
         return Reply(content.text("siaran.past_when", contoh=example))
-    return await _create(session, content, person, draft, when, clock)
+    expected = await forecast(session, Audience.from_json(draft["audience"]), when, DEFAULT_TZ)
+    if not expected.quiet:
+        return await _create(session, content, person, draft, when, clock)
+    draft.update(step="confirm_at", send_at=when.isoformat())
+    await _save(session, person, draft)
+    urgent = content.text("siaran.schedule_urgent")
+    return Reply(
+        content.text("siaran.preview_at", waktu=_local(person, when), jumlah=expected.quiet,
+                     jam=_times(content, expected.quiet_ends), tombol=urgent),
+        [[Button(content.text("siaran.schedule_confirm"), "b:at"), Button(urgent, "b:atu")],
+         [Button(content.text("siaran.cancel"), "b:cancel")]],
+    )
 
 
-async def _create(session: AsyncSession, content: Content, person: Person, draft: dict, send_at: datetime, clock: Clock) -> Reply:
+async def _create(session: AsyncSession, content: Content, person: Person, draft: dict, send_at: datetime,
+                  clock: Clock, urgent: bool = False) -> Reply:
     audience = Audience.from_json(draft["audience"])
-    await create_broadcast(session, person, audience, draft["text"], send_at)
+    now = clock.now()
+    expected = await forecast(session, audience, max(send_at, now), DEFAULT_TZ, urgent)
+    broadcast = await create_broadcast(session, person, audience, draft["text"], send_at, urgent)
     await _clear(session, person)
-    joined, not_joined = await count_audience(session, audience)
-    if send_at <= clock.now():
-        return Reply(content.text("siaran.queued", jumlah=joined + not_joined))
-    return Reply(content.text("siaran.scheduled", waktu=_local(person, send_at), jumlah=joined + not_joined))
+    penerima = await describe_audience(session, content, audience)
+    later = send_at > now
+    if later:
+        lines = [content.text("siaran.created_scheduled", nomor=broadcast.id, penerima=penerima,
+                              jumlah=expected.total, waktu=_local(person, send_at))]
+    else:
+        lines = [content.text("siaran.created_now", nomor=broadcast.id, penerima=penerima, jumlah=expected.total)]
+    if expected.now:
+        lines.append(content.text("siaran.part_at" if later else "siaran.part_now", jumlah=expected.now))
+        if urgent:
+            lines.append(content.text("siaran.part_urgent"))
+    if expected.quiet:
+        lines.append(content.text("siaran.part_quiet_at" if later else "siaran.part_quiet", jumlah=expected.quiet,
+                                  jam=_times(content, expected.quiet_ends)))
+    if expected.not_joined:
+        lines.append(content.text("siaran.part_not_joined", jumlah=expected.not_joined, hari=WAKE_STALE.days))
+    if expected.unreachable:
+        lines.append(content.text("siaran.part_blocked", jumlah=expected.unreachable))
+    lines.append(content.text("siaran.created_footer"))
+    return Reply("\n".join(lines), [[Button(content.text("siaran.status_list_button"), f"b:s:{broadcast.id}")]])
 
 
-async def _scheduled_list(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:
-    upcoming = (await session.execute(
-        select(Broadcast).where(Broadcast.status == "scheduled", Broadcast.send_at > clock.now()).order_by(Broadcast.send_at)
-    )).scalars().all()
-    if not upcoming:
-        return Reply(content.text("siaran.no_scheduled"))
-    lines = [content.text("siaran.scheduled_header")]
+async def _recent_list(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:
+    recent = (await session.execute(select(Broadcast).order_by(Broadcast.id.desc()).limit(RECENT))).scalars().all()
+    if not recent:
+        return Reply(content.text("siaran.no_broadcasts"))
+    lines = [content.text("siaran.recent_header")]
     buttons = []
-    for b in upcoming:
-        snippet = b.text if len(b.text) <= 40 else b.text[:39] + "…"
-        lines.append(f"#{b.id} " + content.text(
-            "siaran.scheduled_item", waktu=_local(person, b.send_at),
-            penerima=await describe_audience(session, content, Audience.from_json(b.audience)), cuplikan=snippet))
-        buttons.append([Button(content.text("siaran.cancel_item", nomor=b.id), f"b:x:{b.id}")])
+    for b in recent:
+        snippet = _snippet(b.text)
+        lines.append(content.text(
+            "siaran.recent_item", nomor=b.id, waktu=_local(person, b.send_at), cuplikan=snippet,
+            penerima=await describe_audience(session, content, Audience.from_json(b.audience)),
+            keadaan=_state(content, person, b, clock)))
+        buttons.append([Button(content.text("siaran.recent_button", nomor=b.id, cuplikan=_snippet(b.text, 30)),
+                               f"b:s:{b.id}")])
     return Reply("\n".join(lines), buttons)
+
+
+async def _status(session: AsyncSession, content: Content, person: Person, broadcast_id: int, clock: Clock) -> Reply:
+    """One broadcast's live counts: sent (and maybe twice), going out, waiting for quiet hours, not delivered."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return Reply(content.text("siaran.expired"))
+    now = clock.now()
+    report = await broadcast_report(session, broadcast_id, now, DEFAULT_TZ)
+    lines = [content.text("siaran.status", nomor=broadcast.id, cuplikan=_snippet(broadcast.text),
+                          penerima=await describe_audience(session, content, Audience.from_json(broadcast.audience)),
+                          keadaan=_state(content, person, broadcast, clock), sekarang=_local(person, now))]
+    lines.extend(_status_lines(content, report, scheduled=broadcast.send_at > now))
+    buttons = [[Button(content.text("siaran.refresh"), f"b:s:{broadcast.id}")]]
+    if broadcast.status in ("scheduled", "sending"):
+        buttons[0].append(Button(content.text("siaran.cancel_item", nomor=broadcast.id), f"b:x:{broadcast.id}"))
+    buttons.append([Button(content.text("siaran.back_to_list"), "b:list")])
+    return Reply("\n".join(lines), buttons)
+
+
+def _status_lines(content: Content, report: BroadcastReport, scheduled: bool) -> list[str]:
+    line = lambda key, n, **kw: content.text(f"siaran.status_line.{key}", jumlah=n, **kw)  # noqa: E731
+    lines = [line("sent", report.sent)]
+    if report.maybe_twice:
+        lines.append(line("maybe_twice", report.maybe_twice))
+    lines.append(line("scheduled" if scheduled else "pending", report.pending))
+    if report.quiet:
+        lines.append(line("quiet", report.quiet, jam=_times(content, report.quiet_ends)))
+    lines += [line("failed", report.failed), line("blocked", report.blocked),
+              line("never_joined", len(report.never_joined_names))]
+    if report.cancelled:
+        lines.append(line("cancelled", report.cancelled))
+    return lines
+
+
+def _state(content: Content, person: Person, broadcast: Broadcast, clock: Clock) -> str:
+    if broadcast.status == "scheduled" and broadcast.send_at > clock.now():
+        return content.text("siaran.state.scheduled", waktu=_local(person, broadcast.send_at))
+    return content.text(f"siaran.state.{'sending' if broadcast.status == 'scheduled' else broadcast.status}")
+
+
+def _times(content: Content, ends: list[time] | tuple[time, ...]) -> str:
+    """Local times as '06.00', or '05.00, 06.00 atau 07.00'."""
+    labels = [t.strftime("%H.%M") for t in ends]
+    if len(labels) == 1:
+        return labels[0]
+    return content.text("siaran.time_or", a=", ".join(labels[:-1]), b=labels[-1])
+
+
+def _snippet(text: str, size: int = SNIPPET) -> str:
+    return text if len(text) <= size else text[:size - 1] + "…"
 
 
 async def _load(session: AsyncSession, person: Person) -> ChatInput | None:

@@ -227,11 +227,17 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A send of this row may already have reached Telegram (a timeout, or a crashed sender's claim):
+    # once sent again it is counted as "perhaps delivered twice".
+    maybe_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
         # Partial index: the due-row query only ever looks at pending rows.
         Index("ix_outbox_pending_due", "due_at", postgresql_where=sql_text("status = 'pending'"), sqlite_where=sql_text("status = 'pending'")),
+        # Crash recovery looks up the few claimed rows by claimer.
+        Index("ix_outbox_sending_claimer", "claimed_by", postgresql_where=sql_text("status = 'sending'"),
+              sqlite_where=sql_text("status = 'sending'")),
     )
 
 

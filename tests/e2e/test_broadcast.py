@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from store.models import Broadcast, OutboxMessage
+from store.models import Broadcast, OutboxMessage, Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
+from tests.e2e.harness import KOORDINATOR_ID, TOKEN, RunningBot, running_bot
 from tests.e2e.scheduling import DAYTIME, TG_IDS, join, report_broadcasts, utc
 from tests.e2e.test_process import _env, _run
 
@@ -36,7 +36,9 @@ async def test_siaran_per_peran_reaches_the_cgps_and_the_koordinator_gets_the_co
     await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
     preview = await koordinator.say(TEXT, "Pratinjau")
     assert TEXT in preview.text and "Akan dikirim ke 8 orang (5 belum bergabung" in preview.text
-    await koordinator.press("Kirim sekarang", "Siaran sedang dikirim ke 8 orang")
+    confirmation = await koordinator.press("Kirim sekarang", "(8 orang)")
+    assert "• 2 orang: sedang dikirim sekarang." in confirmation.text  # CGP01, CGP05
+    assert "• 5 orang: belum bergabung" in confirmation.text and "• 1 orang: memblokir bot" in confirmation.text
 
     for chat in (TG_IDS["CGP01"], TG_IDS["CGP05"]):
         assert (await emulator.wait_for(chat, TEXT)).labels == []
@@ -48,6 +50,10 @@ async def test_siaran_per_peran_reaches_the_cgps_and_the_koordinator_gets_the_co
     report = await emulator.wait_for(KOORDINATOR_ID, "Laporan siaran #1")
     assert "terkirim 2, gagal 0, diblokir 1, menunggu 0" in report.text
     assert f"Belum bergabung (5): {', '.join(NEVER_JOINED)}" in report.text
+    await koordinator.say("/siaran", "kepada siapa")
+    await koordinator.press("Status siaran", "Siaran terakhir")
+    status = await koordinator.press("#1 · Yth. Bapak/Ibu CGP, Lokakarya…", "Status siaran #1")
+    assert "(selesai)" in status.text and "• terkirim: 2" in status.text and "• belum bergabung: 5" in status.text
 
 
 async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, database_url, db):
@@ -57,6 +63,7 @@ async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, 
                                 "--at", "2030-01-06 08:00", env=env, cwd=tmp_path)
     assert code == 0, err
     assert "Broadcast #1 to kabupaten/kota Kota Makassar: 5 recipients (0 joined, 5 not joined yet)" in out
+    assert "quiet hours" not in out
     assert "2030-01-06 08:00 WIB" in out  # the first koordinator (K001) is in WIB
     async with db.session() as s:
         broadcast = await s.scalar(select(Broadcast))
@@ -64,4 +71,24 @@ async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, 
         assert len((await s.execute(select(OutboxMessage))).all()) == 5
     code, _, err = await _run("siaran", "--audience", "role=kepala", "--text", "x", env=env, cwd=tmp_path)
     assert code == 2 and "unknown role 'kepala'" in err
+    async with db.session() as s:  # two have joined; at 21:30 WIB they are in their quiet hours
+        for person in (await s.execute(select(Person).where(Person.district == "Kota Makassar").limit(2))).scalars():
+            person.tg_user_id = person.tg_chat_id = 70_000 + person.id
+    code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Besok libur",
+                                "--at", "2030-01-06 21:30", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "2 of them are in their quiet hours then and get it from 06:00 their local time" in out
+    code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Besok libur",
+                                "--at", "2030-01-06 21:30", "--urgent", env=env, cwd=tmp_path)
+    assert code == 0 and "Urgent: sent through quiet hours." in out and "get it from" not in out, err
+    async with db.session() as s:
+        urgent = (await s.execute(select(OutboxMessage.respect_quiet_hours).where(OutboxMessage.broadcast_id == 3)))
+        assert set(urgent.scalars()) == {False}
+
+
+async def test_send_outbox_refuses_sqlite(tmp_path, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    code, _, err = await _run("send-outbox", env=_env(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=TOKEN), cwd=tmp_path)
+    assert code == 2 and "send-outbox needs PostgreSQL" in err
 

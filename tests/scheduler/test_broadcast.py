@@ -1,16 +1,16 @@
 """Broadcasts expand to one outbox row per recipient, can be cancelled, and report their delivery."""
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta, timezone
+import time as perf
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from scheduler.broadcasts import (
-    Audience, audience_people, broadcast_from_cli, broadcast_report, cancel_broadcast, count_audience,
-    create_broadcast, plan_broadcast_reports,
+    Audience, audience_people, broadcast_from_cli, broadcast_report, cancel_broadcast, create_broadcast,
+    forecast, plan_broadcast_reports,
 )
 from scheduler.sender import OutboxSender
 from store.models import Broadcast, OutboxMessage, OutboxStatus, Person
@@ -47,8 +47,8 @@ async def test_audiences_select_the_right_people(db, audience, names):
         pp2.name = "pp2"
         people = await audience_people(s, audience)
         assert {p.name for p in people} == names
-        joined, not_joined = await count_audience(s, audience)
-        assert (joined, not_joined) == (len(names) - ("Budi" in names), int("Budi" in names))
+        expected = await forecast(s, audience, NOW, "Asia/Jakarta")
+        assert (expected.now, expected.not_joined) == (len(names) - ("Budi" in names), int("Budi" in names))
 
 
 async def test_mentor_group_is_a_pps_mentees(db):
@@ -87,9 +87,9 @@ async def test_twenty_thousand_recipients_expand_quickly(db):
             {"name": f"CGP {i}", "role": "cgp", "tg_user_id": 10_000_000 + i, "tg_chat_id": 10_000_000 + i,
              "external_id": f"X{i}", "active": True} for i in range(20_000)])
     async with db.session() as s:
-        started = time.perf_counter()
+        started = perf.perf_counter()
         b = await create_broadcast(s, kor, Audience("role", "cgp"), "Pengumuman", NOW)
-    elapsed = time.perf_counter() - started
+    elapsed = perf.perf_counter() - started
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.broadcast_id == b.id)) == 20_000
     assert elapsed < 3.0, f"expansion took {elapsed:.2f} s"
@@ -103,12 +103,12 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         b = await create_broadcast(s, kor, Audience("role", "cgp"), "Halo", NOW)
     # Citra has blocked the bot; Budi never joined.
     fake = FakeSender(unreachable={citra.tg_chat_id})
-    sender = OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w")
     async with db.session() as s:
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0  # nothing sent yet
-    await sender.drain_once()
+    async with OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
     async with db.session() as s:
-        report = await broadcast_report(s, b.id)
+        report = await broadcast_report(s, b.id, NOW)
         assert (report.sent, report.failed, report.blocked, report.pending) == (1, 0, 1, 0)
         assert report.never_joined_names == ["Budi"]
         assert await plan_broadcast_reports(s, CONTENT, clock) == 1
@@ -118,6 +118,11 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         assert notice.person_id == kor.id
         assert "terkirim 1, gagal 0, diblokir 1, menunggu 0" in notice.text and "Budi" in notice.text
         assert (await s.get(Broadcast, b.id)).status == "done"
+    async with OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
+    async with db.session() as s:
+        assert (await s.get(OutboxMessage, notice.id)).status == OutboxStatus.sent
+        assert (await broadcast_report(s, b.id, NOW)).sent == 1  # the report is no recipient's message
 
 
 async def test_report_waits_while_rows_are_deferred(db):
@@ -126,9 +131,11 @@ async def test_report_waits_while_rows_are_deferred(db):
     async with db.session() as s:
         kor, pp, pp2, cgps = await world(s)
         b = await create_broadcast(s, kor, Audience("cohort", "A1"), "Halo", evening)
-    await OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w").drain_once()
+    async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
     async with db.session() as s:
-        assert (await broadcast_report(s, b.id)).pending == 2
+        report = await broadcast_report(s, b.id, evening)
+        assert (report.pending, report.quiet, report.quiet_ends) == (0, 2, (time(6),))
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0
 
 
@@ -136,10 +143,10 @@ async def test_cli_broadcast_parses_the_audience(db):
     async with db.session() as s:
         kor, pp, pp2, cgps = await world(s)
         pp.external_id = "PP-7"
-        b, joined, not_joined = await broadcast_from_cli(s, CONTENT, "mentor_group=PP-7", "Halo kelompok", NOW)
-        assert (joined, not_joined) == (1, 1) and b.created_by == kor.id
-        b2, joined, _ = await broadcast_from_cli(s, CONTENT, "all", "Halo semua", NOW)
-        assert joined == 5
+        b, expected = await broadcast_from_cli(s, CONTENT, "mentor_group=PP-7", "Halo kelompok", NOW)
+        assert (expected.now, expected.not_joined) == (1, 1) and b.created_by == kor.id
+        b2, expected = await broadcast_from_cli(s, CONTENT, "all", "Halo semua", NOW)
+        assert expected.now == 5
         for bad in ("role=raja", "mentor_group=nobody", "cohort"):
             with pytest.raises(ValueError):
                 await broadcast_from_cli(s, CONTENT, bad, "x", NOW)

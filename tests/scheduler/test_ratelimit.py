@@ -181,3 +181,17 @@ async def test_fastest_round_trip_half_is_taken_off_the_response_time():
     start = ft.t
     await send(budget, 2)
     assert abs(ft.t - (start - 0.1 + 1.0)) < 1e-6
+
+
+async def test_a_restarted_budget_holds_bulk_for_one_chat_interval_but_not_replies():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep, restarted=True)
+    started = ft.t
+    await send(budget, 7, interactive=True)  # a reply goes at once
+    assert ft.t == started
+    await send(budget, 7)  # the dead process may have sent to chat 7 in its last second
+    assert ft.t >= started + budget.chat_interval
+    fresh = RateBudget(now=ft.now, sleep=ft.sleep)
+    before = ft.t
+    await send(fresh, 8)
+    assert ft.t == before

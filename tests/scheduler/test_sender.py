@@ -9,7 +9,9 @@ from sqlalchemy import select, text
 
 from core.clock import FrozenClock
 from scheduler.outbox_rows import wake_rows
-from scheduler.sender import OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError
+from scheduler.sender import (
+    DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
+)
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
 from tests.scheduler.sendkit import FakeSender, add_row, fast_budget, texts_content
@@ -21,6 +23,11 @@ CONTENT = texts_content()
 
 def make_sender(db, fake, clock, **kw) -> OutboxSender:
     return OutboxSender(db, fake, CONTENT, clock, kw.pop("budget", fast_budget()), "w1", **kw)
+
+
+async def drain(db, fake, clock, **kw) -> DrainStats:
+    async with make_sender(db, fake, clock, **kw) as sender:
+        return await sender.drain_once()
 
 
 async def rows_by_key(db) -> dict[str, OutboxMessage]:
@@ -37,16 +44,16 @@ async def test_each_due_row_is_sent_once_in_order_and_marked(db):
         await add_row(s, a, "later", NOON + timedelta(minutes=1))
         chats = {a.id: a.tg_chat_id, b.id: b.tg_chat_id}
     fake = FakeSender()
-    stats = await make_sender(db, fake, clock, batch_size=3).drain_once()
+    stats = await drain(db, fake, clock, batch_size=3)
     assert stats.sent == 20 and fake.calls and len(fake.calls) == 20
     assert fake.texts_to(chats[a.id]) == [f"pesan k{i:02d}" for i in range(1, 20, 2)]
     rows = await rows_by_key(db)
     assert rows["later"].status == OutboxStatus.pending
     assert all(r.status == OutboxStatus.sent and r.sent_at == NOON and r.telegram_message_id
                for k, r in rows.items() if k != "later")
-    assert (await make_sender(db, fake, clock).drain_once()).sent == 0
+    assert (await drain(db, fake, clock)).sent == 0
     clock.set(NOON + timedelta(minutes=2))
-    assert (await make_sender(db, fake, clock).drain_once()).sent == 1
+    assert (await drain(db, fake, clock)).sent == 1
     assert len(fake.calls) == 21
 
 
@@ -58,7 +65,7 @@ async def test_buttons_attachments_and_silent_flag_are_passed(db):
         await add_row(s, p, "loud", NOON, buttons=buttons)
         await add_row(s, p, "quiet", NOON + timedelta(seconds=1), silent=True, attachments=[photo])
     fake = FakeSender()
-    await make_sender(db, fake, FrozenClock(NOON + timedelta(seconds=5))).drain_once()
+    await drain(db, fake, FrozenClock(NOON + timedelta(seconds=5)))
     assert [(c.text, c.buttons, c.silent, c.attachment) for c in fake.calls] == [
         ("pesan loud", buttons, False, None), ("pesan quiet", None, True, None), (None, None, True, photo)]
 
@@ -70,13 +77,13 @@ async def test_not_joined_rows_wait_until_the_person_has_a_chat(db):
         await add_row(s, p, "stale", NOON - timedelta(days=4))
         await add_row(s, p, "fresh", NOON - timedelta(days=1))
     fake = FakeSender()
-    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 0
+    assert (await drain(db, fake, FrozenClock(NOON))).sent == 0
     assert {r.status for r in (await rows_by_key(db)).values()} == {OutboxStatus.waiting}  # parked off the due index
     async with db.session() as s:
         person = await s.get(Person, p.id)
         person.tg_user_id = person.tg_chat_id = 555
         assert await wake_rows(s, p.id, NOON) == 2
-    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).sent == 2
+    assert (await drain(db, fake, FrozenClock(NOON))).sent == 2
     assert {c.chat_id for c in fake.calls} == {555}
     assert (await rows_by_key(db))["stale"].status == OutboxStatus.cancelled
 
@@ -89,7 +96,7 @@ async def test_429_pauses_the_whole_sender_then_retries(db):
     budget = fast_budget()
     fake = FakeSender(errors={p.tg_chat_id: [RetryLater(0.4)]})
     started = clock_time.monotonic()
-    stats = await make_sender(db, fake, FrozenClock(NOON + timedelta(seconds=2)), budget=budget, batch_size=1).drain_once()
+    stats = await drain(db, fake, FrozenClock(NOON + timedelta(seconds=2)), budget=budget, batch_size=1)
     assert (stats.sent, stats.retried) == (2, 1)
     # The 429 row was retried, and the other chat's row also waited out the retry_after.
     assert [c.chat_id for c in fake.calls] == [p.tg_chat_id, q.tg_chat_id]
@@ -107,7 +114,7 @@ async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
             await add_row(s, cgp, f"c{i}", NOON - timedelta(minutes=3 - i))
         await add_row(s, other, "o", NOON)
     fake = FakeSender(unreachable={cgp.tg_chat_id})
-    stats = await make_sender(db, fake, clock, batch_size=2).drain_once()
+    stats = await drain(db, fake, clock, batch_size=2)
     assert stats.blocked == 1
     rows = await rows_by_key(db)
     assert rows["c0"].status == OutboxStatus.blocked and "blocked" in rows["c0"].last_error
@@ -120,7 +127,7 @@ async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
         assert person.active is False and person.blocked_at == NOON
     # Still blocked: nothing more is tried for them and the mentor is told exactly once, in this
     # drain or already in the first one (the notice is queued while the first drain is running).
-    stats = await make_sender(db, fake, clock).drain_once()
+    stats = await drain(db, fake, clock)
     assert stats.blocked == 0
     to_mentor = [c for c in fake.calls if c.chat_id == pp.tg_chat_id]
     assert [c.text for c in to_mentor] == [notices[0].text]
@@ -135,22 +142,22 @@ async def test_transient_errors_back_off_then_fail(db):
         p = await make_person(s)
         await add_row(s, p, "k", NOON)
     fake = FakeSender(errors={p.tg_chat_id: [TransientError("Timed out")] * 3})
-    sender = make_sender(db, fake, clock, max_attempts=3, backoff_seconds=10)
-    assert (await sender.drain_once()).retried == 1
-    row = (await rows_by_key(db))["k"]
-    assert (row.status, row.attempts, row.due_at) == (OutboxStatus.pending, 1, NOON + timedelta(seconds=10))
-    assert row.last_error == "TransientError: Timed out"
-    clock.set(NOON + timedelta(seconds=9))
-    assert (await sender.drain_once()).retried == 0  # not due yet
-    clock.set(NOON + timedelta(seconds=10))
-    await sender.drain_once()
-    row = (await rows_by_key(db))["k"]
-    assert (row.attempts, row.due_at) == (2, NOON + timedelta(seconds=30))  # 10 s, then 20 s
-    clock.set(NOON + timedelta(seconds=30))
-    assert (await sender.drain_once()).failed == 1
-    row = (await rows_by_key(db))["k"]
-    assert (row.status, row.attempts) == (OutboxStatus.failed, 3)
-    assert fake.calls == []
+    async with make_sender(db, fake, clock, max_attempts=3, backoff_seconds=10) as sender:
+        assert (await sender.drain_once()).retried == 1
+        row = (await rows_by_key(db))["k"]
+        assert (row.status, row.attempts, row.due_at) == (OutboxStatus.pending, 1, NOON + timedelta(seconds=10))
+        assert row.last_error == "TransientError: Timed out"
+        clock.set(NOON + timedelta(seconds=9))
+        assert (await sender.drain_once()).retried == 0  # not due yet
+        clock.set(NOON + timedelta(seconds=10))
+        await sender.drain_once()
+        row = (await rows_by_key(db))["k"]
+        assert (row.attempts, row.due_at) == (2, NOON + timedelta(seconds=30))  # 10 s, then 20 s
+        clock.set(NOON + timedelta(seconds=30))
+        assert (await sender.drain_once()).failed == 1
+        row = (await rows_by_key(db))["k"]
+        assert (row.status, row.attempts) == (OutboxStatus.failed, 3)
+        assert fake.calls == []
 
 
 async def test_transient_error_then_success_is_sent(db):
@@ -159,12 +166,48 @@ async def test_transient_error_then_success_is_sent(db):
         p = await make_person(s)
         await add_row(s, p, "k", NOON)
     fake = FakeSender(errors={p.tg_chat_id: [TransientError("502 Bad Gateway")]})
-    sender = make_sender(db, fake, clock, backoff_seconds=5)
-    await sender.drain_once()
-    clock.set(NOON + timedelta(seconds=5))
-    assert (await sender.drain_once()).sent == 1
-    row = (await rows_by_key(db))["k"]
-    assert (row.status, row.attempts) == (OutboxStatus.sent, 1)
+    async with make_sender(db, fake, clock, backoff_seconds=5) as sender:
+        await sender.drain_once()
+        clock.set(NOON + timedelta(seconds=5))
+        assert (await sender.drain_once()).sent == 1
+        row = (await rows_by_key(db))["k"]
+        assert (row.status, row.attempts) == (OutboxStatus.sent, 1)
+
+
+async def test_a_timed_out_send_is_retried_and_marked_maybe_duplicate(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p, q = await make_person(s), await make_person(s)
+        await add_row(s, p, "timed-out", NOON)
+        await add_row(s, q, "refused", NOON)
+    fake = FakeSender(errors={p.tg_chat_id: [MaybeSent("Timed out")], q.tg_chat_id: [TransientError("502")]})
+    async with make_sender(db, fake, clock, backoff_seconds=5) as sender:
+        await sender.drain_once()
+        clock.set(NOON + timedelta(seconds=5))
+        assert (await sender.drain_once()).sent == 2
+    rows = await rows_by_key(db)
+    assert rows["timed-out"].status == OutboxStatus.sent and rows["timed-out"].maybe_duplicate
+    assert rows["refused"].status == OutboxStatus.sent and not rows["refused"].maybe_duplicate
+
+
+async def test_recovery_requeues_only_our_own_leftover_claims_and_those_of_the_dead(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        p = await make_person(s)
+        for key in ("ours", "dead", "live"):
+            await add_row(s, p, key, NOON, status=OutboxStatus.sending, claimed_at=NOON)
+    other = OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w2")
+    async with make_sender(db, FakeSender(), clock) as sender, other:
+        rows = await rows_by_key(db)  # unknown claimers are gone: taken over at the first start
+        assert {(r.status, r.maybe_duplicate) for r in rows.values()} == {(OutboxStatus.pending, True)}
+        async with db.session() as s:
+            for key, claimer in (("ours", sender.worker_id), ("live", other.worker_id)):
+                await s.execute(text("UPDATE outbox SET status = 'sending', claimed_by = :w, maybe_duplicate = false "
+                                     "WHERE dedupe_key = :k"), {"w": claimer, "k": key})
+        assert await sender.recover() == 1
+        rows = await rows_by_key(db)
+        assert (rows["ours"].status, rows["ours"].maybe_duplicate) == (OutboxStatus.pending, True)
+        assert (rows["live"].status, rows["live"].claimed_by) == (OutboxStatus.sending, other.worker_id)
 
 
 async def test_permanent_error_fails_at_once(db):
@@ -172,7 +215,7 @@ async def test_permanent_error_fails_at_once(db):
         p = await make_person(s)
         await add_row(s, p, "k", NOON)
     fake = FakeSender(errors={p.tg_chat_id: [PermanentError("Bad Request: message is too long")]})
-    assert (await make_sender(db, fake, FrozenClock(NOON)).drain_once()).failed == 1
+    assert (await drain(db, fake, FrozenClock(NOON))).failed == 1
     row = (await rows_by_key(db))["k"]
     assert row.status == OutboxStatus.failed and "too long" in row.last_error and row.attempts == 0
 
@@ -189,7 +232,7 @@ async def test_quiet_hours_defer_in_each_persons_zone(db):
         await add_row(s, wib, "urgent", at, respect_quiet_hours=False)
     fake = FakeSender()
     clock = FrozenClock(at)
-    stats = await make_sender(db, fake, clock).drain_once()
+    stats = await drain(db, fake, clock)
     assert (stats.sent, stats.deferred) == (3, 1)
     assert sorted(c.chat_id for c in fake.calls) == sorted([wit.tg_chat_id, owl.tg_chat_id, wib.tg_chat_id])
     rows = await rows_by_key(db)
@@ -197,7 +240,7 @@ async def test_quiet_hours_defer_in_each_persons_zone(db):
     assert deferred.status == OutboxStatus.pending
     assert deferred.due_at == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB
     clock.set(deferred.due_at)
-    assert (await make_sender(db, fake, clock).drain_once()).sent == 1
+    assert (await drain(db, fake, clock)).sent == 1
 
 
 async def test_quiet_hours_evening_in_wit_waits_until_morning(db):
@@ -208,7 +251,7 @@ async def test_quiet_hours_evening_in_wit_waits_until_morning(db):
         await add_row(s, wib, "wib", at)
         await add_row(s, wit, "wit", at)
     fake = FakeSender()
-    await make_sender(db, fake, FrozenClock(at)).drain_once()
+    await drain(db, fake, FrozenClock(at))
     assert [c.chat_id for c in fake.calls] == [wib.tg_chat_id]
     assert (await rows_by_key(db))["wit"].due_at == datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc)  # 06:00 WIT
 
@@ -231,13 +274,14 @@ async def test_run_picks_up_new_rows_until_stopped(db):
         await add_row(s, p, "first", NOON)
     fake = FakeSender()
     stop = asyncio.Event()
-    task = asyncio.create_task(make_sender(db, fake, clock).run(stop, poll_seconds=0.05))
-    await asyncio.sleep(0.2)
-    async with db.session() as s:
-        await add_row(s, p, "second", NOON)
-    await asyncio.sleep(0.3)
-    stop.set()
-    await asyncio.wait_for(task, 2)
+    async with make_sender(db, fake, clock) as sender:
+        task = asyncio.create_task(sender.run(stop, poll_seconds=0.05))
+        await asyncio.sleep(0.2)
+        async with db.session() as s:
+            await add_row(s, p, "second", NOON)
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.wait_for(task, 2)
     assert [c.text for c in fake.calls] == ["pesan first", "pesan second"]
 
 
@@ -248,13 +292,13 @@ async def test_drain_for_polls_then_returns_in_time(db):
         await add_row(s, p, "now", NOON)
         await add_row(s, p, "soon", NOON + timedelta(minutes=1))
     fake = FakeSender()
-    sender = make_sender(db, fake, clock)
+    async with make_sender(db, fake, clock) as sender:
 
-    async def later():
-        await asyncio.sleep(0.2)
-        clock.set(NOON + timedelta(minutes=1))
+        async def later():
+            await asyncio.sleep(0.2)
+            clock.set(NOON + timedelta(minutes=1))
 
-    started = clock_time.monotonic()
-    stats, _ = await asyncio.gather(sender.drain_for(0.6, poll_seconds=0.05), later())
-    assert 0.5 <= clock_time.monotonic() - started < 1.5
-    assert stats.sent == 2 and len(fake.calls) == 2
+        started = clock_time.monotonic()
+        stats, _ = await asyncio.gather(sender.drain_for(0.6, poll_seconds=0.05), later())
+        assert 0.5 <= clock_time.monotonic() - started < 1.5
+        assert stats.sent == 2 and len(fake.calls) == 2

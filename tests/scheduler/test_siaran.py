@@ -1,15 +1,16 @@
 """The /siaran composer end to end at the function level."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.clock import FrozenClock
 from scheduler import siaran
+from scheduler.sender import OutboxSender
 from store.models import Broadcast, ChatInput, OutboxMessage, OutboxStatus, Role
 from tests.factories import make_cohort, make_person
-from tests.scheduler.sendkit import texts_content
+from tests.scheduler.sendkit import FakeSender, fast_budget, texts_content
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 CONTENT = texts_content()
@@ -45,7 +46,8 @@ async def test_compose_preview_and_send_now(db):
         assert "akan dikirim ke 2 orang (1 belum bergabung" in reply.text.replace("Akan", "akan")
         assert "Jangan lupa PI 3" in reply.text
         [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Kirim sekarang"], clock)
-        assert "2 orang" in reply.text
+        assert "(2 orang)" in reply.text and "• 1 orang: sedang dikirim sekarang." in reply.text
+        assert "• 1 orang: belum bergabung" in reply.text
         assert await s.get(ChatInput, kor.id) is None
         assert await siaran.handle_text(s, CONTENT, kor, "halo", clock) is None
     async with db.session() as s:
@@ -83,7 +85,9 @@ async def test_search_pages_and_schedule_in_koordinator_zone_then_cancel(db):
         b = (await s.execute(select(Broadcast))).scalar_one()
         assert b.send_at == datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
         [reply] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
-        assert "Rapat komunitas" in reply.text
+        assert "Rapat komunitas" in reply.text and "dijadwalkan 25/11/2026 08:00 WIT" in reply.text
+        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"#{b.id} · Rapat komunitas belajar."], clock)
+        assert "• menunggu waktu kirim: 1" in reply.text
         [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"Batalkan #{b.id}"], clock)
         assert "dibatalkan" in reply.text
         [reply] = await siaran.handle_button(s, CONTENT, kor, f"b:x:{b.id}", clock)
@@ -132,3 +136,126 @@ async def test_only_koordinator_checked_on_every_call(db):
         assert await s.get(ChatInput, kor.id) is None
         assert (await s.execute(select(Broadcast))).first() is None
 
+
+
+EVENING = datetime(2026, 11, 20, 14, 30, tzinfo=timezone.utc)  # 21:30 WIB, 23:30 WIT
+
+
+async def evening_world(s):
+    """A koordinator in WIB and an audience: three in quiet hours (two zones, ends 06.00 and 07.00), one
+    without quiet hours, one who blocked the bot, one who never joined."""
+    a1 = await make_cohort(s, "A1")
+    kor = await make_person(s, "koordinator", name="Bu Koor")
+    await make_person(s, cohort=a1, name="Andi")
+    await make_person(s, cohort=a1, name="Wati", timezone="Asia/Jayapura")
+    await make_person(s, cohort=a1, name="Dewi", quiet_end=time(7))
+    await make_person(s, cohort=a1, name="Rudi", quiet_start=time(0), quiet_end=time(0))
+    await make_person(s, cohort=a1, name="Sari", active=False)
+    await make_person(s, cohort=a1, name="Tono", joined=False)
+    return kor
+
+
+async def compose(s, kor, clock, text="Lokakarya besok dibatalkan."):
+    await siaran.start(s, CONTENT, kor, clock)
+    [reply] = await siaran.handle_button(s, CONTENT, kor, "b:k:cohort", clock)
+    await siaran.handle_button(s, CONTENT, kor, buttons(reply)["A1 · Angkatan A1"], clock)
+    [preview] = await siaran.handle_text(s, CONTENT, kor, text, clock)
+    return preview
+
+
+async def drain(db, clock):
+    async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
+        return await sender.drain_once()
+
+
+async def test_at_half_past_nine_the_preview_and_confirmation_say_who_waits_for_quiet_hours(db):
+    clock = FrozenClock(EVENING)
+    async with db.session() as s:
+        kor = await evening_world(s)
+        preview = await compose(s, kor, clock)
+        print(preview.text, buttons(preview), sep="\n")
+        assert "Akan dikirim ke 6 orang (1 belum bergabung" in preview.text
+        assert ("3 penerima sedang dalam jam tenang; mereka menerima pesan mulai pukul 06.00 atau 07.00 "
+                "waktu setempat.") in preview.text
+        assert "1 penerima memblokir bot" in preview.text
+        assert {"Kirim sekarang", "Kirim segera, abaikan jam tenang", "Jadwalkan", "Batal"} == set(buttons(preview))
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:send", clock)
+        print(confirmation.text)
+        assert confirmation.text.startswith("Siaran #1 untuk angkatan A1 (6 orang):")
+        assert "• 1 orang: sedang dikirim sekarang." in confirmation.text
+        assert ("• 3 orang: sedang dalam jam tenang; pesan dikirim mulai pukul 06.00 atau 07.00 waktu setempat."
+                in confirmation.text)
+        assert "• 1 orang: belum bergabung" in confirmation.text and "• 1 orang: memblokir bot" in confirmation.text
+        assert "sedang dikirim ke" not in confirmation.text
+        assert buttons(confirmation) == {"Status siaran": "b:s:1"}
+    await drain(db, clock)
+    async with db.session() as s:
+        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        print(status.text)
+        assert "Status siaran #1 untuk angkatan A1 (sedang berjalan), per 20/11/2026 21:30 WIB:" in status.text
+        for line in ("• terkirim: 1", "• sedang dikirim: 0",
+                     "• menunggu jam tenang berakhir: 3 (mulai pukul 06.00 atau 07.00 waktu setempat)",
+                     "• gagal: 0", "• memblokir bot: 1", "• belum bergabung: 1"):
+            assert line in status.text.splitlines(), line
+        assert {"🔄 Perbarui": "b:s:1", "Batalkan #1": "b:x:1", "‹ Daftar siaran": "b:list"} == buttons(status)
+
+
+async def test_an_urgent_broadcast_goes_through_quiet_hours_at_once(db):
+    clock = FrozenClock(EVENING)
+    async with db.session() as s:
+        kor = await evening_world(s)
+        await compose(s, kor, clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:urgent", clock)
+        assert "• 4 orang: sedang dikirim sekarang." in confirmation.text
+        assert "jam tenang" in confirmation.text and "mulai pukul" not in confirmation.text
+    assert (await drain(db, clock)).sent == 4
+    async with db.session() as s:
+        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        assert "• terkirim: 4" in status.text and "menunggu jam tenang" not in status.text
+
+
+async def test_a_broadcast_scheduled_into_quiet_hours_is_previewed_at_its_send_time(db):
+    clock = FrozenClock(datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc))  # 10:00 WIB: nobody in quiet hours
+    async with db.session() as s:
+        kor = await evening_world(s)
+        preview = await compose(s, kor, clock, "Pengumuman malam.")
+        assert "jam tenang" not in preview.text and "Kirim segera, abaikan jam tenang" not in buttons(preview)
+        await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
+        [at] = await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
+        print(at.text)
+        assert at.text.startswith("Pada 20/11/2026 21:30 WIB, 3 penerima sedang dalam jam tenang; mereka menerima "
+                                  "pesan mulai pukul 06.00 atau 07.00 waktu setempat.")
+        assert set(buttons(at)) == {"Jadwalkan", "Jadwalkan, abaikan jam tenang", "Batal"}
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, buttons(at)["Jadwalkan"], clock)
+        assert "dijadwalkan pada 20/11/2026 21:30 WIB" in confirmation.text
+        assert "• 1 orang: dikirim pada waktu tersebut." in confirmation.text
+        assert "• 3 orang: pada waktu tersebut sedang dalam jam tenang" in confirmation.text
+        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        assert "• menunggu waktu kirim: 1" in status.text and "• menunggu jam tenang berakhir: 3" in status.text
+        rows = (await s.execute(select(OutboxMessage.respect_quiet_hours))).scalars().all()
+        assert set(rows) == {True}
+        await compose(s, kor, clock, "Darurat malam.")
+        await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
+        await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:atu", clock)
+        assert "• 4 orang: dikirim pada waktu tersebut." in confirmation.text
+        urgent = (await s.execute(select(OutboxMessage.respect_quiet_hours).where(OutboxMessage.broadcast_id == 2)))
+        assert set(urgent.scalars()) == {False}
+
+
+async def test_the_status_list_shows_broadcasts_sent_now_and_counts_copies(db):
+    clock = FrozenClock(EVENING)
+    async with db.session() as s:
+        kor = await evening_world(s)
+        assert (await siaran.handle_button(s, CONTENT, kor, "b:list", clock))[0].text == CONTENT.text("siaran.no_broadcasts")
+        await compose(s, kor, clock)
+        await siaran.handle_button(s, CONTENT, kor, "b:urgent", clock)
+    await drain(db, clock)
+    async with db.session() as s:  # one send had timed out before its retry went out
+        await s.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(maybe_duplicate=True))
+    clock.set(EVENING + timedelta(minutes=1))
+    async with db.session() as s:
+        [recent] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
+        assert "#1 · 20/11/2026 21:30 WIB · angkatan A1 · sedang berjalan · Lokakarya besok dibatalkan." in recent.text
+        [status] = await siaran.handle_button(s, CONTENT, kor, buttons(recent)["#1 · Lokakarya besok dibatalkan."], clock)
+        assert "(di antaranya 1 mungkin terkirim dua kali" in status.text
