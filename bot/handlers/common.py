@@ -17,11 +17,13 @@ from bot.render import render
 from bot.services import BotContext
 from flows import engine
 from flows.replies import Reply
+from flows.runs import RunBusy
 from store.models import Person
 
 log = logging.getLogger(__name__)
 
 Action = Callable[[Update, BotContext, AsyncSession, Person], Awaitable[list[Reply] | None]]
+BUSY_ATTEMPTS = 3  # units of work tried for one update whose run kept changing under it (RunBusy)
 
 
 PERSON_BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id"))  # built once, per update
@@ -65,6 +67,18 @@ async def _answer(query: CallbackQuery) -> None:
 
 
 async def _unit_of_work(update: Update, context: BotContext, action: Action, command: str | None) -> list[Reply] | None:
+    """Run the update's unit of work; when its run kept changing under it, roll back and run it again."""
+    for attempt in range(1, BUSY_ATTEMPTS):
+        try:
+            return await _attempt(update, context, action, command)
+        except RunBusy:
+            log.warning("update %s: its run kept changing; rolled back, trying again (%d/%d)",
+                        update.update_id, attempt + 1, BUSY_ATTEMPTS)
+            await asyncio.sleep(0.05 * attempt)
+    return await _attempt(update, context, action, command)  # still busy now: a fault for the error handler
+
+
+async def _attempt(update: Update, context: BotContext, action: Action, command: str | None) -> list[Reply] | None:
     """Find the person and run the action in one committed session."""
     services = context.services
     async with services.db.session() as session:
