@@ -86,12 +86,11 @@ async def handle(session: AsyncSession, content: Content, person: Person, incomi
     return replies
 
 
-async def current_prompt(session: AsyncSession, content: Content, person: Person, clock: Clock,
-                         note: str | None = None) -> list[Reply]:
-    """Where the person stands: their active run's question or review (after `note`); nothing outside a flow."""
+async def current_prompt(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
+    """Where the person stands: their active run's question or review; nothing outside a flow."""
     run = await runs.active_run(session, person.id)
     step = None if run is None else await _step(session, content, person, clock, run)
-    return [] if step is None else step.prompt(note=note)
+    return [] if step is None else step.prompt()
 
 
 async def my_mentees(session: AsyncSession, person: Person) -> list[Person]:

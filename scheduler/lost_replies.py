@@ -7,9 +7,10 @@ quiet hours; the sender retries them and treats a 403 as the person having block
 person row remembers them with a fingerprint of what the person had sent (`undelivered_reply`).
 
 The person's next update settles it (`take`): rows still pending are cancelled, superseded by the
-reply to that update, which says where the person stands now; if the update is the same text or
-press again and the reply had not gone out, it is recognised as a resend rather than acted on.
-Rows the sender delivered first make the next update an ordinary one.
+reply to that update. If that update is the same text or press again and the reply had not all gone
+out, it is a resend, not acted on again: the person gets the undelivered reply now (for an answer,
+the next question, which is where they stand). Rows the sender delivered first make the next update
+an ordinary one.
 """
 from __future__ import annotations
 

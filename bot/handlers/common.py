@@ -120,11 +120,9 @@ async def _attempt(update: Update, context: BotContext, action: Action, command:
         if person.undelivered_reply is not None:
             lost = await lost_replies.take(session, person)
             if lost.replies and lost.said is not None and lost.said == _said(update):
-                log.info("update %s repeats one whose reply was lost; showing person %s where they are",
+                log.info("update %s repeats one whose reply was lost; sending person %s that reply",
                          update.update_id, person.id)
-                note = services.content.text("flow.resent")
-                return await engine.current_prompt(session, services.content, person, services.clock, note) \
-                    or lost.replies, person.id
+                return [Reply(services.content.text("error.resent")), *lost.replies], person.id
         if command is not None and not allowed(person.role, command):
             return text_reply(context, "error.not_allowed"), person.id
         return await action(update, context, session, person), person.id

@@ -77,8 +77,10 @@ async def test_a_resend_after_a_lost_reply_is_not_taken_as_the_next_answer(bot, 
     assert [r.status for r in rows] == [OutboxStatus.pending] and "(3/20)" in rows[0].text
     assert _questions(emulator, dewi.id, "(3/20)") == []  # the person has seen nothing
 
-    again = await dewi.say("Proses bulan ini")
-    assert again.text.startswith("Pesan itu sudah saya terima sebelumnya dan sudah tersimpan") and "(3/20)" in again.text
+    note = await dewi.say("Proses bulan ini")
+    assert note.text == "Pesan itu sudah saya terima sebelumnya, tetapi balasan saya tadi tidak sampai kepada Bapak/Ibu. Ini balasannya:"
+    again = await dewi.next()
+    assert again.text.startswith("(3/20)") and "Kembali" in again.labels
     run = await _run(db)
     assert run.cursor == "dukungan_ekosistem"
     assert _answers(run) == {"dokumen_siap": "sudah", "proses_sebulan": "Proses bulan ini"}
