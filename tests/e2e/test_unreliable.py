@@ -55,7 +55,7 @@ async def _reply_rows(db) -> list[OutboxMessage]:
         return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply").order_by(OutboxMessage.id))).all())
 
 
-async def _until(check, timeout: float = 10.0):
+async def _until(check, timeout: float = 20.0):
     """Poll `check` (async, returning a value) until it is truthy."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not (value := await check()):
@@ -101,7 +101,7 @@ async def test_a_lost_reply_the_outbox_delivers_leaves_the_next_text_an_answer(b
     dewi = await _dewi(bot, 9301)
     emulator.fail("sendMessage", 500)
     emulator.send_text(dewi.id, "Sama")
-    question = await dewi.next("(3/20)")  # from the outbox
+    question = await dewi.next("(3/20)", timeout=15)  # from the outbox, after the chat's send spacing
     assert "Kembali" in question.labels
     rows = await _until(lambda: _settled(db))
     assert [r.status for r in rows] == [OutboxStatus.sent]
