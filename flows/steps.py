@@ -25,7 +25,7 @@ from store.models import Person
 log = logging.getLogger(__name__)
 
 # A text longer than Telegram's limit (4096 UTF-16 units) is cut by the app into several messages: the
-# mobile apps cut at the limit, Telegram Desktop at the best break (paragraph, line, sentence, word) in
+# Android app cuts at the limit, Telegram Desktop at the best break (paragraph, line, sentence, word) in
 # the second half of it. So every part but the last is longer than half the limit, and a part together
 # with the next one is longer than the limit; CUT_TRIM allows for the whitespace trimmed at the cut. The
 # parts arrive back to back, within a second or two (PASTE_WINDOW leaves room for a slow connection):
