@@ -8,7 +8,9 @@ limits off, and the bot's own send budget lifted, so neither caps the figures). 
 N CGPs and N/10 PPs is imported and everyone joins; then all CGPs at once walk the flow: /refleksi,
 open it, answer every question (first choice button, or a text), Kirim. Each user waits for the bot's
 reply before the next update. Latency is from injecting the update to the reply the user waits for
-(the next question, the review, the confirmation). Then the bare python-telegram-bot echo bot
+(the next question, the review, the confirmation). Users act as fast as the replies come, with real
+message dates; afterwards every typed answer must be exactly the text typed for its question (nothing
+glued or misplaced), or the run fails. Then the bare python-telegram-bot echo bot
 (bench/echo_bot.py) serves the same number of users sending the same number of texts through the same
 emulator. Goals (issue 4): throughput ≥ 0.8 × echo, p99 ≤ 2 × echo.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import itertools
 import logging
 import random
 import re
@@ -26,9 +27,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, select
 
 from bench.echo_bot import build_echo_application
 from bot.app import build_application
@@ -36,19 +36,19 @@ from bot.embedded import polling
 from bot.services import Services
 from core.clock import SystemClock
 from core.content.loader import load_content
+from core.content.schema import Flow
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
-from emulator import users as emulator_users
 from scheduler.ratelimit import RateBudget
 from store import roster
 from store.db import Database
 from store.migrate import recreate
+from store.models import Answer, FlowRun, Person
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_flows"
 TOKEN = "123456789:BENCH-conversation_0123456789abcdef"
 FIRST_USER = 100_000
 TIMEOUT = 60.0
-PACE = 5  # seconds between a user's message dates, so quick answers are not joined as one split text
 UNLIMITED = 10**9
 QUESTION = re.compile(r"\(\d+/\d+\)")
 MEDIA_QUESTION = "tekan Lanjut atau ketik selesai"  # the hint under a media question
@@ -197,8 +197,27 @@ async def bench_ours(kind: str, users: int, flow_title: str, pg_url: str) -> tup
                 started, cpu = time.perf_counter(), time.process_time()
                 await asyncio.gather(*(walk_flow(chat, flow_title) for chat in chats))
                 figures.seconds, figures.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        wrong = await misfiled_answers(db, next(f for f in content.flows.values() if f.title == flow_title))
         await db.dispose()
+    if wrong:
+        raise AssertionError(f"{len(wrong)} text answers glued or misplaced, e.g. {wrong[:3]}")
     return figures, figures.updates // len(cgps)
+
+
+async def misfiled_answers(db: Database, flow: Flow) -> list[tuple[int, str, str]]:
+    """Text answers that are not exactly what walk_flow typed for that question: (user, question, value)."""
+    numbers = {q.id: n for n, q in enumerate(flow.questions(), 1)}
+    async with db.session() as session:
+        rows = (await session.execute(
+            select(Person.tg_user_id, Answer.question_id, Answer.value)
+            .join(FlowRun, FlowRun.id == Answer.run_id).join(Person, Person.id == FlowRun.person_id)
+            .where(FlowRun.flow_id == flow.id)
+        )).all()
+    return [
+        (user, question, value) for user, question, value in rows
+        if isinstance(value, str) and "Jawaban nomor" in value
+        and value != f"Jawaban nomor {numbers[question]} dari peserta {user}"
+    ]
 
 
 async def bench_echo(kind: str, users: int, per_user: int) -> Figures:
@@ -234,12 +253,10 @@ def print_table(rows: list[Figures]) -> None:
 async def main(users: int, databases: list[str], flow_id: str, pg_url: str, think: float) -> None:
     Chat.think = think
     title = load_content(SHIPPED_CONTENT_DIR).flows[flow_id].title
-    pace = itertools.count(int(time.time()), PACE)
     rows: list[Figures] = []
-    with mock.patch.object(emulator_users, "now", lambda: next(pace)):
-        for kind in databases:
-            ours, per_user = await bench_ours(kind, users, title, pg_url)
-            rows += [ours, await bench_echo(kind, users, per_user)]
+    for kind in databases:
+        ours, per_user = await bench_ours(kind, users, title, pg_url)
+        rows += [ours, await bench_echo(kind, users, per_user)]
     pacing = f"each acting {think:g} s (±50 %) after the reply" if think else "each acting as soon as the reply arrives"
     print(f"{users} users, flow {flow_id} ({rows[0].updates // users} updates each), {pacing}\n")
     print_table(rows)

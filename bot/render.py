@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from flows.replies import Attachment, Button, Reply
@@ -49,23 +49,40 @@ async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | di
 
 
 async def render(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) -> None:
-    """Send each reply to the chat of the update; `edit` replies replace the pressed message."""
+    """Send each reply to the chat of the update; `edit` replies replace the pressed message. Raises what Telegram raised."""
+    _, error = await deliver(update, bot, replies)
+    if error is not None:
+        raise error
+
+
+async def deliver(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) -> tuple[list[Reply], TelegramError | None]:
+    """Send the replies in order until Telegram refuses one: (what was not delivered, as plain messages; the error)."""
     chat = update.effective_chat
     if chat is None or not replies:
-        return
+        return [], None
+    replies = list(replies)
     query = update.callback_query
-    for reply in replies:
-        markup = keyboard(reply.buttons)
-        if reply.edit and query is not None and query.message is not None:
-            try:
-                await query.edit_message_text(reply.text, reply_markup=markup)
-            except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
-                    raise
-        else:
-            await bot.send_message(chat.id, reply.text, reply_markup=markup)
-        for attachment in reply.attachments:
-            await send_attachment(bot, chat.id, attachment)
-        if reply.file is not None:
-            name, data = reply.file
-            await bot.send_document(chat.id, InputFile(data, filename=name))
+    for index, reply in enumerate(replies):
+        done = 0  # parts of this reply delivered: its text, then each attachment
+        try:
+            markup = keyboard(reply.buttons)
+            if reply.edit and query is not None and query.message is not None:
+                try:
+                    await query.edit_message_text(reply.text, reply_markup=markup)
+                except BadRequest as exc:
+                    if "not modified" not in str(exc).lower():
+                        raise
+            else:
+                await bot.send_message(chat.id, reply.text, reply_markup=markup)
+            done = 1
+            for attachment in reply.attachments:
+                await send_attachment(bot, chat.id, attachment)
+                done += 1
+            if reply.file is not None:
+                name, data = reply.file
+                await bot.send_document(chat.id, InputFile(data, filename=name))
+        except TelegramError as exc:
+            rest = Reply(reply.text, reply.buttons, reply.attachments, reply.file) if not done else \
+                Reply("", attachments=reply.attachments[done - 1:], file=reply.file)
+            return [rest, *replies[index + 1:]], exc
+    return [], None

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.control import add_control_routes
+from emulator.errors import ApiError
 from emulator.limits import FloodLimiter, FloodStats
 from emulator.methods.commands import scope_key, visible_commands
 from emulator.records import AnsweredCallback, SentMessage
@@ -167,6 +168,10 @@ class BotApiEmulator:
         held = self.world.held.pop(method.lower(), None)
         if held is not None and not held.done():
             held.set_result(not drop)
+
+    def fail(self, method: str, code: int = 500, description: str = "Internal Server Error", times: int = 1) -> None:
+        """Answer the next `times` calls of a Bot API method with an error (not carried out), as a failing Telegram would."""
+        self.world.failing.setdefault(method.lower(), []).extend(ApiError(code, description) for _ in range(times))
 
     def block(self, user_id: int) -> dict[str, Any] | None:
         """Block the bot: sends get 403 and a my_chat_member (member → kicked) update is queued."""

@@ -40,6 +40,8 @@ async def _call(request: web.Request) -> web.Response:
         held = world.held.get(name.lower())
         if held is not None and not await asyncio.shield(held):
             raise ApiError(502, "Bad Gateway: dropped while held")
+        if failures := world.failing.get(name.lower()):
+            raise failures.pop(0)
         result = handler(world, params)
         if inspect.isawaitable(result):
             result = await result

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.errors import blocked, chat_not_found, unauthorized
+from emulator.errors import ApiError, blocked, chat_not_found, unauthorized
 from emulator.files import FileStore
 from emulator.limits import FloodLimiter
 from emulator.records import AnsweredCallback, SentMessage
@@ -121,6 +121,7 @@ class World:
         self.answered_callbacks: list[AnsweredCallback] = []
         self.signal = Signal()
         self.held: dict[str, asyncio.Future[bool]] = {}  # method (lower case) → resolves True to go on, False to drop
+        self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token; the bot's id is the token's number."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.ids import parse_id
+
 PREFIX = "f:"
 REVIEW = "~"
 MAX_BYTES = 64
@@ -55,15 +57,14 @@ class Press:
 
 
 def decode(data: str) -> Press | None:
-    """Decode flow callback data; None when it is malformed."""
+    """Decode flow callback data; None when it is malformed (a forged id, an empty part, an oversized number)."""
     parts = data.split(":")
-    try:
-        if parts[:2] == ["f", "s"] and len(parts) == 3:
-            return Press("s", flow_id=parts[2])
-        if parts[:2] == ["f", "m"] and len(parts) == 4:
-            return Press("m", flow_id=parts[2], mentee_id=int(parts[3], 36))
-        if parts[:2] == ["f", "r"] and len(parts) == 5 and parts[4]:
-            return Press("r", run_id=int(parts[2], 36), question_id=parts[3], action=parts[4])
-    except ValueError:
-        return None
+    if parts[:2] == ["f", "s"] and len(parts) == 3 and parts[2]:
+        return Press("s", flow_id=parts[2])
+    if parts[:2] == ["f", "m"] and len(parts) == 4 and parts[2]:
+        mentee_id = parse_id(parts[3], 36)
+        return None if mentee_id is None else Press("m", flow_id=parts[2], mentee_id=mentee_id)
+    if parts[:2] == ["f", "r"] and len(parts) == 5 and parts[3] and parts[4]:
+        run_id = parse_id(parts[2], 36)
+        return None if run_id is None else Press("r", run_id=run_id, question_id=parts[3], action=parts[4])
     return None

@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content, Flow
+from core.ids import parse_id
 from flows import runs
 from flows.answers import attachments_of, media_items
 from flows.render import Walk, pack
@@ -91,8 +92,8 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
 
 async def handle_button(session: AsyncSession, content: Content, viewer: Person, data: str) -> list[Reply]:
     """An "r:" press: one mentee's answers per flow, if the viewer may see them."""
-    target_id = data.removeprefix(PREFIX)
-    target = await session.get(Person, int(target_id)) if data.startswith(PREFIX) and target_id.isdigit() else None
+    target_id = parse_id(data.removeprefix(PREFIX)) if data.startswith(PREFIX) else None
+    target = await session.get(Person, target_id) if target_id is not None else None
     if target is None or target.id == viewer.id or not may_see(viewer, target):
         log.warning("person %s refused the answers of %r", viewer.id, data)
         return [Reply(content.text("progress.refused"))]

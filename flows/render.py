@@ -8,6 +8,7 @@ from core.content.schema import Content, Flow, Question, Section
 from flows import callbacks
 from flows.answers import format_answer, media_items
 from flows.replies import Button, Reply
+from flows.runs import ASKING, EDITING
 from store.models import FlowRun
 
 LIMIT = 4096
@@ -143,12 +144,23 @@ def question_buttons(walk: Walk, q: Question, answers: dict[str, Any]) -> list[l
             rows = [points[i:i + SCALE_ROW] for i in range(0, len(points), SCALE_ROW)]
     elif q.kind == "media" and (walk.run.state.get("items") or answers.get(q.id)):
         rows = [[Button(walk.t("flow.button.lanjut"), walk.data(q.id, "l"))]]
+    if keeps_answer(walk, q, answers):
+        rows.append([Button(walk.t("flow.button.lanjut"), walk.data(q.id, "l"))])
     nav = []
-    if walk.index(q.id) or walk.run.mode == "editing":
+    if walk.index(q.id) or walk.run.mode == EDITING:
         nav.append(Button(walk.t("flow.button.kembali"), walk.data(q.id, "b")))
     if not q.required:
         nav.append(Button(walk.t("flow.button.lewati"), walk.data(q.id, "k")))
     return rows + ([nav] if nav else [])
+
+
+def keeps_answer(walk: Walk, q: Question, answers: dict[str, Any]) -> bool:
+    """Whether the question offers Lanjut to keep its saved answer (back on it after Kembali, or resumed there).
+
+    Not while editing from the review (Kembali returns there keeping it), nor for multi (Selesai keeps the
+    ticks shown) or media (its own Lanjut keeps the answer when nothing new was sent).
+    """
+    return walk.run.mode == ASKING and q.id in answers and q.kind not in ("multi", "media")
 
 
 def question_body(walk: Walk, q: Question) -> str:

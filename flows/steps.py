@@ -2,26 +2,47 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.content.schema import Question
+from core.ids import parse_id
 from flows import callbacks
 from flows.answers import media_items
 from flows.inputs import Incoming
 from flows.parsing import parse_date, parse_number
-from flows.render import Walk, answered_reply, edit_picker, media_kinds, question_reply, review_replies
+from flows.render import (
+    LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
+    tg_len,
+)
 from flows.replies import Button, Reply
 from flows.runs import ASKING, EDITING, REVIEW, answers as answers_of, drop_answer, save_answer
 from store.models import Person
 
 log = logging.getLogger(__name__)
 
-JOIN_WINDOW = timedelta(seconds=3)  # a text this close to the previous text answer continues it
+# A text longer than Telegram's limit (4096 UTF-16 units) is cut by the app into several messages: the
+# Android app cuts at the limit, Telegram Desktop at the best break (paragraph, line, sentence, word) in
+# the second half of it. So every part but the last is longer than half the limit, and a part together
+# with the next one is longer than the limit; CUT_TRIM allows for the whitespace trimmed at the cut. The
+# parts arrive back to back, within a second or two (PASTE_WINDOW leaves room for a slow connection):
+# less than anyone takes to read the next question and answer it. Any other text answers the current
+# question, however quickly it follows.
+CUT_TRIM = 32
+PART_MIN = LIMIT // 2 - CUT_TRIM
+PASTE_WINDOW = timedelta(seconds=5)
 FINISH_WORDS = {"selesai", "lanjut"}
 DEFAULT_TZ = "Asia/Jakarta"
+_SMALL_INT = re.compile(r"-?[0-9]{1,3}")
+
+# How an answer was given, and so how it is confirmed: a pressed button's message is replaced by the
+# question with the answer; a typed button label gets the answer as a note above the next question.
+How = Literal["pressed", "typed"] | None
+PRESSED: How = "pressed"
+TYPED: How = "typed"
 
 
 class Step:
@@ -55,9 +76,9 @@ class Step:
         ticks = list(self.answers.get(q.id) or []) if q.kind == "multi" else None
         self.run.state = {"ticks": ticks} if ticks is not None else {}
 
-    def to_review(self) -> list[Reply]:
+    def to_review(self, note: str | None = None) -> list[Reply]:
         self.run.mode, self.run.cursor, self.run.state = REVIEW, None, {}
-        return review_replies(self.walk, self.answers)
+        return ([Reply(note)] if note else []) + review_replies(self.walk, self.answers)
 
     def ask(self, q: Question, note: str | None = None, edit: bool = False) -> list[Reply]:
         return [question_reply(self.walk, q, self.answers, note=note, edit=edit)]
@@ -72,30 +93,40 @@ class Step:
             replies.insert(0, Reply(note))
         return replies
 
-    def advance(self) -> list[Reply]:
+    def advance(self, note: str | None = None) -> list[Reply]:
         """After an answer: the next question, or the review (at the end or after an Ubah)."""
         q = self.current()
         if self.run.mode == EDITING or q is None:
-            return self.to_review()
+            return self.to_review(note)
         index = self.walk.index(q.id) + 1
         if index >= len(self.walk.questions):
-            return self.to_review()
+            return self.to_review(note)
         self.enter(self.walk.questions[index])
-        return self.ask(self.walk.questions[index])
+        return self.ask(self.walk.questions[index], note=note)
 
-    def accept(self, q: Question, value: Any, pressed: bool = False) -> list[Reply]:
+    def accept(self, q: Question, value: Any, how: How = None) -> list[Reply]:
         self.save(q, value)
         log.debug("run %s answered %s", self.run.id, q.id)
-        first = [answered_reply(self.walk, q, value)] if pressed else []
-        return first + self.advance()
+        return self.proceed(q, value, how)
+
+    def proceed(self, q: Question, value: Any, how: How = None) -> list[Reply]:
+        """Confirm the answer given (or kept) as `how` says, then ask the next question or show the review."""
+        if how == PRESSED:
+            return [answered_reply(self.walk, q, value)] + self.advance()
+        note = self.walk.t("flow.chosen", answer=self.walk.answer_text(q, value)) if how == TYPED else None
+        return self.advance(note)
 
     def retry(self, q: Question, key: str, **values: object) -> list[Reply]:
         return self.ask(q, note=self.walk.t(key, **values))
 
     # typed input -----------------------------------------------------------
     def on_input(self, incoming: Incoming) -> list[Reply]:
-        if incoming.kind == "text" and (joined := self.join_text(incoming)) is not None:
-            return joined
+        if incoming.kind != "text":
+            self.set_state(last_text=None)
+        elif self.continues_paste(incoming):
+            return self.on_paste_rest(incoming)
+        else:
+            self.set_state(last_text=self.text_mark(incoming, self.run.cursor, kept=False))
         q = self.current()
         if q is None:
             return self.once_per_album(incoming, [self.review_expected()])
@@ -127,30 +158,52 @@ class Step:
             return self.retry(q, "flow.expect.media", kinds=media_kinds(self.walk, q))
         return self.retry(q, f"flow.expect.{q.kind}")
 
-    def join_text(self, incoming: Incoming) -> list[Reply] | None:
-        """A text sent right after a text answer continues that answer (Telegram splits long messages)."""
-        last = self.run.state.get("last_text") or {}
-        q = self.walk.question(last.get("q"))
-        if q is None or q.id == self.run.cursor or not isinstance(self.answers.get(q.id), str):
-            return None
-        gap = incoming.sent_at - datetime.fromisoformat(last["at"])
-        combined = f"{self.answers[q.id]}\n{(incoming.text or '').strip()}"
-        if not timedelta(0) <= gap <= JOIN_WINDOW or len(combined) > q.max_length:
-            return None
-        self.save(q, combined)
-        self.set_state(last_text={"q": q.id, "at": incoming.sent_at.isoformat()})
-        return self.prompt(note=self.walk.t("flow.text_joined", n=self.walk.index(q.id) + 1))
+    # long pastes -------------------------------------------------------------
+    @staticmethod
+    def text_mark(incoming: Incoming, question_id: str | None, kept: bool) -> dict[str, Any]:
+        """What the next text needs to know of this one, in case it is the first part of a cut paste."""
+        return {"q": question_id, "at": incoming.sent_at.isoformat(), "units": tg_len(incoming.text or ""), "kept": kept}
 
+    def continues_paste(self, incoming: Incoming) -> bool:
+        """Whether this text is the next part of a long paste that Telegram cut (see PART_MIN)."""
+        last = self.run.state.get("last_text") or {}
+        units = last.get("units", 0)
+        if units < PART_MIN:
+            return False
+        gap = incoming.sent_at - datetime.fromisoformat(last["at"])
+        return timedelta(0) <= gap <= PASTE_WINDOW and units + tg_len(incoming.text or "") > LIMIT - CUT_TRIM
+
+    def on_paste_rest(self, incoming: Incoming) -> list[Reply]:
+        """Append the part to the answer its paste began; a paste refused as a whole is answered once."""
+        last = self.run.state["last_text"]
+        q = self.walk.question(last.get("q"))
+        self.set_state(last_text={**last, "at": incoming.sent_at.isoformat(), "units": tg_len(incoming.text or "")})
+        if not last.get("kept") or q is None or not isinstance(self.answers.get(q.id), str):
+            return []  # the first part got the reply (wrong kind, too long, …); the rest of the paste adds nothing
+        glue = "" if last["units"] >= LIMIT else "\n"  # cut at the limit, maybe mid-word; else at a trimmed break
+        combined = f"{self.answers[q.id]}{glue}{(incoming.text or '').strip()}"
+        n = self.walk.index(q.id) + 1
+        if len(combined) > q.max_length:
+            self.set_state(last_text={**self.run.state["last_text"], "kept": False})
+            return self.prompt(note=self.walk.t("flow.paste_too_long", n=n, length=len(combined), max=q.max_length))
+        self.save(q, combined)
+        log.info("run %s: part of a cut paste joined to %s", self.run.id, q.id)
+        return self.prompt(note=self.walk.t("flow.text_joined", n=n))
+
+    # answers ----------------------------------------------------------------
     def on_text(self, q: Question, incoming: Incoming) -> list[Reply]:
         text = (incoming.text or "").strip()
-        if q.kind == "text":
+        if q.kind == "text":  # no buttons to name: the text is the answer
             if not text:
                 return self.retry(q, "flow.expect.required")
             if len(text) > q.max_length:
                 return self.retry(q, "flow.expect.too_long", length=len(text), max=q.max_length)
             replies = self.accept(q, text)
-            self.set_state(last_text={"q": q.id, "at": incoming.sent_at.isoformat()})
+            self.set_state(last_text=self.text_mark(incoming, q.id, kept=True))
             return replies
+        action = self.named_button(q, text)
+        if action is not None:
+            return self.act(q, action, TYPED) or self.expected(q)
         if q.kind == "number":
             return self.on_number(q, text)
         if q.kind == "date":
@@ -160,6 +213,29 @@ class Step:
         if q.kind == "media" and text.lower() in FINISH_WORDS:
             return self.finish_media(q)
         return self.expected(q)
+
+    def named_button(self, q: Question, text: str) -> str | None:
+        """The action of the button a typed text names: a label shown (any case and spacing), or an option's number."""
+        said = _plain_words(text)
+        names: dict[str, str] = {}
+        for row in question_buttons(self.walk, q, self.answers):
+            for button in row:
+                press = callbacks.decode(button.data)
+                if press is not None and press.action:
+                    names.setdefault(_plain_words(button.label), press.action)
+        if q.kind in ("choice", "multi"):
+            verb = "c" if q.kind == "choice" else "t"
+            for i, option in enumerate(q.options):
+                names.setdefault(_plain_words(option.label), f"{verb}{i}")
+            for i in range(len(q.options)):
+                names.setdefault(str(i + 1), f"{verb}{i}")
+        if q.kind == "scale":
+            low, high = q.scale_range
+            for i, label in enumerate(q.scale_labels):
+                names.setdefault(_plain_words(label), f"v{i}")
+            if _SMALL_INT.fullmatch(said) and low <= int(said) <= high:
+                names.setdefault(said, f"v{int(said) - low}")
+        return names.get(said)
 
     def on_number(self, q: Question, text: str) -> list[Reply]:
         value = parse_number(text)
@@ -184,15 +260,15 @@ class Step:
         lanjut = Button(self.walk.t("flow.button.lanjut"), self.walk.data(q.id, "l"))
         return [Reply(self.walk.t(key, count=len(items)), [[lanjut]])]
 
-    def finish_media(self, q: Question, pressed: bool = False) -> list[Reply]:
+    def finish_media(self, q: Question, how: How = None) -> list[Reply]:
         items = media_items(self.run.state.get("items"))
         if items:
-            return self.accept(q, items, pressed=pressed)
+            return self.accept(q, items, how)
         if q.id in self.answers:
-            return self.advance()
+            return self.proceed(q, self.answers[q.id], how)
         if q.required:
             return self.retry(q, "flow.expect.media_first")
-        return self.skip(q, pressed)
+        return self.skip(q, how)
 
     # buttons -----------------------------------------------------------------
     def on_press(self, question_id: str, action: str) -> list[Reply] | None:
@@ -210,54 +286,59 @@ class Step:
         if q is None or q.id != question_id:
             return None
         self.set_state(last_text=None)
+        return self.act(q, action, PRESSED)
+
+    def act(self, q: Question, action: str, how: How) -> list[Reply] | None:
+        """Do what the question's button `action` does (pressed, or its label typed); None if it has no such button."""
         verb, arg = action[:1], action[1:]
-        if verb == "c" and q.kind == "choice" and _index(arg, len(q.options)) is not None:
-            return self.accept(q, q.options[int(arg)].id, pressed=True)
+        if verb == "c" and q.kind == "choice" and (i := _index(arg, len(q.options))) is not None:
+            return self.accept(q, q.options[i].id, how)
         if verb == "v" and q.kind == "scale":
             low, high = q.scale_range
-            if _index(arg, high - low + 1) is not None:
-                return self.accept(q, low + int(arg), pressed=True)
-        if verb == "t" and q.kind == "multi" and _index(arg, len(q.options)) is not None:
-            return [self.toggle(q, q.options[int(arg)].id)]
+            if (i := _index(arg, high - low + 1)) is not None:
+                return self.accept(q, low + i, how)
+        if verb == "t" and q.kind == "multi" and (i := _index(arg, len(q.options))) is not None:
+            return [self.toggle(q, q.options[i].id, edit=how == PRESSED)]
         if verb == "d" and q.kind == "multi":
-            return self.finish_multi(q)
+            return self.finish_multi(q, how)
         if verb == "l" and q.kind == "media":
-            return self.finish_media(q, pressed=True)
+            return self.finish_media(q, how)
+        if verb == "l" and keeps_answer(self.walk, q, self.answers):
+            return self.proceed(q, self.answers[q.id], how)
         if verb == "k" and not q.required:
-            return self.skip(q, pressed=True)
+            return self.skip(q, how)
         if verb == "b":
-            return self.back(q)
+            return self.back(q, edit=how == PRESSED)
         return None
 
-    def toggle(self, q: Question, option_id: str) -> Reply:
+    def toggle(self, q: Question, option_id: str, edit: bool = True) -> Reply:
         ticks = list(self.run.state.get("ticks", []))
         ticks = [t for t in ticks if t != option_id] if option_id in ticks else ticks + [option_id]
         order = [o.id for o in q.options]
         self.set_state(ticks=sorted(ticks, key=order.index))
-        return question_reply(self.walk, q, self.answers, edit=True)
+        return question_reply(self.walk, q, self.answers, edit=edit)
 
-    def finish_multi(self, q: Question) -> list[Reply]:
+    def finish_multi(self, q: Question, how: How = None) -> list[Reply]:
         ticks = list(self.run.state.get("ticks", []))
         if ticks:
-            return self.accept(q, ticks, pressed=True)
+            return self.accept(q, ticks, how)
         if q.required:
             return self.retry(q, "flow.expect.multi_none")
-        return self.skip(q, pressed=True)
+        return self.skip(q, how)
 
-    def skip(self, q: Question, pressed: bool = False) -> list[Reply]:
+    def skip(self, q: Question, how: How = None) -> list[Reply]:
         self.drop(q)
-        first = [answered_reply(self.walk, q, None)] if pressed else []
-        return first + self.advance()
+        return self.proceed(q, None, how)
 
-    def back(self, q: Question) -> list[Reply]:
+    def back(self, q: Question, edit: bool = True) -> list[Reply]:
         if self.run.mode == EDITING:
             return self.to_review()
         index = self.walk.index(q.id)
         if not index:
-            return self.ask(q, edit=True)
+            return self.ask(q, edit=edit)
         previous = self.walk.questions[index - 1]
         self.enter(previous)
-        return self.ask(previous, edit=True)
+        return self.ask(previous, edit=edit)
 
     def on_review_press(self, action: str) -> list[Reply] | None:
         if action == "e":
@@ -277,7 +358,13 @@ class Step:
 
 
 def _index(arg: str, size: int) -> int | None:
-    return int(arg) if arg.isdigit() and int(arg) < size else None
+    index = parse_id(arg)
+    return index if index is not None and index < size else None
+
+
+def _plain_words(text: str) -> str:
+    """Text compared without case or extra spaces, as people type a button's label."""
+    return " ".join(text.casefold().split())
 
 
 def _plain(value: float) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.ids import parse_id
 from flows.parsing import parse_date
 from flows.replies import Button, Reply
 from scheduler import dialogue_state, planner
@@ -60,21 +61,21 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         cohort = await _cohort(session, person, data[len(CAL_COHORT):])
         return [await _lokakarya_list(session, content, cohort)] if cohort else _refused(content)
     if data.startswith(CAL_LOKAKARYA):
-        cohort_id, _, number = data[len(CAL_LOKAKARYA):].partition(":")
-        cohort = await _cohort(session, person, cohort_id)
-        if cohort is None or not number.isdigit() or lokakarya_info(content, int(number)) is None:
+        cohort_id, _, raw_number = data[len(CAL_LOKAKARYA):].partition(":")
+        cohort, number = await _cohort(session, person, cohort_id), parse_id(raw_number)
+        if cohort is None or number is None or lokakarya_info(content, number) is None:
             return _refused(content)
-        target = {"target": "lokakarya", "cohort_id": cohort.id, "number": int(number)}
+        target = {"target": "lokakarya", "cohort_id": cohort.id, "number": number}
         return [await _ask_date(session, content, person, target, clock)]
     if data.startswith(CAL_MENTEE):
         mentee = await _mentee(session, person, data[len(CAL_MENTEE):])
         return [await _pi_list(session, content, mentee, clock)] if mentee else _refused(content)
     if data.startswith(CAL_PI):
-        mentee_id, _, number = data[len(CAL_PI):].partition(":")
-        mentee = await _mentee(session, person, mentee_id)
-        if mentee is None or not number.isdigit() or not 1 <= int(number) <= content.calendar.pi_count:
+        mentee_id, _, raw_number = data[len(CAL_PI):].partition(":")
+        mentee, number = await _mentee(session, person, mentee_id), parse_id(raw_number)
+        if mentee is None or number is None or not 1 <= number <= content.calendar.pi_count:
             return _refused(content)
-        target = {"target": "pi", "mentee_id": mentee.id, "number": int(number)}
+        target = {"target": "pi", "mentee_id": mentee.id, "number": number}
         return [await _ask_date(session, content, person, target, clock)]
     if data in (CAL_SAVE, CAL_CANCEL):
         state = await _load(session, person, clock)
@@ -203,16 +204,18 @@ def _refused(content: Content) -> list[Reply]:
 
 async def _cohort(session: AsyncSession, person: Person, raw_id: str) -> Cohort | None:
     """The cohort, if the person is a koordinator and it exists."""
-    if not _is_koordinator(person) or not raw_id.isdigit():
+    cohort_id = parse_id(raw_id)
+    if not _is_koordinator(person) or cohort_id is None:
         return None
-    return await session.get(Cohort, int(raw_id))
+    return await session.get(Cohort, cohort_id)
 
 
 async def _mentee(session: AsyncSession, person: Person, raw_id: str) -> Person | None:
     """The CGP, if the person is a PP and the CGP is their own active mentee."""
-    if person.role is not Role.pp or not raw_id.isdigit():
+    mentee_id = parse_id(raw_id)
+    if person.role is not Role.pp or mentee_id is None:
         return None
-    mentee = await session.get(Person, int(raw_id))
+    mentee = await session.get(Person, mentee_id)
     if mentee is None or mentee.mentor_id != person.id or mentee.role is not Role.cgp or not mentee.active:
         return None
     return mentee

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.ids import parse_id
 from flows.replies import Button, Reply
 from scheduler import dialogue_state
 from scheduler.broadcasts import (
@@ -91,12 +92,13 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         await _clear(session, person)
         return [Reply(content.text("siaran.not_allowed"))]
     action, _, arg = data.removeprefix("b:").partition(":")
+    number = parse_id(arg)
     if action == "list":
         return [await _recent_list(session, content, person, clock)]
-    if action == "s" and arg.isdigit():
-        return [await _status(session, content, person, int(arg), clock)]
-    if action == "x" and arg.isdigit():
-        cancelled = await cancel_broadcast(session, int(arg))
+    if action == "s" and number is not None:
+        return [await _status(session, content, person, number, clock)]
+    if action == "x" and number is not None:
+        cancelled = await cancel_broadcast(session, number)
         if cancelled is None:
             return [Reply(content.text("siaran.not_cancellable", nomor=arg))]
         return [Reply(content.text("siaran.broadcast_cancelled", nomor=arg, jumlah=cancelled))]
@@ -113,11 +115,11 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
             return [await _ask_text(session, content, person, Audience("all"))]
         draft.update(step="value", kind=arg, query="", page=0)
         return [await _value_prompt(session, content, person, draft)]
-    if action == "p" and step == "value" and arg.isdigit():
-        draft["page"] = int(arg)
+    if action == "p" and step == "value" and number is not None:
+        draft["page"] = number
         return [await _value_prompt(session, content, person, draft)]
-    if action == "v" and step == "value" and arg.isdigit() and int(arg) < len(draft.get("options", [])):
-        return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][int(arg)][1]))]
+    if action == "v" and step == "value" and number is not None and number < len(draft.get("options", [])):
+        return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][number][1]))]
     if action in ("send", "urgent") and step == "confirm":
         return [await _create(session, content, person, draft, clock.now(), clock, urgent=action == "urgent")]
     if action in ("at", "atu") and step == "confirm_at":

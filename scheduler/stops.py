@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
+from core.ids import parse_id
 from flows.replies import Button, Reply
 from scheduler import rules as R
 from scheduler.calendar import format_date, local_datetime, zone_of
@@ -215,9 +216,10 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         buttons = [[Button(content.text(f"kendala.duration.d{d}"), f"{KENDALA_DURATION}{reason}:{d}") for d in DURATIONS]]
         return [Reply(content.text("kendala.ask_duration"), buttons, edit=True)]
     if data.startswith(KENDALA_DURATION):
-        reason, _, days = data[len(KENDALA_DURATION):].partition(":")
-        if reason in REASONS and days.isdigit() and int(days) in DURATIONS:
-            record = await pause(session, content, person, reason, int(days), clock)
+        reason, _, raw_days = data[len(KENDALA_DURATION):].partition(":")
+        days = parse_id(raw_days)
+        if reason in REASONS and days in DURATIONS:
+            record = await pause(session, content, person, reason, days, clock)
             sampai = format_date(content, record.until.astimezone(zone_of(person)).date())
             key = "kendala.paused" if person.mentor_id else "kendala.paused_no_mentor"
             return [Reply(content.text(key, sampai=sampai), edit=True)]

@@ -41,7 +41,10 @@ async def profil(update: Update, context: BotContext, session: AsyncSession, per
 async def profile_button(update: Update, context: BotContext, session: AsyncSession, person: Person) -> list[Reply]:
     """Handle p:zone, p:zone:<tz>, p:quiet, p:quiet:<choice>."""
     content = context.services.content
-    parts = update.callback_query.data.split(":")
+    data = update.callback_query.data or ""
+    if not data.startswith("p:"):  # python-telegram-bot hands a press without data to every patterned handler
+        return [Reply(content.text("error.stale_button"))]
+    parts = data.split(":")
     if parts[1:] == ["zone"]:
         return [Reply(content.text("profile.pick_zone"), buttons=tuple((Button(content.text(f"zone.{z}"), f"p:zone:{z}"),) for z in ZONES), edit=True)]
     if parts[1] == "zone" and len(parts) == 3 and parts[2] in ZONES:

@@ -20,6 +20,9 @@ EventKind = Literal[
     "lokakarya_psp",
 ]
 ALL_MEDIA: tuple[MediaKind, ...] = ("photo", "document", "voice", "video", "audio")
+# The longest text answer: a paste of up to four Telegram messages (Telegram cuts texts over 4096 UTF-16
+# units into several messages; the engine joins them back).
+TEXT_ANSWER_MAX = 4 * 4096
 
 
 class Strict(BaseModel):
@@ -42,7 +45,7 @@ class Question(Strict):
     max: float | None = None
     scale_labels: list[str] = []  # for scale: label of each point from min to max
     media: list[MediaKind] = list(ALL_MEDIA)
-    max_length: int = Field(default=4096, ge=1, le=4096)
+    max_length: int = Field(default=TEXT_ANSWER_MAX, ge=1, le=TEXT_ANSWER_MAX)
     # The answer, when the flow is submitted, becomes this dated event (e.g. the PI 3 RPP dates).
     creates_event: EventKind | None = None
 

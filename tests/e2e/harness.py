@@ -1,14 +1,11 @@
 """End-to-end harness: the real bot (real Application, real HTTP) against the local Bot API emulator."""
 from __future__ import annotations
 
-import itertools
 import re
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 from bot.app import build_application
 from bot.embedded import polling
@@ -18,7 +15,6 @@ from core.clock import Clock, SystemClock
 from core.content import Content
 from core.settings import Settings
 from emulator import BotApiEmulator, SentMessage
-from emulator import users as emulator_users
 from store import roster
 from store.db import Database
 
@@ -121,15 +117,3 @@ async def answer_until_review(user: User, question: SentMessage, prefix: str = "
         if is_review_end(reply):
             return given
         question = reply
-
-
-@contextmanager
-def typing_pace(seconds: int = 5) -> Iterator[None]:
-    """Date each user message `seconds` after the previous one, as a person reading and typing would.
-
-    Emulator dates are wall-clock seconds, so fast scripted answers would look like one text split in
-    two (the engine joins texts sent within 3 s); a person answers a new question more slowly.
-    """
-    clock = itertools.count(int(time.time()), seconds)
-    with mock.patch.object(emulator_users, "now", lambda: next(clock)):
-        yield

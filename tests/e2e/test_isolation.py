@@ -10,15 +10,8 @@ from sqlalchemy import select
 from flows.callbacks import open_for_mentee
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import typing_pace
 
 SECRET = "Rahasia kelas Nurhayati 7731"
-
-
-@pytest.fixture(autouse=True)
-def paced():
-    with typing_pace():
-        yield
 
 
 async def _people(db) -> dict[str, Person]:

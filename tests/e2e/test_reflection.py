@@ -5,19 +5,12 @@ import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from store.models import Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import answer_until_review, is_question, is_review_end, progress, typing_pace
-
-
-@pytest.fixture(autouse=True)
-def paced():
-    with typing_pace():
-        yield
+from tests.e2e.harness import answer_until_review, is_question, is_review_end, progress
 
 
 async def _join(bot, codes, external_id, user_id, name="Pengguna"):
@@ -54,7 +47,7 @@ async def test_cgp_walks_pi1_with_wrong_inputs_kembali_and_ubah_and_her_pp_gets_
     first = await cgp.press("Pendampingan Individu 1", "(1/20)")
     assert "▶️ Bagian awal pendampingan" in first.text and {"Sudah", "Belum"} <= set(first.labels)
 
-    wrong = await cgp.say("sudah")  # text where a button is expected
+    wrong = await cgp.say("sudah siap")  # text where a button is expected, not a button's label
     assert "Mohon pilih salah satu tombol" in wrong.text and "(1/20)" in wrong.text
     assert _answers(await _run(db, "CGP01", "pi1")) == {}
 
@@ -302,17 +295,31 @@ async def test_messages_sent_together_never_double_advance_and_users_proceed_in_
     assert not any("Agus" in str(v) for v in dewi_answers.values())
 
 
-async def test_a_long_answer_split_in_two_messages_is_joined(bot, emulator, db):
+async def test_a_long_paste_telegram_cut_in_two_is_one_answer(bot, emulator, db):
+    """A 4,500-character paste arrives as 4,096 characters and the rest, back to back: one answer."""
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     dewi = await _join(bot, codes, "CGP01", 6701)
     await _open(dewi, "Pendampingan Individu 1", "(1/20)")
     await dewi.press("Sudah", "(2/20)")
-    with typing_pace(0):  # Telegram splits a long text into messages sent in the same second
-        emulator.send_text(dewi.id, "Bagian pertama jawaban")
-        emulator.send_text(dewi.id, "bagian kedua jawaban")
-        await dewi.next("(3/20)")
-        joined = await dewi.next("sambungkan")
-    assert "pertanyaan 2" in joined.text and "(3/20)" in joined.text
+    paste = ("Proses sebulan ini berjalan baik. " * 140)[:4500]
+    emulator.send_text(dewi.id, paste[:4096])
+    emulator.send_text(dewi.id, paste[4096:])
+    await dewi.next("(3/20)")
+    joined = await dewi.next("sambungkan")
+    assert "dipotong Telegram" in joined.text and "pertanyaan 2" in joined.text and "(3/20)" in joined.text
     run = await _run(db, "CGP01", "pi1")
-    assert run.cursor == "dukungan_ekosistem"
-    assert _answers(run)["proses_sebulan"] == "Bagian pertama jawaban\nbagian kedua jawaban"
+    assert run.cursor == "dukungan_ekosistem" and _answers(run)["proses_sebulan"] == paste
+
+
+async def test_quick_short_answers_each_answer_their_own_question(bot, emulator, db):
+    """Queued messages arriving together after a weak signal ("Belum", then a text) are never glued."""
+    codes = await bot.import_roster(EXAMPLES / "roster.csv")
+    dewi = await _join(bot, codes, "CGP01", 6801)
+    await _open(dewi, "Pendampingan Individu 1", "(1/20)")
+    emulator.send_text(dewi.id, "  belum ")  # the label of a button, typed
+    emulator.send_text(dewi.id, "Ya")
+    emulator.send_text(dewi.id, "Sekolah mendukung")
+    await dewi.next("(4/20)")
+    answers = _answers(await _run(db, "CGP01", "pi1"))
+    assert answers == {"dokumen_siap": "belum", "proses_sebulan": "Ya", "dukungan_ekosistem": "Sekolah mendukung"}
+    assert not any("sambungkan" in (m.text or "") for m in emulator.sent(dewi.id))

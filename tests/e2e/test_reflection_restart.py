@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,14 +11,8 @@ from core.clock import SystemClock
 from store import roster
 from store.models import FlowRun
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import TOKEN, User, answer_until_review, progress, typing_pace
+from tests.e2e.harness import TOKEN, User, answer_until_review, progress
 from tests.e2e.test_process import PENDAMPING, _env
-
-
-@pytest.fixture(autouse=True)
-def paced():
-    with typing_pace():
-        yield
 
 
 @asynccontextmanager

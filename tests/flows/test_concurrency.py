@@ -46,6 +46,8 @@ async def test_forged_and_foreign_presses_are_stale(db, people, chat_for):
     assert "pesan lama" in mine.text
     run = await run_row(db)
     await mine.data(callbacks.run_action(run.id, "perasaan", "c9"))
+    await mine.data(callbacks.run_action(run.id, "perasaan", "c²"))  # passes isdigit(), fails int()
+    await mine.data(callbacks.run_action(run.id, "perasaan", "c" + "9" * 20))
     await mine.data(callbacks.run_action(run.id, "perasaan", "k"))  # required: no Lewati
     await mine.data(callbacks.run_action(run.id, callbacks.REVIEW, "s"))  # not in the review yet
     assert "pesan lama" in mine.text
@@ -88,11 +90,11 @@ async def test_two_texts_at_once_advance_once(db, people, chat_for, flow_content
     await goto(chat_for(people["cgp"]), "refleksi")
     text = Incoming("text", AT, text="Jawaban")
     results = await asyncio.gather(*(handle_in_own_session(db, flow_content, people["cgp"].id, text, clock) for _ in range(2)))
-    texts = sorted(r[0].text for r in results)  # the later one continues the first (same second)
-    assert texts[0].startswith("(2/9)") and texts[1].startswith("Pesan lanjutan tadi")
+    texts = sorted(r[0].text for r in results)  # the later one is input for the next question, a choice
+    assert texts[0].startswith("(2/9)") and texts[1].startswith("Mohon pilih salah satu tombol")
     assert await cursor(db) == "perasaan"
     async with db.session() as s:
-        assert (await s.execute(select(Answer.question_id, Answer.value))).all() == [("refleksi", "Jawaban\nJawaban")]
+        assert (await s.execute(select(Answer.question_id, Answer.value))).all() == [("refleksi", "Jawaban")]
 
 
 async def test_same_button_twice_at_once_answers_once(db, people, chat_for, flow_content, clock):

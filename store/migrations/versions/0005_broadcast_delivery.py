@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_broadcast_delivery'
-down_revision = '0003'
+down_revision = '0004b_reply_marker'
 branch_labels = None
 depends_on = None
 
