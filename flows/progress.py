@@ -68,7 +68,7 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
         return [Reply(content.text("progress.no_cohorts"))]
     blocks = []
     for cohort in cohorts:
-        people = list((await session.scalars(select(Person).where(Person.cohort_id == cohort.id, Person.active.is_(True)))).all())
+        people = list((await session.scalars(select(Person).where(Person.cohort_id == cohort.id, ~Person.left))).all())
         roles = {p.id: p.role.value for p in people}
         done = await session.execute(select(FlowRun.flow_id, FlowRun.person_id, FlowRun.subject_id).where(
             FlowRun.status == RunStatus.submitted, FlowRun.person_id.in_(roles),

@@ -56,12 +56,12 @@ class BroadcastReport:
     sent: int
     failed: int
     blocked: int  # blocked rows, plus rows waiting for someone who blocked the bot
-    pending: int  # still to go out to joined, active people (including quiet-hours deferrals)
+    pending: int  # still to go out to reachable people (including quiet-hours deferrals)
     never_joined_names: list[str]
 
 
 def _people_query(audience: Audience) -> Select:
-    query = select(Person.id)
+    query = select(Person.id).where(~Person.left)
     match audience.kind:
         case "role":
             query = query.where(Person.role == Role(audience.value))
@@ -77,7 +77,7 @@ def _people_query(audience: Audience) -> Select:
 
 
 async def audience_people(session: AsyncSession, audience: Audience) -> list[Person]:
-    """The people a broadcast to `audience` reaches, joined or not, by name."""
+    """The people a broadcast to `audience` reaches, joined or not (never who left), by name."""
     ids = _people_query(audience).scalar_subquery()
     return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
 
@@ -134,29 +134,31 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int | No
 
 
 async def broadcast_report(session: AsyncSession, broadcast_id: int) -> BroadcastReport:
-    """Count a broadcast's rows by outcome and name the recipients who never joined."""
-    reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
+    """Count a broadcast's rows by outcome and name the recipients who never joined.
+
+    Rows waiting for someone who left after the broadcast was queued count nowhere.
+    """
     rows = (await session.execute(
-        select(OutboxMessage.status, reachable.label("reachable"), Person.tg_chat_id.is_not(None).label("joined"),
+        select(OutboxMessage.status, Person.reachable.label("reachable"), (Person.blocked & ~Person.left).label("blocked"),
                func.count())
         .join(Person, Person.id == OutboxMessage.person_id)
         .where(OutboxMessage.broadcast_id == broadcast_id)
-        .group_by(OutboxMessage.status, "reachable", "joined")
+        .group_by(OutboxMessage.status, "reachable", "blocked")
     )).all()
     counts = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0}
-    for status, is_reachable, joined, n in rows:
+    for status, is_reachable, is_blocked, n in rows:
         status = OutboxStatus(status)
         if status == OutboxStatus.sent:
             counts["sent"] += n
         elif status == OutboxStatus.failed:
             counts["failed"] += n
-        elif status == OutboxStatus.blocked or (status in UNDELIVERED and joined and not is_reachable):
+        elif status == OutboxStatus.blocked or (status in UNDELIVERED and is_blocked):
             counts["blocked"] += n
         elif status in UNDELIVERED and is_reachable:
             counts["pending"] += n
     names = (await session.execute(
         select(Person.name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
-        .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None),
+        .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None), ~Person.left,
                OutboxMessage.status.in_(UNDELIVERED))
         .order_by(Person.name)
     )).scalars().all()
@@ -235,7 +237,7 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
     """
     audience = await parse_audience(session, audience_spec)
     creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
-        select(Person).where(Person.role == Role.koordinator).order_by(Person.id).limit(1))
+        select(Person).where(Person.role == Role.koordinator, ~Person.left).order_by(Person.id).limit(1))
     if creator is None or creator.role != Role.koordinator:
         raise ValueError("a broadcast needs a koordinator as its creator; import one first")
     if not text_.strip():
