@@ -82,7 +82,7 @@ async def seed(db: Database, recipients: int) -> tuple[int, list[int]]:
     chats = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
     now = utcnow()
     common = {"role": Role.cgp.name, "timezone": "Asia/Jakarta", "quiet_start": day_time(0), "quiet_end": day_time(0),
-              "active": True, "joined_at": now, "created_at": now, "updated_at": now}
+              "joined_at": now, "created_at": now, "updated_at": now}
     async with db.session() as s:
         for start in range(0, recipients, 5000):
             await s.execute(insert(Person.__table__), [

@@ -44,3 +44,11 @@ async def publish_role_commands(bot: ExtBot, content: Content, chat_id: int, rol
         await bot.set_my_commands(bot_commands(content, ROLE_COMMANDS[role]), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:  # a menu is a convenience; never fail the join over it
         log.warning("setMyCommands for chat failed: %s", exc)
+
+
+async def clear_role_commands(bot: ExtBot, chat_id: int) -> None:
+    """Back to the default commands for this chat (someone who left the program)."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.warning("deleteMyCommands for chat failed: %s", exc)

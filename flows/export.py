@@ -70,7 +70,7 @@ async def export_xlsx(session: AsyncSession, content: Content, viewer: Person, c
 def _add_sheet(book: Workbook, content: Content, flow: Flow, flow_runs: list[FlowRun], people: dict[int, Person],
                cohorts: dict[int, str], zone: ZoneInfo, title: str) -> None:
     sheet = book.create_sheet(title)
-    columns = ["name", "role", "school", "cohort"] + (["subject"] if flow.subject == "mentee" else []) + ["status", "submitted"]
+    columns = ["name", "role", "school", "cohort"] + (["subject"] if flow.subject == "mentee" else []) + ["state", "status", "submitted"]
     questions = flow.questions()
     sheet.append([content.text(f"export.column.{c}") for c in columns] + [q.text[:COLUMN_TITLE] for q in questions])
     for run in flow_runs:
@@ -83,6 +83,7 @@ def _add_sheet(book: Workbook, content: Content, flow: Flow, flow_runs: list[Flo
             "school": about.school,
             "cohort": cohorts.get(about.cohort_id),
             "subject": subject.name if subject else None,
+            "state": content.text(f"export.state.{'left' if about.left else 'in_program'}"),
             "status": content.text(f"export.status.{run.status.value}"),
             "submitted": _local(run.submitted_at, zone),
         }

@@ -54,7 +54,8 @@ async def _mentees_overview(session: AsyncSession, content: Content, viewer: Per
             content.text("progress.flow_line", mark=content.text(f"flow.mark.{runs.fold_status(grouped.get((mentee.id, f.id), []))}"), title=f.title)
             for f in _mentee_flows(content, viewer, mentee)
         ]
-        blocks.append(content.text("progress.mentee_block", name=mentee.name, lines="\n".join(lines)))
+        block = "progress.mentee_block_left" if mentee.left else "progress.mentee_block"
+        blocks.append(content.text(block, name=mentee.name, lines="\n".join(lines)))
     replies = [Reply(text) for text, _ in pack(blocks)]
     replies[-1].buttons = [[Button(m.name, f"{PREFIX}{m.id}")] for m in mentees]
     return replies
@@ -69,7 +70,8 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
         return [Reply(content.text("progress.no_cohorts"))]
     blocks = []
     for cohort in cohorts:
-        people = list((await session.scalars(select(Person).where(Person.cohort_id == cohort.id, Person.active.is_(True)))).all())
+        everyone = list((await session.scalars(select(Person).where(Person.cohort_id == cohort.id))).all())
+        people = [p for p in everyone if not p.left]
         roles = {p.id: p.role.value for p in people}
         done = await session.execute(select(FlowRun.flow_id, FlowRun.person_id, FlowRun.subject_id).where(
             FlowRun.status == RunStatus.submitted, FlowRun.person_id.in_(roles),
@@ -86,6 +88,8 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
             if audience:
                 count = len(submitted.get(flow.id, set()) & audience)
                 lines.append(content.text("progress.cohort_line", title=flow.title, done=count, total=len(audience)))
+        if len(people) < len(everyone):
+            lines.append(content.text("progress.cohort_left", count=len(everyone) - len(people)))
         blocks.append("\n".join(lines))
     return [Reply(text) for text, _ in pack(blocks)]
 

@@ -66,7 +66,7 @@ async def _recipients(session: AsyncSession, walk: Walk, person: Person, subject
             cohort_id = (subject or person).cohort_id
             if cohort_id is not None:
                 ids += (await session.scalars(select(Person.id).where(
-                    Person.role == Role.koordinator, Person.cohort_id == cohort_id, Person.active.is_(True),
+                    Person.role == Role.koordinator, Person.cohort_id == cohort_id, Person.participating,
                 ))).all()
     unique = [i for n, i in enumerate(ids) if i != person.id and i not in ids[:n]]
     return [await session.get(Person, i) for i in unique]

@@ -78,7 +78,7 @@ class BroadcastReport:
     sent: int
     failed: int
     blocked: int  # blocked rows, plus rows waiting for someone who blocked the bot
-    pending: int  # still to go out to joined, active people outside their quiet hours (due, queued or retried)
+    pending: int  # still to go out to reachable people outside their quiet hours (due, queued or retried)
     never_joined_names: list[str]
     quiet: int = 0  # still to go out, held back by the person's quiet hours
     quiet_ends: tuple[time, ...] = ()  # the local times those quiet hours end, earliest first
@@ -91,7 +91,7 @@ class BroadcastReport:
 
 
 def _people_query(audience: Audience) -> Select:
-    query = select(Person.id)
+    query = select(Person.id).where(~Person.left)
     match audience.kind:
         case "role":
             query = query.where(Person.role == Role(audience.value))
@@ -107,7 +107,7 @@ def _people_query(audience: Audience) -> Select:
 
 
 async def audience_people(session: AsyncSession, audience: Audience) -> list[Person]:
-    """The people a broadcast to `audience` reaches, joined or not, by name."""
+    """The people a broadcast to `audience` reaches, joined or not (never who left), by name."""
     ids = _people_query(audience).scalar_subquery()
     return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
 
@@ -120,9 +120,8 @@ async def forecast(session: AsyncSession, audience: Audience, at: datetime, defa
                    urgent: bool = False) -> Forecast:
     """Foresee a broadcast to `audience` sent at `at`: who gets it then, who after their quiet hours, who not."""
     ids = _people_query(audience).scalar_subquery()
-    reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
     groups = (await session.execute(
-        select(Person.tg_chat_id.is_not(None).label("joined"), reachable.label("reachable"), Person.timezone,
+        select(Person.tg_chat_id.is_not(None).label("joined"), Person.reachable.label("reachable"), Person.timezone,
                Person.quiet_start, Person.quiet_end, func.count())
         .where(Person.id.in_(ids))
         .group_by("joined", "reachable", Person.timezone, Person.quiet_start, Person.quiet_end)
@@ -196,30 +195,30 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
     """Count a broadcast's rows by outcome as of `now` and name the recipients who never joined.
 
     A row still to go out to someone in their quiet hours (at `now`, or at the send time of a broadcast
-    not due yet) counts as waiting for quiet hours, unless the broadcast is urgent.
+    not due yet) counts as waiting for quiet hours, unless the broadcast is urgent. Rows waiting for
+    someone who left after the broadcast was queued count nowhere.
     """
     send_at = await session.scalar(select(Broadcast.send_at).where(Broadcast.id == broadcast_id))
     at = max(now, send_at) if send_at is not None else now
-    reachable = Person.tg_chat_id.is_not(None) & Person.active.is_(True)
     rows = (await session.execute(
-        select(OutboxMessage.status, reachable.label("reachable"), Person.tg_chat_id.is_not(None).label("joined"),
+        select(OutboxMessage.status, Person.reachable.label("reachable"), (Person.blocked & ~Person.left).label("blocked"),
                OutboxMessage.maybe_duplicate, OutboxMessage.respect_quiet_hours, Person.timezone,
                Person.quiet_start, Person.quiet_end, func.count())
         .join(Person, Person.id == OutboxMessage.person_id)
         .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.kind == "broadcast")  # not the report
-        .group_by(OutboxMessage.status, "reachable", "joined", OutboxMessage.maybe_duplicate,
+        .group_by(OutboxMessage.status, "reachable", "blocked", OutboxMessage.maybe_duplicate,
                   OutboxMessage.respect_quiet_hours, Person.timezone, Person.quiet_start, Person.quiet_end)
     )).all()
     counts: Counter[str] = Counter()
     ends: set[time] = set()
-    for status, is_reachable, joined, maybe_duplicate, respects_quiet, zone, quiet_start, quiet_end, n in rows:
+    for status, is_reachable, is_blocked, maybe_duplicate, respects_quiet, zone, quiet_start, quiet_end, n in rows:
         status = OutboxStatus(status)
         if status == OutboxStatus.sent:
             counts["sent"] += n
             counts["maybe_twice"] += n if maybe_duplicate else 0
         elif status in (OutboxStatus.failed, OutboxStatus.cancelled):
             counts[status.value] += n
-        elif status == OutboxStatus.blocked or (status in UNDELIVERED and joined and not is_reachable):
+        elif status == OutboxStatus.blocked or (status in UNDELIVERED and is_blocked):
             counts["blocked"] += n
         elif status in UNDELIVERED and is_reachable:
             if respects_quiet and _is_quiet(at, zone, quiet_start, quiet_end, default_tz):
@@ -229,7 +228,7 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
                 counts["pending"] += n
     names = (await session.execute(
         select(Person.name).join(OutboxMessage, OutboxMessage.person_id == Person.id)
-        .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None),
+        .where(OutboxMessage.broadcast_id == broadcast_id, Person.tg_chat_id.is_(None), ~Person.left,
                OutboxMessage.status.in_(UNDELIVERED))
         .order_by(Person.name)
     )).scalars().all()
@@ -315,7 +314,7 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
     """
     audience = await parse_audience(session, audience_spec)
     creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
-        select(Person).where(Person.role == Role.koordinator).order_by(Person.id).limit(1))
+        select(Person).where(Person.role == Role.koordinator, ~Person.left).order_by(Person.id).limit(1))
     if creator is None or creator.role != Role.koordinator:
         raise ValueError("a broadcast needs a koordinator as its creator; import one first")
     if not text_.strip():

@@ -255,7 +255,7 @@ async def events_for(session: AsyncSession, content: Content, person: Person, cl
     own = await person_events(session, [person.id])
     items = build_items(content, person, cohorts.get(person.cohort_id, []), own[person.id], today)
     if Role(person.role) in (Role.pp, Role.fsp):
-        mentees = (await session.execute(select(Person.id, Person.name).where(Person.mentor_id == person.id, Person.active.is_(True)))).all()
+        mentees = (await session.execute(select(Person.id, Person.name).where(Person.mentor_id == person.id, Person.participating))).all()
         names = dict(mentees)
         for pid, events in (await person_events(session, names)).items():
             for event in events:

@@ -147,7 +147,7 @@ async def _lokakarya_list(session: AsyncSession, content: Content, cohort: Cohor
 
 async def _mentees(session: AsyncSession, content: Content, person: Person) -> Reply:
     mentees = (await session.execute(
-        select(Person).where(Person.mentor_id == person.id, Person.role == Role.cgp, Person.active.is_(True))
+        select(Person).where(Person.mentor_id == person.id, Person.role == Role.cgp, Person.participating)
         .order_by(Person.name)
     )).scalars().all()
     if not mentees:
@@ -216,7 +216,7 @@ async def _mentee(session: AsyncSession, person: Person, raw_id: str) -> Person 
     if person.role is not Role.pp or mentee_id is None:
         return None
     mentee = await session.get(Person, mentee_id)
-    if mentee is None or mentee.mentor_id != person.id or mentee.role is not Role.cgp or not mentee.active:
+    if mentee is None or mentee.mentor_id != person.id or mentee.role is not Role.cgp or not mentee.participating:
         return None
     return mentee
 

@@ -1,46 +1,63 @@
-"""A person blocked or unblocked the bot (my_chat_member, or a 403 while sending)."""
+"""A person's state towards the bot: blocked or unblocked it (my_chat_member, or a 403 while sending),
+and what someone who left the program is told instead of any menu."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from flows.replies import Reply
 from scheduler.outbox_rows import add_outbox_rows, wake_rows
-from store.models import Person
+from store.models import Person, Role
 
 log = logging.getLogger(__name__)
 
+CONTACTS = 3  # koordinator named in the message to someone who left
+
 
 async def on_blocked(session: AsyncSession, content: Content, person: Person, clock: Clock) -> bool:
-    """Mark the person inactive and queue one notice to their mentor; False if already inactive."""
-    if not person.active:
+    """Mark the person blocked and queue one notice to their mentor (not for someone who left);
+    False if already blocked."""
+    if person.blocked:
         return False
     now = clock.now()
-    person.active = False
     person.blocked_at = now
-    await _tell_mentor(session, person, f"blocked:{person.id}:{now:%Y%m%d%H%M%S}",
-                       content.text("blocked.mentor_notice", nama=person.name), now)
+    if not person.left:
+        await _tell_mentor(session, person, f"blocked:{person.id}:{now:%Y%m%d%H%M%S}",
+                           content.text("blocked.mentor_notice", nama=person.name), now)
     await session.flush()
-    log.info("person %s is unreachable; marked inactive", person.id)
+    log.info("person %s blocked the bot", person.id)
     return True
 
 
 async def on_unblocked(session: AsyncSession, content: Content, person: Person, clock: Clock) -> bool:
-    """Reactivate a person who opened the bot again and tell their mentor; False if already active."""
-    if person.active:
+    """Clear the block; someone still in the program gets their parked messages and their mentor is told.
+    False if not blocked."""
+    if not person.blocked:
         return False
     now = clock.now()
-    person.active = True
     person.blocked_at = None
-    await wake_rows(session, person.id, now)
-    await _tell_mentor(session, person, f"unblocked:{person.id}:{now:%Y%m%d%H%M%S}",
-                       content.text("blocked.mentor_unblocked", nama=person.name), now)
+    if not person.left:
+        await wake_rows(session, person.id, now)
+        await _tell_mentor(session, person, f"unblocked:{person.id}:{now:%Y%m%d%H%M%S}",
+                           content.text("blocked.mentor_unblocked", nama=person.name), now)
     await session.flush()
-    log.info("person %s is reachable again", person.id)
+    log.info("person %s unblocked the bot%s", person.id, " but has left the program" if person.left else "")
     return True
+
+
+async def left_reply(session: AsyncSession, content: Content, person: Person) -> list[Reply]:
+    """What someone who left gets for anything they send: no longer registered, and whom to ask."""
+    names = list(await session.scalars(
+        select(Person.name).where(Person.role == Role.koordinator, Person.cohort_id == person.cohort_id, ~Person.left)
+        .order_by(Person.name).limit(CONTACTS)
+    )) if person.cohort_id is not None else []
+    contact = content.text("left.contact", nama=", ".join(names)) if names else content.text("left.contact_unknown")
+    return [Reply(content.text("left.message", nama=person.name, kontak=contact))]
 
 
 async def _tell_mentor(session: AsyncSession, person: Person, key: str, text: str, now: datetime) -> None:

@@ -59,7 +59,7 @@ async def plan_digests(session: AsyncSession, content: Content, clock: Clock) ->
     queued = last_id = 0
     while True:
         mentors = (await session.execute(
-            select(*MENTOR_COLUMNS).where(Person.id > last_id, Person.active.is_(True), Person.role.in_([Role.pp, Role.fsp]))
+            select(*MENTOR_COLUMNS).where(Person.id > last_id, Person.participating, Person.role.in_([Role.pp, Role.fsp]))
             .order_by(Person.id).limit(BATCH_SIZE)
         )).all()
         if not mentors:
@@ -80,7 +80,7 @@ async def plan_digests(session: AsyncSession, content: Content, clock: Clock) ->
 async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any], now: datetime) -> int:
     by_id = {m.id: m for m in mentors.values()}
     mentees = (await session.execute(
-        select(*MENTEE_COLUMNS).where(Person.mentor_id.in_(by_id), Person.active.is_(True)).order_by(Person.name)
+        select(*MENTEE_COLUMNS).where(Person.mentor_id.in_(by_id), Person.participating).order_by(Person.name)
     )).all()
     ids = [m.id for m in mentees]
     runs = (await session.execute(

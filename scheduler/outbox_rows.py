@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,8 +31,7 @@ async def park_unreachable(session: AsyncSession, now: datetime) -> int:
     stuck = (
         select(o.c.id)
         .join(PEOPLE, PEOPLE.c.id == o.c.person_id)
-        .where(text("o.status = 'pending'"), o.c.due_at <= now,
-               or_(PEOPLE.c.tg_chat_id.is_(None), PEOPLE.c.active.is_(False)))
+        .where(text("o.status = 'pending'"), o.c.due_at <= now, ~Person.reachable)
         .limit(PARK_BATCH)
         .with_for_update(skip_locked=True, of=o)
     )

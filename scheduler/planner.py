@@ -6,7 +6,7 @@ planned rows, computes every occurrence (rule × person × dated item or unfinis
 repeat) near the window and then converges the outbox on it:
 - a new occurrence due within [now - LOOKBACK, now + horizon] is inserted (ON CONFLICT DO NOTHING);
 - a pending row due since now - RECONCILE_BACK whose occurrence is gone (event moved, person
-  inactive or removed, acknowledged, submitted, mentor changed) is cancelled; one still in the
+  left, blocked the bot or removed, acknowledged, submitted, mentor changed) is cancelled; one still in the
   future whose time or text changed is updated;
 - a cancelled row whose occurrence is back (e.g. a reactivated person) is pending again.
 Memory is bounded by the batch, never by the number of pending rows.
@@ -109,7 +109,8 @@ class Batch:
         return subject_id >= self.lo and (self.hi is None or subject_id <= self.hi)
 
 
-PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone, Person.active)
+PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone,
+                  Person.participating.label("participating"))
 
 
 async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_days: int = 21,
@@ -129,7 +130,7 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
         batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None)
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
-        stats.people += sum(1 for p in people if p.active)
+        stats.people += sum(1 for p in people if p.participating)
         last_id = people[-1].id
     stats.escalations = await escalate(session, content, clock)
     log.info("planned: %s", stats)
@@ -151,14 +152,14 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
         batch = Batch(people, lo=chunk[0], hi=chunk[-1], subjects=set(chunk))
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
-        stats.people += sum(1 for p in people if p.active)
+        stats.people += sum(1 for p in people if p.participating)
     log.info("re-planned %d people: %s", len(ids), stats)
     return stats
 
 
 async def cancel_for_inactive(session: AsyncSession) -> int:
-    """Cancel pending planned rows (reminders, escalations, digests) of inactive people."""
-    inactive = select(Person.id).where(Person.active.is_(False))
+    """Cancel pending planned rows (reminders, escalations, digests) of people who left or blocked the bot."""
+    inactive = select(Person.id).where(~Person.participating)
     result = await session.execute(
         update(OUTBOX)
         .where(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.person_id.in_(inactive),
@@ -250,11 +251,11 @@ def _recipients(rule: ReminderRule, person: Any, mentor: Any | None, occ: Occurr
 
 def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach: tuple[date, date]) -> dict[str, Planned]:
     """Every reminder of every occurrence reaching the given local dates for one person, by dedupe key."""
-    if not person.active or Role(person.role) == Role.koordinator:
+    if not person.participating or Role(person.role) == Role.koordinator:
         return {}
     items = build_items(content, person, batch.cohort_events.get(person.cohort_id, []), batch.own_events.get(person.id, []), today)
     mentor = batch.mentors.get(person.mentor_id) if person.mentor_id else None
-    if mentor is not None and not mentor.active:
+    if mentor is not None and not mentor.participating:
         mentor = None
     paused = person.id in batch.paused_until
     out: dict[str, Planned] = {}

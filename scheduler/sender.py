@@ -123,14 +123,13 @@ class _Row:
 
 
 def due_rows_query(now: datetime, limit: int) -> Select:
-    """Ids of the first `limit` due pending rows of joined, active people, locked for us (PostgreSQL)."""
+    """Ids of the first `limit` due pending rows of reachable people, locked for us (PostgreSQL)."""
     o = OUTBOX.alias("o")
     return (
         select(o.c.id)
         .join(PEOPLE, PEOPLE.c.id == o.c.person_id)
         # A literal, so both databases match the partial index ix_outbox_pending_due.
-        .where(text("o.status = 'pending'"), o.c.due_at <= now,
-               PEOPLE.c.tg_chat_id.is_not(None), PEOPLE.c.active.is_(True))
+        .where(text("o.status = 'pending'"), o.c.due_at <= now, Person.reachable)
         .order_by(o.c.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=o)
@@ -377,7 +376,7 @@ class OutboxSender:
                         due_at=self.clock.now() + delay, maybe_sent=maybe_sent)
 
     async def _settle(self, outcomes: list[dict[str, Any]]) -> None:
-        """Write every outcome of a batch in one executemany; mark unreachable people inactive."""
+        """Write every outcome of a batch in one executemany; mark people who refused a send as blocked."""
         if not outcomes:
             return
         async with self.db.session() as session:

@@ -138,7 +138,7 @@ async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int
     for rule_id, subject_id, event_key in due:
         rule, subject = rules[rule_id], subjects.get(subject_id)
         mentor = mentors.get(subject.mentor_id) if subject and subject.mentor_id else None
-        if subject is None or not subject.active or mentor is None or not mentor.active:
+        if subject is None or not subject.participating or mentor is None or not mentor.participating:
             continue
         key = R.ReminderKey(rule_id, subject_id, event_key, 0)
         if key.run_id is not None and key.run_id not in drafts:
@@ -192,7 +192,7 @@ async def pause(session: AsyncSession, content: Content, person: Person, reason:
         )
     if person.mentor_id:
         mentor = await session.get(Person, person.mentor_id)
-        if mentor is not None and mentor.active:
+        if mentor is not None and mentor.participating:
             text = content.text("kendala.mentor_notice", mentee=person.name, alasan=_reason_label(content, reason),
                                 sampai=format_date(content, until.date()))
             session.add(OutboxMessage(dedupe_key=f"kendala:{record.id}", person_id=mentor.id, kind="notice", text=text, due_at=now))

@@ -32,6 +32,7 @@ class Outcome(enum.StrEnum):
     used = "used"  # the code was redeemed before
     already_joined_other = "already_joined_other"  # the code's person is bound to another account
     user_bound_other = "user_bound_other"  # this account is bound to another person
+    left = "left"  # the code's person, not joined, left the program
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ async def issue_code(session: AsyncSession, person: Person, *, clock: Clock = SY
 async def reissue_codes(session: AsyncSession, person_ids: list[int] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> list[IssuedCode]:
     """Give new codes to people (all, or those listed) who have not joined and are still in the program;
     their old codes stop working."""
-    query = select(Person).where(Person.tg_user_id.is_(None), Person.active.is_(True)).order_by(Person.id)
+    query = select(Person).where(Person.tg_user_id.is_(None), ~Person.left).order_by(Person.id)
     if person_ids is not None:
         query = query.where(Person.id.in_(person_ids))
     people = list(await session.scalars(query))
@@ -120,6 +121,8 @@ async def redeem(session: AsyncSession, code: str, tg_user_id: int, tg_chat_id: 
     invite, person = found
     if person.tg_user_id == tg_user_id:
         return RedeemResult(Outcome.already_joined, person)
+    if person.left and person.tg_user_id is None:  # their codes were revoked when they left: say why
+        return RedeemResult(Outcome.left, person)
     if invite.revoked_at is not None:
         return RedeemResult(Outcome.invalid)
     if invite.used_at is not None:

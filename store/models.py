@@ -6,10 +6,11 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, MetaData,
-    String, Text, Time, UniqueConstraint,
+    JSON, BigInteger, Boolean, ColumnElement, Date, DateTime, Enum, ForeignKey, Index, Integer, MetaData,
+    String, Text, Time, UniqueConstraint, and_,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -92,9 +93,9 @@ class Person(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(Time, default=time(6, 0))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime | None]
-    blocked_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]  # the roster says they left the program (status keluar)
+    blocked_at: Mapped[datetime | None]  # Telegram says they blocked the bot
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -107,6 +108,47 @@ class Person(Base):
     @property
     def joined(self) -> bool:
         return self.tg_user_id is not None
+
+    # A person's state, in Python and as SQL; queries use these rather than the columns.
+    @hybrid_property
+    def left(self) -> bool:
+        """Left the program: no menu, reminders, broadcasts or codes; shown as keluar."""
+        return self.left_at is not None
+
+    @left.inplace.expression
+    @classmethod
+    def _left_expression(cls) -> ColumnElement[bool]:
+        return cls.left_at.is_not(None)
+
+    @hybrid_property
+    def blocked(self) -> bool:
+        """Blocked the bot: still in the program, but nothing reaches them until they unblock it."""
+        return self.blocked_at is not None
+
+    @blocked.inplace.expression
+    @classmethod
+    def _blocked_expression(cls) -> ColumnElement[bool]:
+        return cls.blocked_at.is_not(None)
+
+    @hybrid_property
+    def participating(self) -> bool:
+        """Neither left nor blocking the bot, joined or not yet: reminders are planned for them."""
+        return self.left_at is None and self.blocked_at is None
+
+    @participating.inplace.expression
+    @classmethod
+    def _participating_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.left_at.is_(None), cls.blocked_at.is_(None))
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """Joined and participating: messages can be sent to them now."""
+        return self.tg_chat_id is not None and self.participating
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.tg_chat_id.is_not(None), cls.participating)
 
 
 class InviteCode(Base):

@@ -119,7 +119,7 @@ class RosterRow:
     district: str | None
     mentor: str | None  # the mentor's stable id
     timezone: str | None  # IANA name
-    active: bool = True  # the status column: False for someone who left the program
+    in_program: bool = True  # the status column: False for someone who left the program
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
     for group in ([r for r in roster.rows if r.role not in MENTOR_OF], [r for r in roster.rows if r.role in MENTOR_OF]):
         new: list[dict[str, object]] = []
         for row in group:
-            values = _values(row, roster, cohorts, people)
+            values = _values(row, roster, cohorts, people, now)
             person = people.get(row.external_id)
             if person is None:
                 new.append({"external_id": row.external_id, "created_at": now, "updated_at": now, **values})
@@ -262,7 +262,7 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
         person = people[row.external_id]
         if row.external_id in existing and person.joined:
             result.joined += 1
-        elif not row.active:
+        elif person.left:  # also when this file has no status column
             if person.id in live:
                 leaving.append(person.id)
         elif row.external_id in existing and person.id in live:
@@ -280,7 +280,8 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
     return result
 
 
-def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: dict[str, Person]) -> dict[str, object]:
+def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: dict[str, Person],
+            now: datetime) -> dict[str, object]:
     """The person's attributes as the file gives them."""
     values: dict[str, object] = {
         "name": row.name, "role": row.role,
@@ -292,10 +293,10 @@ def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: 
                                 ("zona waktu", "timezone", row.timezone)):
         if roster.has(column):
             values[attr] = value
-    person = people.get(row.external_id)
-    # Only the roster's own say changes: someone who blocked the bot stays inactive until they unblock it.
-    if roster.has("status") and not (row.active and person is not None and person.blocked_at is not None):
-        values["active"] = row.active
+    # Only the roster says who left; whether they blocked the bot is Telegram's say.
+    if roster.has("status"):
+        person = people.get(row.external_id)
+        values["left_at"] = None if row.in_program else (person.left_at if person is not None and person.left else now)
     return values
 
 
@@ -423,7 +424,7 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
     return RosterRow(
         row=number, external_id=values["id"], name=values["nama"], role=role, cohort=cohort,
         school=values.get("sekolah") or None, district=values.get("kabupaten/kota") or None,
-        mentor=mentor, timezone=timezone, active=STATUSES.get(status, True),
+        mentor=mentor, timezone=timezone, in_program=STATUSES.get(status, True),
     )
 
 

@@ -20,6 +20,7 @@ from flows import engine
 from flows.replies import Reply
 from flows.runs import RunBusy
 from scheduler import lost_replies
+from scheduler.chat_member import left_reply
 from store.models import Person
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def text_reply(context: BotContext, key: str, **values: object) -> list[Reply]:
 
 
 def for_person(command: str | None = None) -> Callable[[Action], Callable[[Update, BotContext], Awaitable[None]]]:
-    """Run `action` for a joined person (and, for a command, a role allowed to use it); commit, then reply."""
+    """Run `action` for a joined person still in the program (and, for a command, a role allowed to use it); commit, then reply."""
 
     def decorate(action: Action) -> Callable[[Update, BotContext], Awaitable[None]]:
         @functools.wraps(action)
@@ -113,6 +114,8 @@ async def _attempt(update: Update, context: BotContext, action: Action, command:
         person = await find_person(session, update.effective_user.id)
         if person is None:
             return text_reply(context, "error.not_joined"), None
+        if person.left:
+            return await left_reply(session, services.content, person), person.id
         if is_repeat(context.bot.open_updates, update, person.last_update_id):
             log.info("update %s was handled before a restart; showing person %s where they are", update.update_id, person.id)
             return await engine.current_prompt(session, services.content, person, services.clock), person.id

@@ -10,6 +10,7 @@ from bot.render import render
 from bot.services import BotContext
 from core.content import Content
 from flows.replies import Reply
+from scheduler.chat_member import left_reply
 from store.models import Person
 
 
@@ -22,9 +23,12 @@ def help_text(content: Content, person: Person) -> str:
 
 
 async def bantuan(update: Update, context: BotContext) -> None:
-    """Anyone may ask for help; people not yet joined are told how to join."""
+    """Anyone may ask for help; people not yet joined are told how to join, people who left whom to ask."""
     content = context.services.content
     async with context.services.db.session() as session:
         person = await find_person(session, update.effective_user.id)
-        text = help_text(content, person) if person else content.text("help.not_joined")
-    await render(update, context.bot, [Reply(text)])
+        if person is not None and person.left:
+            replies = await left_reply(session, content, person)
+        else:
+            replies = [Reply(help_text(content, person) if person else content.text("help.not_joined"))]
+    await render(update, context.bot, replies)

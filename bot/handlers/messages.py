@@ -147,11 +147,18 @@ async def _koordinator_document(update: Update, context: BotContext, session: As
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    await render(update, context.bot, [Reply(context.services.content.text("error.unknown_command"))])
+    services = context.services
+    async with services.db.session() as session:
+        person = await find_person(session, update.effective_user.id) if update.effective_user else None
+        if person is not None and person.left:
+            replies = await member_events.left_reply(session, services.content, person)
+        else:
+            replies = [Reply(services.content.text("error.unknown_command"))]
+    await render(update, context.bot, replies)
 
 
 async def chat_member(update: Update, context: BotContext) -> None:
-    """The person blocked the bot (kicked) or unblocked it (member): deactivate or reactivate."""
+    """The person blocked the bot (kicked) or unblocked it (member): only the blocked state changes."""
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return

@@ -6,12 +6,13 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.commands import publish_role_commands
+from bot.commands import clear_role_commands, publish_role_commands
 from bot.handlers.common import find_person
 from bot.handlers.help import help_text
 from bot.render import render
 from bot.services import BotContext
 from flows.replies import Reply
+from scheduler.chat_member import left_reply
 from scheduler.outbox_rows import wake_rows
 from store import invites
 from store.models import Person, Role
@@ -50,22 +51,29 @@ async def start(update: Update, context: BotContext) -> None:
     code = context.args[0] if context.args else None
     content = services.content
     joined: Person | None = None
+    menu = False
     async with services.db.session() as session:
         person = await find_person(session, user.id)
         if person is None and code:
             result = await invites.redeem(session, code, user.id, chat.id, services.clock)
             if result.outcome in (invites.Outcome.joined, invites.Outcome.already_joined):
                 joined = person = result.person
+            elif result.outcome is invites.Outcome.left:
+                replies = await left_reply(session, content, result.person)
             else:
                 replies = [Reply(content.text(REDEEM_TEXT.get(result.outcome, "start.invalid_code")))]
         if person is None and user.id in services.settings.koordinator_ids:
             joined = person = await _bootstrap_koordinator(session, update, context)
-        if person is not None:
+        if person is not None and person.blocked:
+            person.blocked_at = None  # they pressed Start: they no longer block the bot
+        if person is not None and person.left:
+            replies = await left_reply(session, content, person)
+        elif person is not None:
+            menu = True
             if person.tg_chat_id != chat.id:
                 person.tg_chat_id = chat.id
-            if joined is not None or not person.active:
-                person.active, person.blocked_at = True, None
-                await wake_rows(session, person.id, services.clock.now())
+            # Rows parked while they were away (not joined, blocked, or left and back on the roster).
+            await wake_rows(session, person.id, services.clock.now())
             role_label = content.text(f"role.{person.role.value}")
             if joined is None:
                 greeting = content.text("start.welcome_back", nama=person.name)
@@ -77,6 +85,8 @@ async def start(update: Update, context: BotContext) -> None:
             role, chat_id = person.role, chat.id
         elif not code:
             replies = [Reply(content.text("start.no_code"))]
-    if person is not None:
+    if menu:
         await publish_role_commands(context.bot, content, chat_id, role)
+    elif person is not None:
+        await clear_role_commands(context.bot, chat.id)
     await render(update, context.bot, replies)

@@ -1,4 +1,4 @@
-"""Someone blocks the bot: they are marked inactive, their PP is told, and unblocking brings their messages back."""
+"""Someone blocks the bot: they are marked blocked, their PP is told, and unblocking brings their messages back."""
 from __future__ import annotations
 
 import asyncio
@@ -37,11 +37,11 @@ async def wait_status(bot: RunningBot, external_id: str, status: OutboxStatus, t
     raise AssertionError(f"no outbox row of {external_id} became {status.value}")
 
 
-async def test_blocking_marks_inactive_tells_the_pp_and_unblocking_wakes_parked_messages(bot, emulator):
+async def test_blocking_marks_blocked_tells_the_pp_and_unblocking_wakes_parked_messages(bot, emulator):
     await join(bot, "CGP01", "PP01")
     emulator.block(DEWI)
     await emulator.wait_for(PP01, NOTICE)
-    assert not (await person(bot, "CGP01")).active
+    assert (await person(bot, "CGP01")).blocked
 
     await broadcast_to_cgps(bot, "Siaran saat Dewi memblokir bot.")
     await wait_status(bot, "CGP01", OutboxStatus.waiting)  # parked, not sent into the void, not lost
@@ -50,15 +50,28 @@ async def test_blocking_marks_inactive_tells_the_pp_and_unblocking_wakes_parked_
     emulator.unblock(DEWI)
     await emulator.wait_for(PP01, "Dewi Lestari sudah membuka bot kembali")
     await emulator.wait_for(DEWI, "Siaran saat Dewi memblokir bot.")
-    assert (await person(bot, "CGP01")).active
+    assert (await person(bot, "CGP01")).reachable
 
 
-async def test_a_send_refused_with_403_marks_inactive_and_tells_the_pp(bot, emulator):
+async def test_a_send_refused_with_403_marks_blocked_and_tells_the_pp(bot, emulator):
     await join(bot, "CGP01", "PP01")
     emulator.world.chats[DEWI].blocked = True  # blocked, but Telegram's my_chat_member never reached the bot
     await broadcast_to_cgps(bot, "Siaran untuk semua CGP.")
     await emulator.wait_for(PP01, NOTICE)
-    assert not (await person(bot, "CGP01")).active
+    assert (await person(bot, "CGP01")).blocked
     [row] = [r for r in await outbox_rows(bot, "CGP01") if r.kind == "broadcast"]
     assert row.status == OutboxStatus.blocked and "Forbidden" in row.last_error
     assert emulator.sent(DEWI)[-1].text != "Siaran untuk semua CGP."
+
+
+async def test_pressing_start_after_a_block_clears_it_and_wakes_parked_messages(bot, emulator):
+    users = await join(bot, "CGP01", "PP01")
+    emulator.world.chats[DEWI].blocked = True  # a 403 marks her blocked…
+    await broadcast_to_cgps(bot, "Siaran pertama.")
+    await emulator.wait_for(PP01, NOTICE)
+    await broadcast_to_cgps(bot, "Siaran kedua.")
+    await wait_status(bot, "CGP01", OutboxStatus.waiting)
+    emulator.world.chats[DEWI].blocked = False  # …and she unblocks without Telegram telling the bot
+    await users["CGP01"].say("/start", "Selamat datang kembali, Dewi Lestari")
+    await emulator.wait_for(DEWI, "Siaran kedua.")
+    assert (await person(bot, "CGP01")).reachable

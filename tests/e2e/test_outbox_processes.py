@@ -37,7 +37,7 @@ async def seed_broadcast(db: Database, emulator: BotApiEmulator, recipients: int
         await s.execute(insert(Person.__table__), [
             {"external_id": f"X{chat}", "name": f"Guru {chat}", "role": Role.cgp.name, "tg_user_id": chat,
              "tg_chat_id": chat, "timezone": "Asia/Jakarta", "quiet_start": time(0), "quiet_end": time(0),
-             "active": True, "joined_at": now, "created_at": now, "updated_at": now}
+             "joined_at": now, "created_at": now, "updated_at": now}
             for chat in chats
         ])
         koordinator = Person(name="Koordinator", role=Role.koordinator, timezone="Asia/Jakarta")

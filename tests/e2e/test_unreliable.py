@@ -117,7 +117,7 @@ async def test_a_reply_refused_with_403_marks_the_person_as_having_blocked_the_b
     assert [r.status for r in rows] == [OutboxStatus.blocked]
     async with db.session() as s:
         person = await s.scalar(select(Person).where(Person.external_id == "CGP01"))
-        assert not person.active and person.blocked_at is not None
+        assert person.blocked and person.blocked_at is not None
     assert _answers(await _run(db))["proses_sebulan"] == "Proses bulan ini"
 
 

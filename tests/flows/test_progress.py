@@ -75,12 +75,12 @@ async def test_export_has_only_visible_answers(db, people, chat_for, flow_conten
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["PI 1"]
     rows = list(book["PI 1"].iter_rows(values_only=True))
-    assert rows[0][:6] == ("Nama", "Peran", "Sekolah", "Angkatan", "Status", "Dikirim")
-    assert rows[0][6] == "Apa yang Anda pelajari?"
+    assert rows[0][:7] == ("Nama", "Peran", "Sekolah", "Angkatan", "Keaktifan", "Status", "Dikirim")
+    assert rows[0][7] == "Apa yang Anda pelajari?"
     assert [r[0] for r in rows[1:]] == ["Citra"]
-    assert rows[1][4] == "terkirim" and rows[1][5].hour == 10  # 03:00 UTC shown in WIB
-    assert rows[1][6:12] == ("Saya belajar tentang visi.", "Senang", "2 (Cukup)", "Visi, Diferensiasi", 32, rows[1][11])
-    assert rows[1][11].date().isoformat() == "2025-03-12"
+    assert rows[1][4:6] == ("aktif", "terkirim") and rows[1][6].hour == 10  # 03:00 UTC shown in WIB
+    assert rows[1][7:13] == ("Saya belajar tentang visi.", "Senang", "2 (Cukup)", "Visi, Diferensiasi", 32, rows[1][12])
+    assert rows[1][12].date().isoformat() == "2025-03-12"
 
     _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
     rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
@@ -89,3 +89,24 @@ async def test_export_has_only_visible_answers(db, people, chat_for, flow_conten
     _, data = await as_viewer(db, flow_content, people["cgp2"], lambda s, c, v: export_xlsx(s, c, v, clock))
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Kosong"]
+
+
+async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people, chat_for, flow_content, clock):
+    await submitted_pi1(chat_for(people["cgp"]))
+    await start_pi1(chat_for(people["cgp2"]))
+    async with db.session() as s:
+        (await s.get(Person, people["cgp"].id)).left_at = clock.now()
+    replies = await as_viewer(db, flow_content, people["pp"], progress.overview)
+    text = "\n".join(r.text for r in replies)
+    assert "👤 Citra (keluar)\n✅ PI 1" in text and "👤 Cahyo\n✏️ PI 1" in text
+    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    assert "Saya belajar tentang visi." in replies[0].text
+
+    replies = await as_viewer(db, flow_content, people["koord"], progress.overview)
+    lines = replies[0].text.splitlines()
+    assert lines[1:3] == ["Jurnal Pendampingan: 0/2", "PI 1: 0/2"]  # Citra's answer is kept, not counted
+    assert lines[-1] == "Keluar dari program (tidak dihitung): 1 orang"
+
+    _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
+    assert sorted((r[0], r[4]) for r in rows[1:]) == [("Cahyo", "aktif"), ("Citra", "keluar")]

@@ -85,7 +85,7 @@ async def test_twenty_thousand_recipients_expand_quickly(db):
         kor = await make_person(s, "koordinator")
         await s.execute(Person.__table__.insert(), [
             {"name": f"CGP {i}", "role": "cgp", "tg_user_id": 10_000_000 + i, "tg_chat_id": 10_000_000 + i,
-             "external_id": f"X{i}", "active": True} for i in range(20_000)])
+             "external_id": f"X{i}"} for i in range(20_000)])
     async with db.session() as s:
         started = perf.perf_counter()
         b = await create_broadcast(s, kor, Audience("role", "cgp"), "Pengumuman", NOW)
@@ -125,6 +125,32 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         assert (await broadcast_report(s, b.id, NOW)).sent == 1  # the report is no recipient's message
 
 
+async def test_people_who_left_are_in_no_audience_or_count_and_blocked_people_still_are(db):
+    async with db.session() as s:
+        kor, pp, pp2, cgps = await world(s)
+        andi, budi, citra = cgps
+        andi.left_at, budi.left_at, citra.blocked_at = NOW, NOW, NOW  # Budi left before ever joining
+        for audience in (Audience("all"), Audience("role", "cgp"), Audience("cohort", "A1"), Audience("mentor_group", str(pp.id))):
+            assert "Andi" not in {p.name for p in await audience_people(s, audience)}
+        assert await count_audience(s, Audience("role", "cgp")) == (1, 0)  # Citra, blocked, still counts
+        b = await create_broadcast(s, kor, Audience("role", "cgp"), "Halo", NOW)
+        assert [r.person_id for r in (await s.execute(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id))).scalars()] == [citra.id]
+
+
+async def test_a_person_who_left_after_the_broadcast_was_queued_counts_nowhere(db):
+    clock = FrozenClock(NOW)
+    async with db.session() as s:
+        kor, pp, pp2, cgps = await world(s)
+        andi, budi, citra = cgps
+        b = await create_broadcast(s, kor, Audience("role", "cgp"), "Halo", NOW)
+        andi.left_at, budi.left_at, citra.blocked_at = NOW, NOW, NOW
+    await OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w").drain_once()
+    async with db.session() as s:
+        report = await broadcast_report(s, b.id)
+        assert (report.sent, report.failed, report.blocked, report.pending) == (0, 0, 1, 0)
+        assert report.never_joined_names == []
+
+
 async def test_report_waits_while_rows_are_deferred(db):
     evening = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # 22:00 WIB
     clock = FrozenClock(evening)
@@ -150,3 +176,12 @@ async def test_cli_broadcast_parses_the_audience(db):
         for bad in ("role=raja", "mentor_group=nobody", "cohort"):
             with pytest.raises(ValueError):
                 await broadcast_from_cli(s, CONTENT, bad, "x", NOW)
+
+
+async def test_cli_broadcast_is_reported_to_a_koordinator_still_in_the_program(db):
+    async with db.session() as s:
+        kor, pp, pp2, cgps = await world(s)
+        kor.left_at = NOW
+        second = await make_person(s, "koordinator", name="Bu Koor")
+        b, _, _ = await broadcast_from_cli(s, CONTENT, "all", "Halo semua", NOW)
+        assert b.created_by == second.id

@@ -5,7 +5,7 @@ from datetime import date
 
 from core.clock import FrozenClock
 from scheduler.digest import plan_digests
-from store.models import Answer, Event, FlowRun, RunStatus
+from store.models import Answer, Event, FlowRun, Person, RunStatus
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import WIB, WIT, plan_content, rows, utc  # noqa: F401
 
@@ -60,3 +60,19 @@ async def test_digest_waits_for_the_morning_in_the_pps_zone(db, plan_content):
     async with db.session() as s:
         assert await plan_digests(s, plan_content, FrozenClock(utc(2025, 5, 11, 21))) == 0  # 06:00 WIT
         assert await plan_digests(s, plan_content, FrozenClock(utc(2025, 5, 11, 22))) == 1  # 07:00 WIT
+
+
+async def test_people_who_left_are_neither_in_a_digest_nor_get_one(db, plan_content):
+    pp, ani, budi = await _group(db)
+    now = utc(2025, 5, 12, 0, 30)  # Mon 12 May, 07:30 WIB
+    async with db.session() as s:
+        s.add(FlowRun(person_id=ani.id, flow_id="refleksi_pi3", content_version="t", started_at=utc(2025, 5, 2)))
+        s.add(Event(kind="rpp_submit", number=0, person_id=budi.id, on_date=date(2025, 5, 15)))
+        (await s.get(Person, budi.id)).left_at = now
+        other = await make_person(s, "pp", name="Pak Keluar", left_at=now)
+        mentee = await make_person(s, "cgp", mentor=other, name="Dodi")
+        s.add(FlowRun(person_id=mentee.id, flow_id="refleksi_pi3", content_version="t", started_at=utc(2025, 5, 2)))
+    async with db.session() as s:
+        assert await plan_digests(s, plan_content, FrozenClock(now)) == 1
+        (digest,) = await rows(s, kind="digest")
+    assert digest.person_id == pp.id and "Ani" in digest.text and "Budi" not in digest.text

@@ -137,20 +137,21 @@ async def test_moving_a_lokakarya_replans_its_pending_rows(db, plan_content):
     assert stats.cancelled > 0 and stats.inserted > 0
 
 
-async def test_deactivating_a_person_cancels_theirs_and_their_mentors_copies(db, plan_content):
+@pytest.mark.parametrize("state", ["left_at", "blocked_at"])
+async def test_leaving_or_blocking_cancels_theirs_and_their_mentors_copies(db, plan_content, state):
     _, pp, cgps = await _group(db, {})
     async with db.session() as s:
         s.add(Event(kind="rpp_submit", number=0, person_id=cgps[0].id, on_date=date(2025, 5, 20)))
     clock = FrozenClock(utc(2025, 5, 10))
     async with db.session() as s:
         await plan(s, plan_content, clock)
-        (await s.get(Person, cgps[0].id)).active = False
+        setattr(await s.get(Person, cgps[0].id), state, clock.now())
     async with db.session() as s:
         await plan(s, plan_content, clock)
         assert await rows(s, rule_id="rpp_submit") == []
         assert len(await rows(s, status=OutboxStatus.cancelled, rule_id="rpp_submit")) == 6
-        (await s.get(Person, cgps[0].id)).active = True
-    async with db.session() as s:  # back on the roster: their reminders are back
+        setattr(await s.get(Person, cgps[0].id), state, None)
+    async with db.session() as s:  # back on the roster, or unblocked: their reminders are back
         stats = await plan(s, plan_content, clock)
         assert len(await rows(s, rule_id="rpp_submit")) == 6 and stats.updated
 

@@ -104,7 +104,7 @@ async def test_429_pauses_the_whole_sender_then_retries(db):
     assert all(r.status == OutboxStatus.sent for r in (await rows_by_key(db)).values())
 
 
-async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
+async def test_403_marks_person_blocked_tells_mentor_once_and_continues(db):
     clock = FrozenClock(NOON)
     async with db.session() as s:
         pp = await make_person(s, "pp")
@@ -124,7 +124,7 @@ async def test_403_marks_person_inactive_tells_mentor_once_and_continues(db):
     assert len(notices) == 1 and notices[0].person_id == pp.id and "Bu Sari" in notices[0].text
     async with db.session() as s:
         person = await s.get(Person, cgp.id)
-        assert person.active is False and person.blocked_at == NOON
+        assert person.blocked_at == NOON and not person.reachable
     # Still blocked: nothing more is tried for them and the mentor is told exactly once, in this
     # drain or already in the first one (the notice is queued while the first drain is running).
     stats = await drain(db, fake, clock)

@@ -61,7 +61,7 @@ async def fill(db: Database, n: int, due: datetime) -> None:
     async with db.session() as s:
         await s.execute(Person.__table__.insert(), [
             {"id": i + 1, "name": f"P{i}", "role": "cgp", "tg_user_id": 500_000 + i, "tg_chat_id": 500_000 + i,
-             "active": True, "external_id": f"E{i}"} for i in range(n)])
+             "external_id": f"E{i}"} for i in range(n)])
         await s.execute(OutboxMessage.__table__.insert(), [
             {"dedupe_key": f"k{i}", "person_id": i + 1, "kind": "broadcast", "text": f"row {i}",
              "due_at": due, "respect_quiet_hours": False} for i in range(n)])

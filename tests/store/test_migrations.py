@@ -1,12 +1,17 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, and move existing data sensibly."""
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Boolean, Integer, String, Time, column, create_engine, func, insert, select, table
 
 from store.db import sync_url
-from store.models import Base
+from store.migrate import alembic_config
+from store.models import Base, UtcDateTime
 
 
 def test_migrated_schema_matches_the_models(database_url):
@@ -15,4 +20,48 @@ def test_migrated_schema_matches_the_models(database_url):
         with engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:
+        engine.dispose()
+
+
+PERSON_STATE = "0004_person_state"
+T1, T2, T3 = (datetime(2026, 3, d, 8, 0, tzinfo=timezone.utc) for d in (1, 2, 3))
+OLD_PEOPLE = table(  # people as they were before the migration, with `active`
+    "people", column("id", Integer), column("name", String), column("role", String), column("quiet_start", Time),
+    column("quiet_end", Time), column("active", Boolean), column("left_at", UtcDateTime()), column("blocked_at", UtcDateTime()),
+    column("created_at", UtcDateTime()), column("updated_at", UtcDateTime()),
+)
+
+
+def _person(pid: int, active: bool, blocked_at: datetime | None, updated_at: datetime = T1) -> dict:
+    return {"id": pid, "name": f"Orang {pid}", "role": "cgp", "quiet_start": time(21), "quiet_end": time(6),
+            "active": active, "blocked_at": blocked_at, "created_at": T1, "updated_at": updated_at}
+
+
+def test_person_state_migration_splits_active_into_left_and_blocked_and_keeps_answers(db, database_url):
+    config = alembic_config(database_url)
+    before = ScriptDirectory.from_config(config).get_revision(PERSON_STATE).down_revision
+    engine = create_engine(sync_url(database_url))
+    state = select(OLD_PEOPLE.c.id, OLD_PEOPLE.c.left_at, OLD_PEOPLE.c.blocked_at).order_by(OLD_PEOPLE.c.id)
+    runs = Base.metadata.tables["flow_runs"]
+    try:
+        command.downgrade(config, before)
+        with engine.begin() as connection:
+            connection.execute(insert(OLD_PEOPLE), [
+                _person(1, True, None),  # in the program
+                _person(2, False, T1),  # blocked the bot
+                _person(3, False, None, updated_at=T2),  # left (status keluar)
+                _person(4, True, T3),  # reactivated with a stale blocked_at
+            ])
+            connection.execute(insert(runs).values(person_id=3, flow_id="pi1", status="submitted",
+                                                   content_version="v1", started_at=T1, updated_at=T1))
+        command.upgrade(config, PERSON_STATE)
+        with engine.connect() as connection:
+            assert [tuple(r) for r in connection.execute(state)] == [(1, None, None), (2, None, T1), (3, T2, None), (4, None, None)]
+            assert connection.scalar(select(func.count()).select_from(runs)) == 1  # answers survive: people was not copied and dropped
+        command.downgrade(config, before)
+        with engine.connect() as connection:
+            active = select(OLD_PEOPLE.c.id, OLD_PEOPLE.c.active).order_by(OLD_PEOPLE.c.id)
+            assert [tuple(r) for r in connection.execute(active)] == [(1, True), (2, False), (3, False), (4, True)]
+    finally:
+        command.upgrade(config, "head")
         engine.dispose()

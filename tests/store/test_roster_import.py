@@ -207,37 +207,74 @@ async def test_people_without_a_live_code_get_a_new_one(db, examples):
     assert [p.external_id for p, _ in result.issued] == ["PP01"] and result.had_code == 12
 
 
-async def test_status_keluar_deactivates_and_aktif_brings_back(db, examples):
+def with_status(data: bytes, changes: dict[str, dict[str, str]], extra: list[list[str]] = ()) -> bytes:
+    return edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), changes, extra)
+
+
+async def test_status_keluar_marks_left_and_aktif_brings_back(db, examples):
     data = (examples / "roster.csv").read_bytes()
     code_of_cgp02 = {p.external_id: c for p, c in (await import_bytes(db, data)).issued}["CGP02"]
-    left = edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP02": {"status": "Keluar"}},
-                    extra=[["CGP09", "Sinta Dewi", "cgp", "11", "", "", "PP01", "WIB", "mengundurkan diri"]])
+    left = with_status(data, {"CGP02": {"status": "Keluar"}},
+                       extra=[["CGP09", "Sinta Dewi", "cgp", "11", "", "", "PP01", "WIB", "mengundurkan diri"]])
     result = await import_bytes(db, left)
     people = await people_by_id(db)
-    assert not people["CGP02"].active and not people["CGP09"].active and people["CGP01"].active
+    assert people["CGP02"].left_at == people["CGP09"].left_at == NOW and not people["CGP01"].left
+    assert not people["CGP02"].blocked and not people["CGP02"].participating
     assert result.updated == 1 and result.issued == []  # no invite code for someone who already left
     async with db.session() as s:
-        assert (await redeem(s, code_of_cgp02, 5002, 5002, CLOCK)).outcome is Outcome.invalid  # nor the old one
+        redeemed = await redeem(s, code_of_cgp02, 5002, 5002, CLOCK)  # nor the old one: they are told they left
+        assert (redeemed.outcome, redeemed.person.external_id) == (Outcome.left, "CGP02")
         reissued = {i.person.external_id for i in await reissue_codes(s, clock=CLOCK)}
     assert "CGP02" not in reissued and "CGP01" in reissued
 
+    later = FrozenClock(NOW.replace(day=9))
+    async with db.session() as s:  # still keluar in the next import: when they left stays
+        assert (await import_file(s, left, later)).unchanged == 14
+    assert (await people_by_id(db))["CGP02"].left_at == NOW
+
     back = edit_csv(left, {"CGP02": {"status": "aktif"}})
     await import_bytes(db, back)
-    assert (await people_by_id(db))["CGP02"].active
+    assert (await people_by_id(db))["CGP02"].participating
+
+
+async def test_a_file_without_status_leaves_people_who_left_out_and_gives_them_no_code(db, examples):
+    data = (examples / "roster.csv").read_bytes()
+    await import_bytes(db, data)
+    await import_bytes(db, with_status(data, {"CGP02": {"status": "keluar"}}))
+    result = await import_bytes(db, data)  # the first file again, without the status column
+    cgp02 = (await people_by_id(db))["CGP02"]
+    assert cgp02.left and result.issued == [] and result.unchanged == 13
+    async with db.session() as s:
+        live = select(func.count()).select_from(InviteCode).where(InviteCode.person_id == cgp02.id, InviteCode.revoked_at.is_(None))
+        assert await s.scalar(live) == 0
 
 
 async def test_status_aktif_does_not_undo_a_block(db, examples):
     data = (examples / "roster.csv").read_bytes()
     await import_bytes(db, data)
     async with db.session() as s:
-        await s.execute(update(Person).where(Person.external_id == "CGP03").values(active=False, blocked_at=NOW))
-    await import_bytes(db, edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP03": {"status": "aktif"}}))
-    assert not (await people_by_id(db))["CGP03"].active
+        await s.execute(update(Person).where(Person.external_id == "CGP03").values(blocked_at=NOW))
+    await import_bytes(db, with_status(data, {"CGP03": {"status": "aktif"}}))
+    cgp03 = (await people_by_id(db))["CGP03"]
+    assert cgp03.blocked_at == NOW and not cgp03.left
+
+
+async def test_status_keluar_keeps_a_block_and_aktif_only_ends_the_leaving(db, examples):
+    data = (examples / "roster.csv").read_bytes()
+    await import_bytes(db, data)
+    async with db.session() as s:
+        await s.execute(update(Person).where(Person.external_id == "CGP03").values(blocked_at=NOW))
+    await import_bytes(db, with_status(data, {"CGP03": {"status": "keluar"}}))
+    cgp03 = (await people_by_id(db))["CGP03"]
+    assert (cgp03.left, cgp03.blocked) == (True, True)
+    await import_bytes(db, with_status(data, {}))
+    cgp03 = (await people_by_id(db))["CGP03"]
+    assert (cgp03.left, cgp03.blocked) == (False, True)
 
 
 async def test_unknown_status_is_reported_by_row(db, examples, texts):
     data = (examples / "roster.csv").read_bytes()
-    bad = edit_csv(data.replace(b"zona waktu\n", b"zona waktu,status\n", 1), {"CGP01": {"status": "cuti"}})
+    bad = with_status(data, {"CGP01": {"status": "cuti"}})
     with pytest.raises(RosterError) as raised:
         await import_bytes(db, bad)
     [problem] = raised.value.problems
