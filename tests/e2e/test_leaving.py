@@ -86,7 +86,8 @@ async def test_left_people_are_out_of_broadcasts_stay_left_when_unblocking_and_c
     await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
     preview = await koordinator.say("Siaran untuk CGP yang masih aktif.", "Pratinjau")
     assert "Akan dikirim ke 6 orang (5 belum bergabung" in preview.text  # neither Dewi nor Rina
-    await koordinator.press("Kirim sekarang", "Siaran sedang dikirim ke 6 orang")
+    confirmation = await koordinator.press("Kirim sekarang", "(6 orang)")
+    assert "• 5 orang: belum bergabung" in confirmation.text  # neither Dewi nor Rina counted
     await emulator.wait_for(AGUS, "Siaran untuk CGP yang masih aktif.")
     for _ in range(50):
         if await report_broadcasts(bot):
