@@ -150,7 +150,7 @@ async def evening_world(s):
     await make_person(s, cohort=a1, name="Wati", timezone="Asia/Jayapura")
     await make_person(s, cohort=a1, name="Dewi", quiet_end=time(7))
     await make_person(s, cohort=a1, name="Rudi", quiet_start=time(0), quiet_end=time(0))
-    await make_person(s, cohort=a1, name="Sari", active=False)
+    await make_person(s, cohort=a1, name="Sari", blocked_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
     await make_person(s, cohort=a1, name="Tono", joined=False)
     return kor
 
