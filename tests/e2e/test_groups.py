@@ -14,7 +14,7 @@ from store.models import Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, TOKEN, RunningBot, settings_for, typing_pace
 
-GROUP, NEW_GROUP, CHANNEL = -1001234567890, -4005006007, -1009876543210
+GROUP, NEW_GROUP, CHANNEL, OLD_CHANNEL = -1001234567890, -4005006007, -1009876543210, -1001112223334
 SECRET = "Rahasia kelas Dewi 4417"
 NOTICE = "Maaf, Pendamping hanya melayani percakapan pribadi. Silakan chat langsung dengan @pendamping_demo_bot."
 EVERY_COMMAND = (
@@ -46,6 +46,15 @@ async def cohort(bot):
     await dewi.press("Sudah", "(2/20)")
     await dewi.say(SECRET, "(3/20)")
     return {"pp": pp, "dewi": dewi, "codes": codes}
+
+
+async def _post_as_bot(emulator, chat_id: int, label: str, data: str) -> dict:
+    """A message with the bot's button, as an earlier version of the bot would have posted it in that chat."""
+    markup = {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{emulator.base_url}/bot{TOKEN}/sendMessage",
+                             json={"chat_id": chat_id, "text": "Perkembangan mentee", "reply_markup": markup}) as response:
+            return (await response.json())["result"]
 
 
 async def _settled(users) -> None:
@@ -113,11 +122,7 @@ async def test_a_button_pressed_in_a_group_is_refused(bot, emulator, db, cohort)
     summary = await pp.say("/ringkasan", "Perkembangan mentee")
     data = summary.data_for("Dewi Lestari")
     emulator.group(GROUP, "Grup Angkatan 11", "supergroup")
-    async with aiohttp.ClientSession() as http:  # a message with that button, posted in the group before this version
-        markup = {"inline_keyboard": [[{"text": "Dewi Lestari", "callback_data": data}]]}
-        async with http.post(f"{emulator.base_url}/bot{TOKEN}/sendMessage",
-                             json={"chat_id": GROUP, "text": "Perkembangan mentee", "reply_markup": markup}) as response:
-            old = (await response.json())["result"]
+    old = await _post_as_bot(emulator, GROUP, "Dewi Lestari", data)  # posted in the group before this version
     emulator.mark_read(pp.id)
     emulator.press(pp.id, old["message_id"], data, chat_id=GROUP)
     await _settled([pp])
@@ -139,6 +144,22 @@ async def test_a_channel_is_left_without_a_post(bot, emulator, cohort):
     await _settled([pp])  # the my_chat_member came from Bambang: handled before his /bantuan
     assert emulator.has_left(CHANNEL)
     assert emulator.sent(CHANNEL, include_deleted=True) == []
+
+
+async def test_a_button_pressed_in_a_channel_is_refused(bot, emulator, db, cohort):
+    pp = cohort["pp"]
+    summary = await pp.say("/ringkasan", "Perkembangan mentee")
+    data = summary.data_for("Dewi Lestari")
+    emulator.group(OLD_CHANNEL, "Kanal lama", "channel")  # the bot was made an admin before this version
+    emulator.post_in_channel(OLD_CHANNEL, "/ekspor")  # channel posts are not even asked for
+    old = await _post_as_bot(emulator, OLD_CHANNEL, "Dewi Lestari", data)
+    emulator.press(pp.id, old["message_id"], data, chat_id=OLD_CHANNEL)
+    await _settled([pp])
+    [answered] = [a for a in emulator.answered_callbacks if a.data == data]
+    assert (answered.text, answered.show_alert) == (NOTICE, True)
+    assert [(m.text, m.history) for m in emulator.sent(OLD_CHANNEL, include_deleted=True)] == [("Perkembangan mentee", [])]
+    assert emulator.has_left(OLD_CHANNEL)
+    assert (await _people(db))["PP01"].tg_chat_id == pp.id
 
 
 async def test_start_alone_never_binds_a_group(emulator, db, content):
