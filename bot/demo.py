@@ -18,7 +18,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -66,6 +66,7 @@ class Persona:
     joined: bool = False
     seen: int = 0  # emulator events already shown
     announced: int = 0  # events already announced while someone else was chatting
+    buttons: list[tuple[str, str, int]] = field(default_factory=list)  # the last shown: (label, data, message id)
 
 
 class DemoChat:
@@ -77,7 +78,6 @@ class DemoChat:
         self.files_dir, self.outbox_busy = files_dir, outbox_busy
         self.current: Persona | None = None
         self.choosing = True  # the next number picks a person, not a button
-        self.last_buttons: list[tuple[str, str, int]] = []  # (label, data, message id)
         self.saved: list[Path] = []
 
     @property
@@ -95,7 +95,6 @@ class DemoChat:
             self.write("Ketik nomor orang dari daftar di atas.")
             return False
         self.current, self.choosing = self.personas[int(choice) - 1], False
-        self.last_buttons = []
         self.write(f"\n— Sekarang Anda {self.current.name} ({self.current.role}) —")
         if not self.current.joined:
             self.current.joined = True
@@ -121,7 +120,7 @@ class DemoChat:
             await self.choose(line)
         elif line in ("/demo", "/help"):
             self.write(HELP)
-        elif line.isdigit() and self.last_buttons:
+        elif line.isdigit() and self.current.buttons:
             await self.press(int(line))
         elif line.startswith("/foto"):
             self.emulator.send_photo(self.current.user_id, caption=line[5:].strip() or None)
@@ -148,10 +147,10 @@ class DemoChat:
         await self.show_replies()
 
     async def press(self, number: int) -> None:
-        if not 1 <= number <= len(self.last_buttons):
+        if not 1 <= number <= len(self.current.buttons):
             self.write(f"Tidak ada tombol nomor {number}.")
             return
-        label, data, message_id = self.last_buttons[number - 1]
+        label, data, message_id = self.current.buttons[number - 1]
         self.write(f"   ↳ menekan [{label}]")
         self.emulator.press(self.current.user_id, message_id, data)
         await self.show_replies()
@@ -188,9 +187,9 @@ class DemoChat:
     def show_new(self, persona: Persona) -> None:
         for seq, kind, message in self.emulator.events(persona.user_id, persona.seen):
             persona.seen = persona.announced = seq
-            self.print_message(message, edited=kind == "edited")
+            self.print_message(persona, message, edited=kind == "edited")
 
-    def print_message(self, message: SentMessage, edited: bool) -> None:
+    def print_message(self, persona: Persona, message: SentMessage, edited: bool) -> None:
         prefix = "🤖 ✏️ " if edited else "🤖 "
         if message.kind == "text":
             body = message.text or ""
@@ -201,12 +200,12 @@ class DemoChat:
         if message.kind == "document" and message.content is not None and not edited:
             self.write(f"   💾 disimpan: {self.save(message)}")
         if message.buttons:
-            self.last_buttons = []
+            persona.buttons = []
             for row in message.buttons:
                 cells = []
                 for label, data in row:
-                    self.last_buttons.append((label, data, message.message_id))
-                    cells.append(f"[{len(self.last_buttons)}] {label}")
+                    persona.buttons.append((label, data, message.message_id))
+                    cells.append(f"[{len(persona.buttons)}] {label}")
                 self.write("   " + "   ".join(cells))
 
     def save(self, message: SentMessage) -> Path:

@@ -48,6 +48,10 @@ async def test_demo_script_walks_pgp_and_sekolah_penggerak_people(tmp_path):
     assert sent < announced < back
     assert "Eko Prasetyo mengirim Komunitas Belajar 1 — LK1 Mulai dari Diri" in transcript[back:]
 
+    # back with the PP, a number presses his own last buttons, not those of the FSP's chat
+    back = transcript.rindex("— Sekarang Anda Bambang Sutrisno")
+    assert "↳ menekan [Dewi Lestari]" in transcript[back:] and "Jawaban Dewi Lestari" in transcript[back:]
+
     # files the bot sends are saved, and their path printed
     saved = [line.split("💾 disimpan: ")[1] for line in transcript.splitlines() if "💾 disimpan: " in line]
     assert len(saved) == 1 and saved[0].startswith("demo-berkas/jawaban-") and saved[0].endswith(".xlsx")
