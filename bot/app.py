@@ -5,7 +5,8 @@ import logging
 
 from telegram import Update
 from telegram.ext import (
-    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, MessageHandler, filters,
+    Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, MessageHandler, TypeHandler,
+    filters,
 )
 from telegram.request import HTTPXRequest
 
@@ -13,7 +14,7 @@ from bot.acks import AckingBot, OpenUpdates
 from bot.budget import BudgetRateLimiter
 from bot.commands import publish_default_commands
 from bot import jobs
-from bot.handlers import errors, help as help_handlers, messages, profile, start
+from bot.handlers import errors, help as help_handlers, messages, private_only, profile, start
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import BotContext, Services, attach
 from scheduler.ratelimit import RateBudget
@@ -29,8 +30,10 @@ def register_handlers(application: Application) -> None:
     Commands come first so that /batal or /bantuan always work, even in the middle of a flow;
     callback queries are routed by their data prefix; free text, media and documents go last,
     to whatever the person is in the middle of (a flow, a broadcast draft, a roster upload).
+    Group -1 runs before all of them: updates from groups and channels stop there (private chats only).
     """
     add = application.add_handler
+    add(TypeHandler(Update, private_only.PrivateOnly()), group=-1)
     add(CommandHandler("start", start.start))
     add(CommandHandler("bantuan", help_handlers.bantuan))
     add(CommandHandler("profil", profile.profil))

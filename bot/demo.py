@@ -2,6 +2,12 @@
 
 Everything is throw-away: a temporary SQLite database with the demo roster, an emulator on
 127.0.0.1, and the bot long-polling it. Buttons show as numbered choices; type the number to press.
+Files the bot sends are saved under ./demo-berkas/ and their path printed.
+
+Interactively, messages that arrive while you are idle (a mentee's summary, a reminder) are printed
+as they come, above the prompt (prompt_toolkit keeps what you are typing intact). With --script the
+output is deterministic instead: after each line the demo waits until the bot is quiet and the outbox
+holds nothing due, then prints what arrived.
 """
 from __future__ import annotations
 
@@ -9,9 +15,16 @@ import asyncio
 import csv
 import io
 import logging
+import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.patch_stdout import patch_stdout
+from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.embedded import polling
@@ -24,18 +37,23 @@ from emulator import BotApiEmulator, SentMessage
 from store import roster
 from store.db import Database
 from store.migrate import upgrade
+from store.models import OutboxMessage, OutboxStatus
 
 DEMO_TOKEN = "100200300:DEMO-offline-token-not-secret"
 DEMO_ROSTER = SHIPPED_CONTENT_DIR / "examples" / "roster.csv"
-PERSONAS = ("CGP01", "PP01", "K001")  # ids in the demo roster: a CGP, her PP, the koordinator
+# Ids in the demo roster: a CGP and her PP (PGP); a kepala sekolah and his FSP (Sekolah Penggerak); the koordinator.
+PERSONAS = ("CGP01", "PP01", "KS01", "FSP01", "K001")
+FILES_DIR = Path("demo-berkas")  # in the current directory, kept after the demo
 QUIET_AFTER = 0.7  # seconds without a new bot message before the prompt comes back
 MAX_WAIT = 10.0
+OUTBOX_POLL = 0.2
 
 HELP = """Perintah demo (selain perintah bot seperti /refleksi, /bantuan):
   angka        tekan tombol bernomor pada pesan terakhir
   /ganti [n]   ganti orang            /foto [keterangan]   kirim foto
   /album n     kirim n foto sekaligus /berkas PATH         kirim berkas
-  /keluar      selesai"""
+  /keluar      selesai
+Berkas dari bot (ekspor, jadwal .ics, kode undangan) disimpan di ./demo-berkas/."""
 
 
 @dataclass
@@ -47,17 +65,27 @@ class Persona:
     code: str
     joined: bool = False
     seen: int = 0  # emulator events already shown
+    announced: int = 0  # events already announced while someone else was chatting
+    buttons: list[tuple[str, str, int]] = field(default_factory=list)  # the last shown: (label, data, message id)
 
 
 class DemoChat:
     """The terminal side: who is talking, what to print, how to turn input into updates."""
 
-    def __init__(self, emulator: BotApiEmulator, personas: list[Persona], write=print) -> None:
+    def __init__(self, emulator: BotApiEmulator, personas: list[Persona], write: Callable[[str], None] = print,
+                 files_dir: Path = FILES_DIR, outbox_busy: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.emulator, self.personas, self.write = emulator, personas, write
+        self.files_dir, self.outbox_busy = files_dir, outbox_busy
         self.current: Persona | None = None
-        self.last_buttons: list[tuple[str, str, int]] = []  # (label, data, message id)
+        self.choosing = True  # the next number picks a person, not a button
+        self.saved: list[Path] = []
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.current.name if self.current and not self.choosing else 'Nomor'}> "
 
     def menu(self) -> None:
+        self.choosing = True
         self.write("\nPilih siapa Anda:")
         for i, p in enumerate(self.personas, 1):
             self.write(f"  {i}. {p.name} — {p.role}")
@@ -66,13 +94,13 @@ class DemoChat:
         if not (choice.isdigit() and 1 <= int(choice) <= len(self.personas)):
             self.write("Ketik nomor orang dari daftar di atas.")
             return False
-        self.current = self.personas[int(choice) - 1]
+        self.current, self.choosing = self.personas[int(choice) - 1], False
         self.write(f"\n— Sekarang Anda {self.current.name} ({self.current.role}) —")
         if not self.current.joined:
             self.current.joined = True
             await self.send_text(f"/start {self.current.code}")
         else:
-            await self.show_new(self.current)
+            self.show_new(self.current)
         return True
 
     async def handle(self, line: str) -> bool:
@@ -82,18 +110,17 @@ class DemoChat:
             return True
         if line == "/keluar":
             return False
-        if self.current is None or line.startswith("/ganti"):
-            parts = line.split()
-            if len(parts) == 2:
-                await self.choose(parts[1])
-            elif self.current is None:
-                await self.choose(line)
+        if line.startswith("/ganti"):
+            number = line[len("/ganti"):].strip()
+            if number:
+                await self.choose(number)
             else:
                 self.menu()
-            return True
-        if line in ("/demo", "/help"):
+        elif self.choosing:
+            await self.choose(line)
+        elif line in ("/demo", "/help"):
             self.write(HELP)
-        elif line.isdigit() and self.last_buttons:
+        elif line.isdigit() and self.current.buttons:
             await self.press(int(line))
         elif line.startswith("/foto"):
             self.emulator.send_photo(self.current.user_id, caption=line[5:].strip() or None)
@@ -120,33 +147,49 @@ class DemoChat:
         await self.show_replies()
 
     async def press(self, number: int) -> None:
-        if not 1 <= number <= len(self.last_buttons):
+        if not 1 <= number <= len(self.current.buttons):
             self.write(f"Tidak ada tombol nomor {number}.")
             return
-        label, data, message_id = self.last_buttons[number - 1]
+        label, data, message_id = self.current.buttons[number - 1]
         self.write(f"   ↳ menekan [{label}]")
         self.emulator.press(self.current.user_id, message_id, data)
         await self.show_replies()
 
     async def show_replies(self) -> None:
-        """Print what the bot says until it has been quiet for a moment."""
-        persona, loop = self.current, asyncio.get_running_loop()
-        deadline = loop.time() + MAX_WAIT
-        got_any = False
-        while loop.time() < deadline:
-            events = await self.emulator.wait_events(persona.user_id, persona.seen, QUIET_AFTER if got_any else MAX_WAIT)
-            if not events:
-                break
-            got_any = True
-            await self.show_new(persona)
+        """Print what the bot says until it has been quiet for a moment (and, scripted, the outbox is done)."""
+        await self._until_quiet()
+        if self.outbox_busy is not None and await self.outbox_busy():
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + MAX_WAIT
+            while await self.outbox_busy() and loop.time() < deadline:
+                await asyncio.sleep(OUTBOX_POLL)
+            await self._until_quiet(first_wait=QUIET_AFTER)
         self.announce_others()
 
-    async def show_new(self, persona: Persona) -> None:
-        for seq, kind, message in self.emulator.events(persona.user_id, persona.seen):
-            persona.seen = seq
-            self.print_message(message, edited=kind == "edited")
+    async def _until_quiet(self, first_wait: float = MAX_WAIT) -> None:
+        persona, loop = self.current, asyncio.get_running_loop()
+        deadline = loop.time() + MAX_WAIT
+        wait = first_wait
+        while loop.time() < deadline:
+            if not await self.emulator.wait_events(persona.user_id, persona.seen, wait):
+                break
+            wait = QUIET_AFTER
+            self.show_new(persona)
 
-    def print_message(self, message: SentMessage, edited: bool) -> None:
+    async def watch(self) -> None:
+        """Print messages as they arrive while the person is idle (interactive mode); runs until cancelled."""
+        while True:
+            if self.current is not None:
+                self.show_new(self.current)
+            self.announce_others()
+            await self.emulator.wait_activity(60)
+
+    def show_new(self, persona: Persona) -> None:
+        for seq, kind, message in self.emulator.events(persona.user_id, persona.seen):
+            persona.seen = persona.announced = seq
+            self.print_message(persona, message, edited=kind == "edited")
+
+    def print_message(self, persona: Persona, message: SentMessage, edited: bool) -> None:
         prefix = "🤖 ✏️ " if edited else "🤖 "
         if message.kind == "text":
             body = message.text or ""
@@ -154,22 +197,37 @@ class DemoChat:
             name = f" {message.filename}" if message.filename else ""
             body = f"[{message.kind}{name}] {message.text or ''}".rstrip()
         self.write("\n".join(prefix + line if i == 0 else "   " + line for i, line in enumerate(body.splitlines() or [""])))
+        if message.kind == "document" and message.content is not None and not edited:
+            self.write(f"   💾 disimpan: {self.save(message)}")
         if message.buttons:
-            self.last_buttons = []
+            persona.buttons = []
             for row in message.buttons:
                 cells = []
                 for label, data in row:
-                    self.last_buttons.append((label, data, message.message_id))
-                    cells.append(f"[{len(self.last_buttons)}] {label}")
+                    persona.buttons.append((label, data, message.message_id))
+                    cells.append(f"[{len(persona.buttons)}] {label}")
                 self.write("   " + "   ".join(cells))
 
+    def save(self, message: SentMessage) -> Path:
+        """Write a file the bot sent into files_dir under its own name (numbered if taken); return the path."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        name = Path(Path(message.filename or f"berkas-{message.message_id}").name)
+        path, n = self.files_dir / name, 2
+        while path.exists():
+            path, n = self.files_dir / f"{name.stem}-{n}{name.suffix}", n + 1
+        path.write_bytes(message.content or b"")
+        self.saved.append(path)
+        return path
+
     def announce_others(self) -> None:
-        for persona in self.personas:
+        for number, persona in enumerate(self.personas, 1):
             if persona is self.current or not persona.joined:
                 continue
-            new = self.emulator.events(persona.user_id, persona.seen)
+            new = self.emulator.events(persona.user_id, persona.announced)
             if new:
-                self.write(f"   📨 {len(new)} pesan baru untuk {persona.name} (ketik /ganti {self.personas.index(persona) + 1})")
+                persona.announced = new[-1][0]
+                unseen = len(self.emulator.events(persona.user_id, persona.seen))
+                self.write(f"   📨 {unseen} pesan baru untuk {persona.name} (ketik /ganti {number})")
 
 
 def _roster_people() -> dict[str, dict[str, str]]:
@@ -177,22 +235,48 @@ def _roster_people() -> dict[str, dict[str, str]]:
     return {row["id"]: row for row in rows}
 
 
-async def _lines(script: Path | None, chat: DemoChat):
-    """Yield input lines: from the script (echoed), else from the keyboard."""
-    if script is not None:
-        for line in script.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                who = chat.current.name if chat.current else "Nomor"
-                chat.write(f"{who}> {line}")
-                yield line
-        return
-    loop = asyncio.get_running_loop()
-    while True:
-        who = chat.current.name if chat.current else "Nomor"
-        try:
-            yield await loop.run_in_executor(None, input, f"{who}> ")
-        except EOFError:
-            return
+async def play_script(chat: DemoChat, script: Path) -> None:
+    """Play the lines of a file (echoed, comments skipped), waiting for the bot after each."""
+    for line in script.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            chat.write(f"{chat.prompt}{line}")
+            if not await chat.handle(line):
+                return
+
+
+async def chat_in_terminal(chat: DemoChat) -> None:
+    """Read lines from the keyboard while printing what arrives meanwhile, until /keluar or end of input."""
+    watcher = asyncio.create_task(chat.watch())
+    try:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            session: PromptSession[str] = PromptSession()
+            with patch_stdout(raw=True):  # prints land above the prompt, which is redrawn with what was typed
+                while True:
+                    try:
+                        line = await session.prompt_async(chat.prompt)
+                    except (EOFError, KeyboardInterrupt):
+                        return
+                    if not await chat.handle(line):
+                        return
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, sys.stdin.readline):  # piped input: no prompt to protect
+            if not await chat.handle(line):
+                return
+    finally:
+        watcher.cancel()
+
+
+def _outbox_due(db: Database) -> Callable[[], Awaitable[bool]]:
+    async def busy() -> bool:
+        """Whether outbox rows are due now and not yet delivered."""
+        async with db.session() as session:
+            return bool(await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status.in_((OutboxStatus.pending, OutboxStatus.sending)),
+                    OutboxMessage.due_at <= datetime.now(timezone.utc),
+                )
+            ))
+    return busy
 
 
 async def run_demo(script: Path | None = None) -> int:
@@ -218,18 +302,20 @@ async def run_demo(script: Path | None = None) -> int:
             content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="",
         )
         services = Services(settings=settings, content=content, db=db, clock=SystemClock())
-        chat = DemoChat(emulator, personas)
+        chat = DemoChat(emulator, personas, outbox_busy=_outbox_due(db) if script is not None else None)
         try:
             async with polling(build_application(services)):
                 chat.write("Pendamping — demo offline (tanpa token, tanpa internet).")
                 chat.write(f"Emulator Bot API: {emulator.base_url} · basis data sementara: {tmp}/demo.db")
                 chat.write(HELP)
                 chat.menu()
-                async for line in _lines(script, chat):
-                    if not await chat.handle(line):
-                        break
+                if script is not None:
+                    await play_script(chat, script)
+                else:
+                    await chat_in_terminal(chat)
         finally:
             await emulator.stop()
             await db.dispose()
-        chat.write("Sampai jumpa! Data demo dihapus.")
+        kept = f" Berkas yang diterima tetap ada di {chat.files_dir}/." if chat.saved else ""
+        chat.write(f"Sampai jumpa! Data demo dihapus.{kept}")
     return 0

@@ -2,6 +2,6 @@
 from emulator.emulator import BotApiEmulator, NoMessage
 from emulator.limits import FloodStats
 from emulator.records import AnsweredCallback, SentMessage
-from emulator.state import UserInfo
+from emulator.state import GroupInfo, UserInfo
 
-__all__ = ["AnsweredCallback", "BotApiEmulator", "FloodStats", "NoMessage", "SentMessage", "UserInfo"]
+__all__ = ["AnsweredCallback", "BotApiEmulator", "FloodStats", "GroupInfo", "NoMessage", "SentMessage", "UserInfo"]

@@ -64,14 +64,23 @@ class EmulatorClient:
         return await self._post("user", user_id=user_id, first_name=first_name, username=username,
                                 last_name=last_name, language_code=language_code)
 
-    async def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None) -> dict[str, Any]:
-        return await self._post("send_text", user_id=user_id, text=text, reply_to_message_id=reply_to_message_id)
+    async def group(self, chat_id: int, title: str, type: str = "group", added_by: int | None = None) -> dict[str, Any]:
+        return await self._post("group", chat_id=chat_id, title=title, type=type, added_by=added_by)
 
-    async def press(self, user_id: int, message_id: int, data: str) -> dict[str, Any]:
-        return await self._post("press", user_id=user_id, message_id=message_id, data=data)
+    async def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None,
+                        chat_id: int | None = None) -> dict[str, Any] | None:
+        return await self._post("send_text", user_id=user_id, text=text, reply_to_message_id=reply_to_message_id,
+                                chat_id=chat_id)
 
-    async def click(self, user_id: int, label: str, message_id: int | None = None) -> dict[str, Any]:
-        return await self._post("click", user_id=user_id, label=label, message_id=message_id)
+    async def press(self, user_id: int, message_id: int, data: str, chat_id: int | None = None) -> dict[str, Any]:
+        return await self._post("press", user_id=user_id, message_id=message_id, data=data, chat_id=chat_id)
+
+    async def click(self, user_id: int, label: str, message_id: int | None = None,
+                    chat_id: int | None = None) -> dict[str, Any]:
+        return await self._post("click", user_id=user_id, label=label, message_id=message_id, chat_id=chat_id)
+
+    async def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
+        return await self._post("post_in_channel", chat_id=chat_id, text=text)
 
     async def send_photo(self, user_id: int, caption: str | None = None, media_group_id: str | None = None,
                          content: bytes | None = None) -> dict[str, Any]:

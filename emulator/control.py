@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 USER_ACTIONS = (
     "user", "send_text", "press", "click", "send_photo", "send_document", "send_voice", "send_video",
-    "send_sticker", "send_album", "send_location", "block", "unblock",
+    "send_sticker", "send_album", "send_location", "block", "unblock", "group", "post_in_channel",
 )
 EMULATOR = web.AppKey("emulator", object)
 

@@ -14,7 +14,7 @@ from emulator.limits import FloodLimiter, FloodStats
 from emulator.methods.commands import scope_key, visible_commands
 from emulator.records import AnsweredCallback, SentMessage
 from emulator.server import build_app
-from emulator.state import UserInfo, World
+from emulator.state import GroupInfo, UserInfo, World
 from emulator.users import UserSide, tiny_png
 
 log = logging.getLogger(__name__)
@@ -118,17 +118,38 @@ class BotApiEmulator:
         """Register (or update) a user whose private chat with the bot exists."""
         return self._users.user(user_id, first_name, username, last_name, language_code)
 
-    def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None) -> dict[str, Any]:
-        """Queue a text message from the user; return the Update."""
-        return self._users.send_text(user_id, text, reply_to_message_id)
+    def group(self, chat_id: int, title: str, type: str = "group", added_by: int | None = None) -> GroupInfo:
+        """Create a group, supergroup or channel (negative id) with the bot in it.
 
-    def press(self, user_id: int, message_id: int, data: str) -> dict[str, Any]:
-        """Queue a callback_query for `data` on the bot's message; return the Update."""
-        return self._users.press(user_id, message_id, data)
+        added_by: a user id; queues the my_chat_member update (left → member, administrator in a channel).
+        """
+        return self._users.group(chat_id, title, type, added_by)
 
-    def click(self, user_id: int, label: str, message_id: int | None = None) -> dict[str, Any]:
+    def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None,
+                  chat_id: int | None = None) -> dict[str, Any] | None:
+        """Queue a text message from the user (in group `chat_id`, if given); return the Update.
+
+        None when the bot has left that group: it never sees the message.
+        """
+        return self._users.send_text(user_id, text, reply_to_message_id, chat_id)
+
+    def press(self, user_id: int, message_id: int, data: str, chat_id: int | None = None) -> dict[str, Any]:
+        """Queue a callback_query for `data` on the bot's message (in group `chat_id`); return the Update."""
+        return self._users.press(user_id, message_id, data, chat_id)
+
+    def click(self, user_id: int, label: str, message_id: int | None = None,
+              chat_id: int | None = None) -> dict[str, Any]:
         """Press the button labelled `label` on the newest message showing it; return the Update."""
-        return self._users.click(user_id, label, message_id)
+        return self._users.click(user_id, label, message_id, chat_id)
+
+    def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
+        """Queue a channel_post in a channel made with group(..., type="channel"); return the Update."""
+        return self._users.post_in_channel(chat_id, text)
+
+    def has_left(self, chat_id: int) -> bool:
+        """Whether the bot left the group or channel (leaveChat)."""
+        chat = self.world.chats.get(chat_id)
+        return bool(chat and chat.left)
 
     def send_photo(self, user_id: int, caption: str | None = None, media_group_id: str | None = None,
                    content: bytes | None = None) -> dict[str, Any]:
@@ -204,6 +225,10 @@ class BotApiEmulator:
         if chat is None:
             return []
         return [(seq, kind, chat.sent[mid]) for seq, (mid, kind) in enumerate(chat.events, 1) if seq > after]
+
+    async def wait_activity(self, timeout: float) -> bool:
+        """Wait up to timeout for the bot's next message or edit in any chat; False on timeout."""
+        return await self.world.signal.wait(timeout)
 
     async def wait_events(self, chat_id: int, after: int, timeout: float) -> list[tuple[int, str, SentMessage]]:
         """Return events after `after`, waiting up to timeout for the first one."""

@@ -34,6 +34,10 @@ def blocked() -> ApiError:
     return ApiError(403, "Forbidden: bot was blocked by the user")
 
 
+def not_member(chat_type: str) -> ApiError:
+    return ApiError(403, f"Forbidden: bot is not a member of the {chat_type} chat")
+
+
 def not_found() -> ApiError:
     return ApiError(404, "Not Found")
 

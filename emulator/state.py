@@ -1,4 +1,4 @@
-"""Everything the emulated Telegram remembers: bot, users, private chats, files, commands."""
+"""Everything the emulated Telegram remembers: bot, users, chats (private, group, channel), files, commands."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.errors import ApiError, blocked, chat_not_found, unauthorized
+from emulator.errors import ApiError, blocked, chat_not_found, not_member, unauthorized
 from emulator.files import FileStore
 from emulator.limits import FloodLimiter
 from emulator.records import AnsweredCallback, SentMessage
@@ -51,16 +51,41 @@ class UserInfo:
         return data
 
 
+GROUP_TYPES = ("group", "supergroup", "channel")
+ADMIN_RIGHTS = (
+    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+    "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+    "can_edit_stories", "can_delete_stories",
+)
+
+
+@dataclass
+class GroupInfo:
+    """A group, supergroup or channel with the bot in it; its id is negative, as Telegram's are."""
+
+    id: int
+    title: str
+    type: str = "group"
+
+    def chat_json(self) -> dict[str, Any]:
+        """Return the Bot API Chat object."""
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
 @dataclass
 class ChatState:
-    """A private chat: one message-id sequence shared by the user and the bot."""
+    """A chat: one message-id sequence shared by its members and the bot.
 
-    user: UserInfo
+    `user` is the other side of a private chat, or the group or channel itself (a GroupInfo).
+    """
+
+    user: UserInfo | GroupInfo
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # every message, current form
     sent: dict[int, SentMessage] = field(default_factory=dict)  # the bot's messages
     events: list[tuple[int, str]] = field(default_factory=list)  # (message_id, "sent" | "edited")
     sources: dict[int, str | None] = field(default_factory=dict)  # text as the bot sent it, markup included
     blocked: bool = False
+    left: bool = False  # the bot left the group or channel (leaveChat)
     keyboard: list[list[str]] | None = None
     chat_instance: str = field(default_factory=lambda: str(secrets.randbits(62)))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -144,6 +169,14 @@ class World:
         chat.user = user
         return chat
 
+    def register_group(self, group: GroupInfo) -> ChatState:
+        """Add a group, supergroup or channel with the bot in it and return its chat."""
+        chat = self.chats.get(group.id)
+        if chat is None:
+            chat = self.chats[group.id] = ChatState(user=group)
+        chat.user, chat.left = group, False
+        return chat
+
     def chat(self, chat_id: Any, *, allow_blocked: bool = False) -> ChatState:
         """Return the chat a bot call names, or raise Telegram's error for it."""
         try:
@@ -154,7 +187,23 @@ class World:
             raise chat_not_found()
         if chat.blocked and not allow_blocked:
             raise blocked()
+        if chat.left:
+            raise not_member(chat.user.type)
         return chat
+
+    def push_member_change(self, chat: ChatState, actor: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+        """Queue the my_chat_member update for the bot's status in `chat` changing from `old` to `new`."""
+        payload = {"chat": chat.user.chat_json(), "from": actor, "date": now(),
+                   "old_chat_member": self._bot_member(old), "new_chat_member": self._bot_member(new)}
+        return self.updates.push("my_chat_member", payload)
+
+    def _bot_member(self, status: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"user": self.bot_json(), "status": status}
+        if status == "kicked":
+            data["until_date"] = 0
+        elif status == "administrator":  # a bot is added to a channel as an administrator that may post
+            data.update(dict.fromkeys(ADMIN_RIGHTS, False), can_post_messages=True)
+        return data
 
     def add_bot_message(self, chat: ChatState, message: dict[str, Any], record: SentMessage) -> None:
         """Store a message the bot sent and wake waiting readers."""

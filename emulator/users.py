@@ -1,4 +1,7 @@
-"""The user's side: messages, button presses, files and blocking, queued as updates for the bot."""
+"""The user's side: messages, button presses, files and blocking, queued as updates for the bot.
+
+Private chats by default; `chat_id` names a group instead (see `group`), and channels get posts.
+"""
 from __future__ import annotations
 
 import re
@@ -8,7 +11,7 @@ import zlib
 from typing import Any
 
 from emulator.media import media_object
-from emulator.state import ChatState, PendingCallback, UserInfo, World, now
+from emulator.state import GROUP_TYPES, ChatState, GroupInfo, PendingCallback, UserInfo, World, now
 
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![^\s])")
 
@@ -62,10 +65,43 @@ class UserSide:
             self.unblock(user_id)  # writing to a blocked bot restarts it, as the apps do
         return chat
 
-    def _message(self, user_id: int, fields: dict[str, Any], reply_to_message_id: int | None = None) -> dict[str, Any]:
-        chat = self._chat(user_id)
+    def _group(self, chat_id: int) -> ChatState:
+        chat = self.world.chats.get(chat_id)
+        if chat is None or not isinstance(chat.user, GroupInfo):
+            raise LookupError(f"no group or channel {chat_id}")
+        return chat
+
+    def group(self, chat_id: int, title: str, type: str = "group", added_by: int | None = None) -> GroupInfo:
+        """Create a group, supergroup or channel with the bot in it; `added_by` queues the my_chat_member update."""
+        if chat_id >= 0 or type not in GROUP_TYPES:
+            raise ValueError(f"a group needs a negative id and a type in {GROUP_TYPES}")
+        info = GroupInfo(chat_id, title, type)
+        chat = self.world.register_group(info)
+        if added_by is not None:
+            actor = (self.world.users.get(added_by) or self.user(added_by)).json()
+            self.world.push_member_change(chat, actor, "left", "administrator" if type == "channel" else "member")
+        return info
+
+    def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
+        """Post in a channel (a channel_post update, sent by the channel itself)."""
+        chat = self._group(chat_id)
+        if chat.user.type != "channel":
+            raise LookupError(f"chat {chat_id} is not a channel")
+        post = {"message_id": chat.next_message_id(), "sender_chat": chat.user.chat_json(),
+                "chat": chat.user.chat_json(), "date": now(), "text": text}
+        chat.messages[post["message_id"]] = post
+        return self.world.updates.push("channel_post", post)
+
+    def _message(self, user_id: int, fields: dict[str, Any], reply_to_message_id: int | None = None,
+                 chat_id: int | None = None) -> dict[str, Any] | None:
+        if chat_id is None or chat_id == user_id:
+            chat = self._chat(user_id)
+            sender = chat.user.json()
+        else:
+            chat = self._group(chat_id)
+            sender = (self.world.users.get(user_id) or self.user(user_id)).json()
         message: dict[str, Any] = {
-            "message_id": chat.next_message_id(), "from": chat.user.json(), "chat": chat.user.chat_json(), "date": now(),
+            "message_id": chat.next_message_id(), "from": sender, "chat": chat.user.chat_json(), "date": now(),
         }
         if reply_to_message_id is not None:
             target = chat.messages.get(reply_to_message_id)
@@ -74,34 +110,42 @@ class UserSide:
             message["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
         message.update(fields)
         chat.messages[message["message_id"]] = message
+        if chat.left:  # the bot is no longer in the group: it never sees the message
+            return None
         return self.world.updates.push("message", message)
 
-    def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None) -> dict[str, Any]:
-        """Send a text message (commands get bot_command entities)."""
+    def send_text(self, user_id: int, text: str, reply_to_message_id: int | None = None,
+                  chat_id: int | None = None) -> dict[str, Any] | None:
+        """Send a text message (commands get bot_command entities), in a group when `chat_id` names one."""
         fields: dict[str, Any] = {"text": text}
         if entities := command_entities(text):
             fields["entities"] = entities
-        return self._message(user_id, fields, reply_to_message_id)
+        return self._message(user_id, fields, reply_to_message_id, chat_id)
 
-    def press(self, user_id: int, message_id: int, data: str) -> dict[str, Any]:
-        """Press an inline button with `data` under the bot's message `message_id`."""
-        chat = self._chat(user_id)
+    def _pressable(self, user_id: int, chat_id: int | None) -> ChatState:
+        return self._chat(user_id) if chat_id is None or chat_id == user_id else self._group(chat_id)
+
+    def press(self, user_id: int, message_id: int, data: str, chat_id: int | None = None) -> dict[str, Any]:
+        """Press an inline button with `data` under the bot's message `message_id` (in group `chat_id`)."""
+        chat = self._pressable(user_id, chat_id)
         record = chat.sent.get(message_id)
         if record is None:
-            raise LookupError(f"the bot sent no message {message_id} to chat {user_id}")
+            raise LookupError(f"the bot sent no message {message_id} to chat {chat.user.id}")
         query_id = str(secrets.randbits(63))
         self.world.callbacks[query_id] = PendingCallback(user_id=user_id, data=data)
         if record.deleted:
             message = {"chat": chat.user.chat_json(), "message_id": message_id, "date": 0}
         else:
             message = chat.messages[message_id]
-        query = {"id": query_id, "from": chat.user.json(), "message": message,
+        presser = (self.world.users.get(user_id) or self.user(user_id)).json()
+        query = {"id": query_id, "from": presser, "message": message,
                  "chat_instance": chat.chat_instance, "data": data}
         return self.world.updates.push("callback_query", query)
 
-    def click(self, user_id: int, label: str, message_id: int | None = None) -> dict[str, Any]:
+    def click(self, user_id: int, label: str, message_id: int | None = None,
+              chat_id: int | None = None) -> dict[str, Any]:
         """Press the button labelled `label` on the newest bot message showing it (or on message_id)."""
-        chat = self._chat(user_id)
+        chat = self._pressable(user_id, chat_id)
         candidates = [chat.sent[message_id]] if message_id is not None else reversed(list(chat.sent.values()))
         for record in candidates:
             if record.deleted:
@@ -110,8 +154,8 @@ class UserSide:
                 data = record.data_for(label)
             except LookupError:
                 continue
-            return self.press(user_id, record.message_id, data or "")
-        raise LookupError(f"no button {label!r} in chat {user_id}")
+            return self.press(user_id, record.message_id, data or "", chat_id)
+        raise LookupError(f"no button {label!r} in chat {chat.user.id}")
 
     def send_file(self, user_id: int, kind: str, content: bytes, *, filename: str | None = None,
                   mime_type: str | None = None, caption: str | None = None,
@@ -153,13 +197,4 @@ class UserSide:
         return self._member_update(chat, "kicked", "member")
 
     def _member_update(self, chat: ChatState, old: str, new: str) -> dict[str, Any]:
-        def member(status: str) -> dict[str, Any]:
-            data: dict[str, Any] = {"user": self.world.bot_json(), "status": status}
-            if status == "kicked":
-                data["until_date"] = 0
-            return data
-
-        payload = {"chat": chat.user.chat_json(), "from": chat.user.json(), "date": now(),
-                   "old_chat_member": member(old), "new_chat_member": member(new)}
-        return self.world.updates.push("my_chat_member", payload)
-
+        return self.world.push_member_change(chat, chat.user.json(), old, new)

@@ -17,6 +17,7 @@ from flows.answers import format_answer
 from flows.steps import DEFAULT_TZ
 from flows.visibility import visible_runs
 from store.models import Cohort, FlowRun, Person
+from store.sheets import xlsx_row
 
 SHEET_TITLE = 31
 COLUMN_TITLE = 120
@@ -72,7 +73,7 @@ def _add_sheet(book: Workbook, content: Content, flow: Flow, flow_runs: list[Flo
     sheet = book.create_sheet(title)
     columns = ["name", "role", "school", "cohort"] + (["subject"] if flow.subject == "mentee" else []) + ["state", "status", "submitted"]
     questions = flow.questions()
-    sheet.append([content.text(f"export.column.{c}") for c in columns] + [q.text[:COLUMN_TITLE] for q in questions])
+    sheet.append(xlsx_row(sheet, [content.text(f"export.column.{c}") for c in columns] + [q.text[:COLUMN_TITLE] for q in questions]))
     for run in flow_runs:
         person = people[run.person_id]
         subject = people.get(run.subject_id) if run.subject_id else None
@@ -88,7 +89,7 @@ def _add_sheet(book: Workbook, content: Content, flow: Flow, flow_runs: list[Flo
             "submitted": _local(run.submitted_at, zone),
         }
         given = runs.answers(run)
-        sheet.append([fixed[c] for c in columns] + [_cell(content, q, given.get(q.id)) for q in questions])
+        sheet.append(xlsx_row(sheet, [fixed[c] for c in columns] + [_cell(content, q, given.get(q.id)) for q in questions]))
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

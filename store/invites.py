@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
 from store.models import InviteCode, Person
+from store.sheets import formula_like
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,13 @@ class IssuedCode(NamedTuple):
 
 
 def generate_code() -> str:
-    """Return a fresh unguessable code usable as a t.me deep-link payload."""
-    return secrets.token_urlsafe(CODE_BYTES)
+    """Return a fresh unguessable code usable as a t.me deep-link payload.
+
+    Never one starting with "-": in the handout spreadsheet it would read as a formula (or get a quote).
+    """
+    while formula_like(code := secrets.token_urlsafe(CODE_BYTES)):
+        pass
+    return code
 
 
 def hash_code(code: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from store.invites import REVOKE_CHUNK, IssuedCode, add_codes, invite_link, revoke_codes
 from store.models import MENTOR_OF, Cohort, InviteCode, Person, Role
-from store.sheets import SheetError, read_sheet
+from store.sheets import SheetError, csv_row, read_sheet, xlsx_row
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def handout_rows(issued: Iterable[IssuedCode], bot_username: str) -> Iterator[li
 def handout_csv(issued: Iterable[IssuedCode], bot_username: str) -> bytes:
     """Return the codes as UTF-8 CSV with a BOM, so Excel shows names correctly."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(handout_rows(issued, bot_username))
+    csv.writer(out, lineterminator="\r\n").writerows(csv_row(row) for row in handout_rows(issued, bot_username))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -175,7 +175,7 @@ def handout_xlsx(issued: Iterable[IssuedCode], bot_username: str) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("kode")
     for row in handout_rows(issued, bot_username):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,13 +1,28 @@
-"""Read an uploaded CSV or XLSX into rows of strings numbered as the user sees them in a spreadsheet."""
+"""Spreadsheets in and out: read an uploaded CSV or XLSX into numbered rows; write user text as text.
+
+Every CSV or XLSX the project writes passes its rows through `xlsx_row` or `csv_row`: a name or answer
+starting with = + - @ (or tab, CR) must never become a live formula in the PP's or koordinator's copy
+(OWASP "CSV injection"). In XLSX every string is stored as text; those a spreadsheet would take for a
+formula are also marked quote-prefixed, so they stay text when someone edits the cell. In CSV they get
+a leading '. Numbers stay numbers: a negative number is not a formula.
+"""
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -15,6 +30,8 @@ MAX_COLUMNS = 100
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 DELIMITERS = (",", ";", "\t")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)")
 
 
 class SheetError(Exception):
@@ -111,3 +128,28 @@ def _cell_text(value: object) -> str:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value).strip()
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet program could take this text for a formula (a plain number like -5 is not)."""
+    return text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text)
+
+
+def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object]) -> list[object]:
+    """The row for `sheet.append`: strings as text cells, never formulas; other values (numbers, dates) as they are."""
+    row: list[object] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"  # openpyxl would store "=…" as a formula
+            if formula_like(value):
+                cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
+def csv_row(values: Iterable[object]) -> list[object]:
+    """The row for `csv.writer`: text a spreadsheet would take for a formula gets a leading '."""
+    return [f"'{value}" if isinstance(value, str) and formula_like(value) else value for value in values]

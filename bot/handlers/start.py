@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot.commands import clear_role_commands, publish_role_commands
 from bot.handlers.common import find_person
@@ -46,7 +47,7 @@ async def _bootstrap_koordinator(session: AsyncSession, update: Update, context:
 async def start(update: Update, context: BotContext) -> None:
     """Bind the account to its person via the code, or greet someone already known."""
     services, user, chat = context.services, update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:  # a group must never become the person's chat
         return
     code = context.args[0] if context.args else None
     content = services.content

@@ -6,7 +6,7 @@ from typing import Any
 from emulator.errors import ApiError, bad_request
 from emulator.methods.registry import method
 from emulator.params import Params
-from emulator.state import World
+from emulator.state import GroupInfo, World
 
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
@@ -84,6 +84,17 @@ def get_chat(world: World, params: Params) -> dict[str, Any]:
             "premium_subscription": False, "gifts_from_channels": False,
         },
     }
+
+
+@method("leaveChat")
+def leave_chat(world: World, params: Params) -> bool:
+    chat = world.chat(params.values.get("chat_id"))
+    if not isinstance(chat.user, GroupInfo):
+        raise bad_request("chat member status can't be changed in private chats")
+    chat.left = True
+    world.push_member_change(chat, world.bot_json(), "administrator" if chat.user.type == "channel" else "member", "left")
+    world.signal.fire()
+    return True
 
 
 @method("sendChatAction")

