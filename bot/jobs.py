@@ -68,7 +68,7 @@ def schedule(application: Application) -> None:
     timings: JobTimings = services.extras.get("timings", JobTimings())
     sender = OutboxSender(
         services.db, TelegramSender(application.bot), services.content, services.clock, services.extras["budget"],
-        worker_id=f"{socket.gethostname()}:{os.getpid()}", default_tz=services.settings.default_tz,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
     )
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox")

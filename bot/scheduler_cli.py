@@ -17,9 +17,10 @@ from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
 from core.settings import Settings
+from core.zones import abbreviation
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
-from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_abbreviation
+from scheduler.calendar import CalendarImportError, import_calendar_csv
 from scheduler.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database, is_sqlite
@@ -32,7 +33,7 @@ AT_FORMAT = "%Y-%m-%d %H:%M"
 
 async def import_calendar_file(settings: Settings, path: Path) -> int:
     """Import Lokakarya dates from a CSV file (all rows or none) and re-plan the reminders."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -54,7 +55,7 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
 
 async def create_siaran(settings: Settings, audience: str, text: str, at: str | None) -> int:
     """Queue a broadcast for the running bot to deliver; print who it reaches."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     clock = SystemClock()
     try:
         send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
@@ -64,14 +65,14 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     try:
         async with checked_session(settings.database_url) as session:
             broadcast, joined, not_joined = await broadcast_from_cli(
-                session, content, audience, text, send_at, default_tz=settings.default_tz)
+                session, content, audience, text, send_at)
             if at and broadcast.send_at <= clock.now():
                 raise ValueError(f"--at {at} is in the past")
             label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
-    when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
+    when = f"{at} {abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
     print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
           f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")
     return 0
@@ -79,7 +80,7 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
 
 async def send_outbox(settings: Settings, rate: int) -> int:
     """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
     if is_sqlite(settings.database_url):
         log.warning("SQLite: run only one sender per database file (the bot's own drain job is one)")
@@ -88,8 +89,7 @@ async def send_outbox(settings: Settings, rate: int) -> int:
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
     worker_id = f"{socket.gethostname()}:{os.getpid()}:send-outbox"
-    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=worker_id,
-                          default_tz=settings.default_tz)
+    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=worker_id)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, Flow
+from core.dates import format_date
 from flows import availability, callbacks, runs
 from flows.answers import attachments_of, format_answer
 from flows.inputs import Incoming
@@ -16,7 +17,6 @@ from flows.render import Walk
 from flows.replies import Button, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
-from scheduler.calendar import format_date
 from store.models import FlowRun, Person, RunStatus
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
     lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
         if flow.id in closed and not any(key[0] == flow.id for key in statuses):
-            later.append(content.text("flow.menu.later_line", title=flow.title, date=format_date(content, closed[flow.id])))
+            later.append(content.text("flow.menu.later_line", title=flow.title, date=format_date(closed[flow.id])))
         elif flow.subject == "mentee":
             done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
             lines.append(content.text("flow.menu.mentee_line", title=flow.title, done=done, total=len(mentees)))
@@ -172,7 +172,7 @@ async def _on_press(session: AsyncSession, content: Content, person: Person, clo
     if person.role.value not in flow.audience:
         return [Reply(content.text("flow.menu.not_for_role"))]
     if (opens := await _opens_later(session, content, person, clock, flow)) is not None:
-        return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(content, opens)))]
+        return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(opens)))]
     if flow.subject == "self":
         return await _start_or_resume(session, content, person, clock, flow, None)
     if press.verb == "s":

@@ -5,13 +5,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.zones import zone_of
 from scheduler.outbox_rows import add_outbox_rows
 from store.models import Broadcast, Cohort, OutboxMessage, OutboxStatus, Person, Role
 from store.models import utcnow as now_utc
@@ -226,12 +226,11 @@ async def parse_audience(session: AsyncSession, spec: str) -> Audience:
 
 
 async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
-                             send_at: datetime, creator_id: int | None = None,
-                             default_tz: str = "Asia/Jakarta") -> tuple[Broadcast, int, int]:
+                             send_at: datetime, creator_id: int | None = None) -> tuple[Broadcast, int, int]:
     """Create a broadcast for scripting; return it with (joined, not joined) recipient counts.
 
     The creator (who gets the report) defaults to the first koordinator; a naive `send_at` is in
-    the creator's time zone (or `default_tz`).
+    the creator's time zone (or the configured default).
     """
     audience = await parse_audience(session, audience_spec)
     creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
@@ -241,7 +240,7 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
     if not text_.strip():
         raise ValueError("empty broadcast text")
     if send_at.tzinfo is None:
-        send_at = send_at.replace(tzinfo=ZoneInfo(creator.timezone or default_tz))
+        send_at = send_at.replace(tzinfo=zone_of(creator, content.default_tz))
     joined, not_joined = await count_audience(session, audience)
     broadcast = await create_broadcast(session, creator, audience, text_, send_at)
     log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.dates import format_date, format_time
+from core.zones import abbreviation, zone_name, zone_of
 from flows.replies import Button, Reply
 from scheduler import dialogue_state
 from scheduler.broadcasts import (
@@ -36,8 +38,6 @@ from store.models import Broadcast, ChatInput, Cohort, Person, Role
 KIND = "siaran"
 PAGE_SIZE = 8
 MAX_TEXT = 4096
-DEFAULT_TZ = "Asia/Jakarta"
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 WHEN_FORMAT = "%d/%m/%Y %H:%M"
 WHEN_PATTERN = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})\s+(\d{1,2})[:.](\d{2})\s*$")
 
@@ -113,7 +113,7 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
     if action == "sched" and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
-        return [Reply(content.text("siaran.ask_when", zona=_zone_name(person), contoh=_example(person, clock)))]
+        return [Reply(content.text("siaran.ask_when", zona=_zone_name(content, person), contoh=_example(content, person, clock)))]
     return [Reply(content.text("siaran.expired"))]
 
 
@@ -189,11 +189,11 @@ async def _preview(session: AsyncSession, content: Content, draft: dict) -> Repl
 
 
 async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock) -> Reply:
-    example = _example(person, clock)
+    example = _example(content, person, clock)
     match = WHEN_PATTERN.match(text)
     try:
         day, month, year, hour, minute = (int(g) for g in match.groups()) if match else (0,) * 5
-        when = datetime(year, month, day, hour, minute, tzinfo=_zone(person))
+        when = datetime(year, month, day, hour, minute, tzinfo=_zone(content, person))
     except ValueError:
         return Reply(content.text("siaran.bad_when", contoh=example))
     if when <= clock.now():
@@ -208,7 +208,7 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
     joined, not_joined = await count_audience(session, audience)
     if send_at <= clock.now():
         return Reply(content.text("siaran.queued", jumlah=joined + not_joined))
-    return Reply(content.text("siaran.scheduled", waktu=_local(person, send_at), jumlah=joined + not_joined))
+    return Reply(content.text("siaran.scheduled", waktu=_local(content, person, send_at), jumlah=joined + not_joined))
 
 
 async def _scheduled_list(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:
@@ -222,7 +222,7 @@ async def _scheduled_list(session: AsyncSession, content: Content, person: Perso
     for b in upcoming:
         snippet = b.text if len(b.text) <= 40 else b.text[:39] + "…"
         lines.append(f"#{b.id} " + content.text(
-            "siaran.scheduled_item", waktu=_local(person, b.send_at),
+            "siaran.scheduled_item", waktu=_local(content, person, b.send_at),
             penerima=await describe_audience(session, content, Audience.from_json(b.audience)), cuplikan=snippet))
         buttons.append([Button(content.text("siaran.cancel_item", nomor=b.id), f"b:x:{b.id}")])
     return Reply("\n".join(lines), buttons)
@@ -240,20 +240,23 @@ async def _clear(session: AsyncSession, person: Person) -> None:
     await dialogue_state.clear(session, person, KIND)
 
 
-def _zone(person: Person) -> ZoneInfo:
-    return ZoneInfo(person.timezone or DEFAULT_TZ)
+def _zone(content: Content, person: Person) -> ZoneInfo:
+    return zone_of(person, content.default_tz)
 
 
-def _zone_name(person: Person) -> str:
-    return ZONE_NAMES.get(person.timezone or DEFAULT_TZ, person.timezone or DEFAULT_TZ)
+def _zone_name(content: Content, person: Person) -> str:
+    return abbreviation(zone_name(person, content.default_tz))
 
 
-def _local(person: Person, at: datetime) -> str:
-    return f"{at.astimezone(_zone(person)).strftime(WHEN_FORMAT)} {_zone_name(person)}"
+def _local(content: Content, person: Person, at: datetime) -> str:
+    """The time in words in the koordinator's zone: "Selasa, 25 November 2025, pukul 08.00 WIB"."""
+    local = at.astimezone(_zone(content, person))
+    return content.text("waktu.date_time_zone", tanggal=format_date(local.date()), jam=format_time(local.time()),
+                        zona=_zone_name(content, person))
 
 
-def _example(person: Person, clock: Clock) -> str:
-    tomorrow = clock.now().astimezone(_zone(person)) + timedelta(days=1)
+def _example(content: Content, person: Person, clock: Clock) -> str:
+    tomorrow = clock.now().astimezone(_zone(content, person)) + timedelta(days=1)
     return tomorrow.replace(hour=8, minute=0).strftime(WHEN_FORMAT)
 
 

@@ -10,6 +10,8 @@ from pydantic import (
     BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
 )
 
+from core.zones import FALLBACK_TZ, is_zone
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=48)]
 RoleCode = Literal["cgp", "pp", "fsp", "kepsek", "pengawas", "guru", "koordinator"]
 QuestionKind = Literal["text", "choice", "multi", "number", "date", "scale", "media"]
@@ -45,6 +47,11 @@ class Question(Strict):
     max_length: int = Field(default=4096, ge=1, le=4096)
     # The answer, when the flow is submitted, becomes this dated event (e.g. the PI 3 RPP dates).
     creates_event: EventKind | None = None
+    # Date questions only: an earlier date is confirmed first (likely a typo); the answer may not be
+    # before the answer to this other date question of the flow; a time of day may follow the date.
+    future: bool = False
+    not_before: Ident | None = None
+    with_time: bool = False
 
     @field_validator("options")
     @classmethod
@@ -66,6 +73,8 @@ class Question(Strict):
                 raise ValueError("scale_labels needs one label per point")
         if self.creates_event and self.kind != "date":
             raise ValueError("creates_event needs a date question")
+        if (self.future or self.not_before or self.with_time) and self.kind != "date":
+            raise ValueError("future, not_before and with_time are for date questions")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate option id")
@@ -373,6 +382,15 @@ class Content(Strict):
     texts: dict[str, str]
     komunitas_belajar: list[KomunitasBelajar] = []
     pmo: PmoGuide | None = None
+    # Not from the YAML: the zone of people without one (Settings.default_tz, given at load).
+    default_tz: str = FALLBACK_TZ
+
+    @field_validator("default_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
+        return value
 
     def text(self, key: str, **values: object) -> str:
         """Render a UI text by key with {placeholders}."""

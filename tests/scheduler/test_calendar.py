@@ -7,17 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from core.clock import FrozenClock
-from scheduler.calendar import (
-    CalendarImportError, events_for, format_date, import_calendar_csv, set_lokakarya_date, set_pi_date,
-)
+from core.dates import format_date
+from scheduler.calendar import CalendarImportError, events_for, import_calendar_csv, set_lokakarya_date, set_pi_date
 from store.models import Event
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import plan_content, utc  # noqa: F401
 
 
-def test_dates_are_written_in_indonesian(plan_content):
-    assert format_date(plan_content, date(2025, 5, 12)) == "Senin, 12 Mei 2025"
-    assert format_date(plan_content, date(2025, 8, 17)) == "Minggu, 17 Agustus 2025"
+def test_dates_are_written_in_indonesian():
+    assert format_date(date(2025, 5, 12)) == "Senin, 12 Mei 2025"
+    assert format_date(date(2025, 8, 17)) == "Minggu, 17 Agustus 2025"
 
 
 async def test_pi_follows_the_lokakarya_unless_the_pp_sets_it(db, plan_content):
