@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -14,7 +14,7 @@ from core.clock import Clock, SystemClock
 from core.content.schema import Content, Flow
 from core.zones import zone_of
 from flows import runs
-from flows.answers import format_answer
+from flows.answers import date_value, format_answer
 from flows.visibility import visible_runs
 from store.models import Cohort, FlowRun, Person
 
@@ -39,7 +39,8 @@ def _cell(content: Content, question, value):
     if question.kind == "number":
         return value
     if question.kind == "date":
-        return date.fromisoformat(value)
+        on_date, at = date_value(value)
+        return datetime.combine(on_date, at) if at else on_date
     if question.kind == "text":
         return value
     return format_answer(content, question, value)
