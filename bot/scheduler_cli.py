@@ -17,7 +17,7 @@ from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
 from core.settings import Settings
-from core.zones import abbreviation
+from core.zones import abbreviation, local_today
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
 from scheduler.calendar import CalendarImportError, import_calendar_csv
@@ -44,7 +44,7 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
         return 1
     try:
         async with checked_session(settings.database_url) as session:
-            count = await import_calendar_csv(session, text)
+            count = await import_calendar_csv(session, text, local_today(None, content.default_tz, SystemClock()))
             await planner.plan(session, content, SystemClock())
     except CalendarImportError as exc:
         print(exc.report(content), file=sys.stderr)

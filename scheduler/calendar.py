@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
 from core.content.schema import Content
-from core.dates import month_name
+from core.dates import format_date, month_name
 from core.zones import local_today
 from store.models import Cohort, Event, Person, Role
 
@@ -258,10 +258,38 @@ def _parse_date(value: str) -> date | None:
     return parsed.date() if parsed else None
 
 
-async def import_calendar_csv(session: AsyncSession, text: str) -> int:
+async def _out_of_order(session: AsyncSession, parsed: dict[tuple[int, int], tuple[Cohort, int, date]],
+                        lines: dict[tuple[int, int], int]) -> list[CalendarProblem]:
+    """Lokakarya dates of a cohort (the file's over those already set) that come before an earlier number's."""
+    cohort_ids = {cohort_id for cohort_id, _ in parsed}
+    dates: dict[int, dict[int, date]] = {c: {} for c in cohort_ids}
+    if cohort_ids:
+        rows = await session.execute(select(Event.cohort_id, Event.number, Event.on_date).where(
+            Event.kind == "lokakarya", Event.cohort_id.in_(cohort_ids), Event.person_id.is_(None)))
+        for cohort_id, number, on_date in rows:
+            dates[cohort_id][number] = on_date
+    for (cohort_id, number), (_, _, on_date) in parsed.items():
+        dates[cohort_id][number] = on_date
+    problems = []
+    for cohort_id, by_number in dates.items():
+        numbers = sorted(by_number)
+        for before, after in zip(numbers, numbers[1:]):
+            if by_number[after] >= by_number[before]:
+                continue
+            line = lines.get((cohort_id, after)) or lines[(cohort_id, before)]  # blame a row of the file
+            problems.append(CalendarProblem(line, "out_of_order", {
+                "nomor": after, "tanggal": format_date(by_number[after]),
+                "sebelumnya": before, "tanggal_sebelumnya": format_date(by_number[before]),
+            }))
+    return problems
+
+
+async def import_calendar_csv(session: AsyncSession, text: str, today: date) -> int:
     """Import Lokakarya dates from CSV (angkatan, lokakarya, tanggal); return how many were set.
 
-    Every row is checked first; any bad row raises CalendarImportError and nothing is written.
+    Every row is checked first; any bad row raises CalendarImportError and nothing is written. A date
+    before `today`, or before an earlier-numbered Lokakarya of the cohort (in the file or already set),
+    is a bad row.
     """
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
@@ -282,6 +310,7 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> int:
     cohorts = {c.code: c for c in (await session.execute(select(Cohort).where(Cohort.code.in_(codes)))).scalars()}
     problems: list[CalendarProblem] = []
     parsed: dict[tuple[int, int], tuple[Cohort, int, date]] = {}
+    lines: dict[tuple[int, int], int] = {}
     for line, row in cells:
         code, number_text, date_text = (row[columns[c]] for c in ("cohort", "number", "date"))
         cohort = cohorts.get(code)
@@ -295,10 +324,14 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> int:
             problems.append(CalendarProblem(line, "bad_date", {"tanggal": date_text}))
         elif (cohort.id, number) in parsed:
             problems.append(CalendarProblem(line, "duplicate", {"angkatan": code, "nomor": number}))
+        elif on_date < today:
+            problems.append(CalendarProblem(line, "past", {"tanggal": format_date(on_date)}))
         else:
             parsed[(cohort.id, number)] = (cohort, number, on_date)
+            lines[(cohort.id, number)] = line
+    problems += await _out_of_order(session, parsed, lines)
     if problems:
-        raise CalendarImportError(problems)
+        raise CalendarImportError(sorted(problems, key=lambda p: p.row))
     for cohort, number, on_date in parsed.values():
         await set_lokakarya_date(session, cohort, number, on_date)
     return len(parsed)
