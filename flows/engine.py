@@ -252,7 +252,7 @@ async def _already_submitted(session: AsyncSession, content: Content, person: Pe
     """A final run cannot change: say so and show what was sent."""
     walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
-    for text, items in summary_parts(walk, runs.answers(run), person, subject):
+    for text, items in summary_parts(walk, runs.answers(run), person, subject, own=True):
         replies.append(Reply(text, attachments=attachments_of(items)))
     return replies
 

@@ -110,9 +110,14 @@ async def _recipients(session: AsyncSession, walk: Walk, person: Person, subject
     return [await session.get(Person, i) for i in unique]
 
 
-def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: Person | None) -> list[tuple[str, list[dict]]]:
-    """The summary text split on question boundaries, each part with the media of its questions."""
-    header = walk.t("flow.summary.header", name=person.name, title=walk.flow.title)
+def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: Person | None,
+                  own: bool = False) -> list[tuple[str, list[dict]]]:
+    """The summary text split on question boundaries, each part with the media of its questions;
+    `own`: for the person who sent it, who is not named in the third person."""
+    if own:
+        header = walk.t("flow.summary.own_header", title=walk.flow.title)
+    else:
+        header = walk.t("flow.summary.header", name=person.name, title=walk.flow.title)
     if subject is not None:
         header += "\n" + walk.t("flow.summary.about", name=subject.name)
     blocks, media = [header], {}

@@ -61,7 +61,10 @@ def item_title(content: Content, item: DatedItem) -> str:
     """A short title for /jadwal and the .ics file, e.g. 'Lokakarya 3: Pemimpin Pembelajaran'."""
     if item.kind == "lokakarya":
         lokakarya = lokakarya_info(content, item.number)
-        return content.text("jadwal.item.lokakarya", nomor=item.number, judul=lokakarya.title if lokakarya else "").rstrip(": ")
+        label = content.text("jadwal.item.lokakarya", nomor=item.number, judul="").rstrip(": ")
+        if lokakarya is None or _names_itself(lokakarya.title, label):
+            return lokakarya.title if lokakarya else label  # "Lokakarya 1", not "Lokakarya 1: Lokakarya 1"
+        return content.text("jadwal.item.lokakarya", nomor=item.number, judul=lokakarya.title)
     if item.kind == "lokakarya_psp":  # numbered by calendar month
         workshop = next((kb for kb in content.komunitas_belajar if kb.month == item.number), None)
         return workshop.title if workshop else content.text("jadwal.item.lokakarya_psp", bulan=month_name(item.number))
@@ -71,6 +74,11 @@ def item_title(content: Content, item: DatedItem) -> str:
     if item.about_name:
         title = content.text("jadwal.item.about", judul=title, mentee=item.about_name)
     return title
+
+
+def _names_itself(title: str, label: str) -> bool:
+    """Tell whether a title already starts with its label's word ("Lokakarya Orientasi" for "Lokakarya 0")."""
+    return title.casefold().split()[:1] == label.casefold().split()[:1]
 
 
 def lokakarya_info(content: Content, number: int):
