@@ -299,8 +299,9 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
 
     if problems:
         raise ContentError(problems)
+    in_order = dict(sorted(flows.items(), key=lambda item: item[1].program_order))  # the one place flows are ordered
     return Content(
-        version=digest.hexdigest()[:12], flows=flows, rules=rules, calendar=calendar, texts=texts,
+        version=digest.hexdigest()[:12], flows=in_order, rules=rules, calendar=calendar, texts=texts,
         komunitas_belajar=komunitas, pmo=pmo, default_tz=default_tz,
     )
 

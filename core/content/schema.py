@@ -22,6 +22,11 @@ EventKind = Literal[
     "lokakarya_psp",
 ]
 ALL_MEDIA: tuple[MediaKind, ...] = ("photo", "document", "voice", "video", "audio")
+# Program order of flows in /refleksi, /ringkasan and exports: PI 1…6 (with the forms of each PI), the
+# Komunitas Belajar worksheets, the PMO steps, Lokakarya 0…7; then by number and the flow's `order`.
+EVENT_ORDER: tuple[str, ...] = (
+    "pi", "rpp_submit", "rpp_return", "rpp_revision", "observation", "lokakarya_psp", "pmo_month", "lokakarya",
+)
 
 
 class Strict(BaseModel):
@@ -140,12 +145,21 @@ class Flow(Strict):
     summary_to: list[Literal["mentor", "subject_mentor", "koordinator"]] = ["mentor"]
     repeatable: bool = False
     awaiting_official: bool = False  # content kept until the program publishes the real questions
+    order: int = 0  # among the flows of the same event: LK1 before LK2, the jurnal after a PI's other forms
     carry_forward: CarryForward | None = None
     sections: list[Section]
 
     def walk_sections(self) -> Iterator[Section]:
         for section in self.sections:
             yield from section.walk()
+
+    @property
+    def program_order(self) -> tuple[int, int, int, str]:
+        """Where the flow stands in the program (see EVENT_ORDER); flows without an event come last."""
+        if self.event is None:
+            return len(EVENT_ORDER), 0, self.order, self.id
+        number = self.event.number if self.event.number is not None else 999
+        return EVENT_ORDER.index(self.event.kind), number, self.order, self.id
 
     def questions(self) -> list[Question]:
         """All questions in asking order (the carry-forward question first)."""
