@@ -41,22 +41,30 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
     closed = await availability.closed_until(session, content, person, clock, flows)
     lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
+        title = menu_title(content, flow)
         if flow.id in closed and not any(key[0] == flow.id for key in statuses):
-            later.append(content.text("flow.menu.later_line", title=flow.title, date=format_date(closed[flow.id])))
+            later.append(content.text("flow.menu.later_line", title=title, date=format_date(closed[flow.id])))
         elif flow.subject == "mentee":
             done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
-            lines.append(content.text("flow.menu.mentee_line", title=flow.title, done=done, total=len(mentees)))
-            rows.append([Button(flow.title, callbacks.open_flow(flow.id))])
+            lines.append(content.text("flow.menu.mentee_line", title=title, done=done, total=len(mentees)))
+            rows.append([Button(title, callbacks.open_flow(flow.id))])
         else:
             status = statuses.get((flow.id, None), NEW)
             mark = content.text(f"flow.mark.{status}")
-            lines.append(content.text("flow.menu.line", mark=mark, title=flow.title, status=content.text(f"flow.status.{status}")))
-            rows.append([Button(f"{mark} {flow.title}", callbacks.open_flow(flow.id))])
+            lines.append(content.text("flow.menu.line", mark=mark, title=title, status=content.text(f"flow.status.{status}")))
+            rows.append([Button(f"{mark} {title}", callbacks.open_flow(flow.id))])
+    if any(f.awaiting_official for f in flows):
+        lines += ["", content.text("flow.provisional.menu_note")]
     if later:
         lines += ["", content.text("flow.menu.later_title"), *later]
     if not rows:
         lines[0] = content.text("flow.menu.none_open")
     return [Reply("\n".join(lines), rows)]
+
+
+def menu_title(content: Content, flow: Flow) -> str:
+    """The flow's title in the menu, marked when its questions are provisional (awaiting_official)."""
+    return content.text("flow.provisional.title", title=flow.title) if flow.awaiting_official else flow.title
 
 
 async def cancel(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
@@ -240,6 +248,8 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
     await session.flush()
     log.info("person %s started flow %s (run %s)", person.id, flow.id, run.id)
     intro = [content.text("flow.start", title=flow.title)]
+    if flow.awaiting_official:
+        intro.append(content.text("flow.provisional.start"))
     if subject is not None:
         intro.append(content.text("flow.about", name=subject.name))
     if flow.intro:

@@ -120,6 +120,8 @@ def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: 
         header = walk.t("flow.summary.header", name=person.name, title=walk.flow.title)
     if subject is not None:
         header += "\n" + walk.t("flow.summary.about", name=subject.name)
+    if walk.flow.awaiting_official:
+        header += "\n" + walk.t("flow.provisional.summary")
     blocks, media = [header], {}
     for q in walk.questions:
         shown = walk.answer_text(q, answers.get(q.id)) if q.id in answers else walk.t("flow.skipped")
