@@ -84,7 +84,8 @@ async def test_csv_import_needs_the_columns(db, plan_content):
 
 async def test_csv_import_rejects_past_and_out_of_order_lokakarya_dates(db, plan_content):
     async with db.session() as s:
-        a1, b2 = await make_cohort(s, "A1"), await make_cohort(s, "B2")
+        a1 = await make_cohort(s, "A1")
+        await make_cohort(s, "B2")
         await set_lokakarya_date(s, a1, 3, date(2025, 5, 19))  # already set in the database
         with pytest.raises(CalendarImportError) as caught:
             await import_calendar_csv(s, (
