@@ -242,7 +242,7 @@ def test_reminder_rules_cover_the_program(content: Content) -> None:
         f360 = rules[f"feedback360_pi{n}"]
         assert (f360.on.kind, f360.on.number, f360.offsets_days) == ("pi", n, [-7])
         assert f360.stop_on_ack and "done" in f360.buttons
-        assert "5 orang" in f360.text and "self evaluation" in f360.text
+        assert "5 orang" in f360.text and "evaluasi diri" in f360.text  # the self-evaluation, in Indonesian
     for kind in ("rpp_submit", "rpp_return", "rpp_revision", "observation"):
         rule = rules[f"{kind}_pengingat"]
         assert (rule.on.kind, rule.offsets_days, rule.audience) == (kind, [-3, -1, 0], ["self", "mentor"])
