@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     token = settings.token
     setup_logging(token)
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
     services = Services(settings=settings, content=content, db=Database(settings.database_url), clock=SystemClock())
     run(build_application(services), services)

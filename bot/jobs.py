@@ -58,7 +58,7 @@ async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.job.data
     async with services.db.session() as session:
-        await broadcasts.plan_broadcast_reports(session, services.content, services.clock, services.settings.default_tz)
+        await broadcasts.plan_broadcast_reports(session, services.content, services.clock)
 
 
 def schedule(application: Application) -> None:
@@ -67,7 +67,7 @@ def schedule(application: Application) -> None:
     timings: JobTimings = services.extras.get("timings", JobTimings())
     sender = OutboxSender(
         services.db, TelegramSender(application.bot), services.content, services.clock, services.extras["budget"],
-        worker_id=new_worker_id(), default_tz=services.settings.default_tz,
+        worker_id=new_worker_id(),
     )
     application.bot_data["outbox_sender"] = sender
     queue = application.job_queue

@@ -25,7 +25,7 @@ async def bot_username(settings: Settings) -> str:
 
 async def import_roster_file(settings: Settings, path: Path, out: Path | None) -> int:
     """Import the file; print the report, and the codes to `out` (CSV or XLSX) or standard output."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -45,7 +45,7 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
 
 async def reissue_codes(settings: Settings, out: Path | None) -> int:
     """New codes for everyone who has not pressed Start yet; their old codes stop working."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     username = await bot_username(settings)
     async with checked_session(settings.database_url) as session:
         issued = await invites.reissue_codes(session, clock=SystemClock())

@@ -15,9 +15,10 @@ from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
 from core.settings import Settings
+from core.zones import abbreviation, local_today
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
-from scheduler.calendar import CalendarImportError, import_calendar_csv, zone_abbreviation
+from scheduler.calendar import CalendarImportError, import_calendar_csv
 from scheduler.claimers import new_worker_id
 from scheduler.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
@@ -31,7 +32,7 @@ AT_FORMAT = "%Y-%m-%d %H:%M"
 
 async def import_calendar_file(settings: Settings, path: Path) -> int:
     """Import Lokakarya dates from a CSV file (all rows or none) and re-plan the reminders."""
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -42,7 +43,7 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
         return 1
     try:
         async with checked_session(settings.database_url) as session:
-            count = await import_calendar_csv(session, text)
+            count = await import_calendar_csv(session, text, local_today(None, content.default_tz, SystemClock()))
             await planner.plan(session, content, SystemClock())
     except CalendarImportError as exc:
         print(exc.report(content), file=sys.stderr)
@@ -56,7 +57,7 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
 
     `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before).
     """
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     clock = SystemClock()
     try:
         send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
@@ -65,15 +66,14 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         return 2
     try:
         async with checked_session(settings.database_url) as session:
-            broadcast, expected = await broadcast_from_cli(
-                session, content, audience, text, send_at, default_tz=settings.default_tz, urgent=urgent)
+            broadcast, expected = await broadcast_from_cli(session, content, audience, text, send_at, urgent=urgent)
             if at and broadcast.send_at <= clock.now():
                 raise ValueError(f"--at {at} is in the past")
             label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
-    when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
+    when = f"{at} {abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
     joined = expected.now + expected.quiet + expected.unreachable
     print(f"Broadcast #{broadcast.id} to {label}: {expected.total} recipients "
           f"({joined} joined, {expected.not_joined} not joined yet), due {when}; the running bot delivers it.")
@@ -95,14 +95,13 @@ async def send_outbox(settings: Settings, rate: int) -> int:
         print("send-outbox needs PostgreSQL: on SQLite the running bot's own sender is the only one "
               "(start or restart the bot to deliver the outbox)", file=sys.stderr)
         return 2
-    content = load_content(settings.content_dir)
+    content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
     budget = RateBudget(bulk_rate=rate, restarted=True)
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
-    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget,
-                          worker_id=new_worker_id("send-outbox"), default_tz=settings.default_tz)
+    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=new_worker_id("send-outbox"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

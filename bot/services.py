@@ -20,6 +20,11 @@ class Services:
     bot_username: str = ""
     extras: dict[str, object] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The configured zone for people without one travels with the content every use case receives.
+        if self.content.default_tz != self.settings.default_tz:
+            self.content = self.content.model_copy(update={"default_tz": self.settings.default_tz})
+
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     """CallbackContext with typed access to the injected services."""

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
+
+from core.zones import FALLBACK_TZ, is_zone
 
 SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -26,7 +27,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///pendamping.db"
     content_dir: Path = SHIPPED_CONTENT_DIR
     koordinator_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
-    default_tz: str = "Asia/Jakarta"
+    default_tz: str = FALLBACK_TZ
     outbox_rate: int = Field(default=29, ge=1, le=29)  # this process's share of Telegram's 30 messages/s for the outbox
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -59,10 +60,8 @@ class Settings(BaseSettings):
     @field_validator("default_tz")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone; use e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura") from None
+        if not is_zone(value):
+            raise ValueError("unknown time zone; use e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura")
         return value
 
     @field_validator("content_dir")

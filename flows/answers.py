@@ -1,10 +1,11 @@
 """Answer values as stored (JSON) and as shown to people."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from core.content.schema import Content, Question
+from core.dates import format_date, format_time
 from flows.replies import Attachment
 
 
@@ -20,9 +21,24 @@ def format_number(value: float) -> str:
     return str(value).replace(".", ",")
 
 
-def format_date(content: Content, value: date) -> str:
-    months = content.text("flow.months").split(",")
-    return f"{value.day} {months[value.month - 1].strip()} {value.year}"
+def date_value(value: str) -> tuple[date, time | None]:
+    """A date answer as stored: "2026-03-12", or "2026-03-12T08:00" when a time of day was given."""
+    if "T" in value:
+        moment = datetime.fromisoformat(value)
+        return moment.date(), moment.time()
+    return date.fromisoformat(value), None
+
+
+def store_date(on_date: date, at: time | None) -> str:
+    return datetime.combine(on_date, at).isoformat(timespec="minutes") if at else on_date.isoformat()
+
+
+def format_date_answer(content: Content, value: str) -> str:
+    """ "Kamis, 12 Maret 2026", or "Kamis, 12 Maret 2026, pukul 08.00" with a time."""
+    on_date, at = date_value(value)
+    if at is None:
+        return format_date(on_date)
+    return content.text("waktu.date_time", tanggal=format_date(on_date), jam=format_time(at))
 
 
 def format_answer(content: Content, question: Question, value: Any) -> str:
@@ -43,7 +59,7 @@ def format_answer(content: Content, question: Question, value: Any) -> str:
     if question.kind == "number":
         return format_number(value)
     if question.kind == "date":
-        return format_date(content, date.fromisoformat(value))
+        return format_date_answer(content, value)
     if question.kind == "media":
         items = media_items(value)
         captions = [i["caption"] for i in items if i.get("caption")]

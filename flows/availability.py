@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, Flow
-from scheduler.calendar import DatedItem, events_for, local_today
+from core.zones import local_today
+from scheduler.calendar import DatedItem, events_for
 from store.models import Person, Role
 
 
@@ -23,7 +24,7 @@ async def closed_until(session: AsyncSession, content: Content, person: Person, 
     if not dated:
         return {}
     items = await events_for(session, content, person, clock)
-    today = local_today(person, clock)
+    today = local_today(person, content.default_tz, clock)
     lead = timedelta(days=content.calendar.flow_opens_days_before)
     closed = {}
     for flow in dated:

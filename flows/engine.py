@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, Flow
+from core.dates import format_date
 from flows import availability, callbacks, runs
 from flows.answers import attachments_of, format_answer
 from flows.inputs import Incoming
@@ -16,7 +17,6 @@ from flows.render import Walk
 from flows.replies import Button, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
-from scheduler.calendar import format_date
 from store.models import FlowRun, Person, RunStatus
 
 log = logging.getLogger(__name__)
@@ -41,22 +41,30 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
     closed = await availability.closed_until(session, content, person, clock, flows)
     lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
+        title = menu_title(content, flow)
         if flow.id in closed and not any(key[0] == flow.id for key in statuses):
-            later.append(content.text("flow.menu.later_line", title=flow.title, date=format_date(content, closed[flow.id])))
+            later.append(content.text("flow.menu.later_line", title=title, date=format_date(closed[flow.id])))
         elif flow.subject == "mentee":
             done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
-            lines.append(content.text("flow.menu.mentee_line", title=flow.title, done=done, total=len(mentees)))
-            rows.append([Button(flow.title, callbacks.open_flow(flow.id))])
+            lines.append(content.text("flow.menu.mentee_line", title=title, done=done, total=len(mentees)))
+            rows.append([Button(title, callbacks.open_flow(flow.id))])
         else:
             status = statuses.get((flow.id, None), NEW)
             mark = content.text(f"flow.mark.{status}")
-            lines.append(content.text("flow.menu.line", mark=mark, title=flow.title, status=content.text(f"flow.status.{status}")))
-            rows.append([Button(f"{mark} {flow.title}", callbacks.open_flow(flow.id))])
+            lines.append(content.text("flow.menu.line", mark=mark, title=title, status=content.text(f"flow.status.{status}")))
+            rows.append([Button(f"{mark} {title}", callbacks.open_flow(flow.id))])
+    if any(f.awaiting_official for f in flows):
+        lines += ["", content.text("flow.provisional.menu_note")]
     if later:
         lines += ["", content.text("flow.menu.later_title"), *later]
     if not rows:
         lines[0] = content.text("flow.menu.none_open")
     return [Reply("\n".join(lines), rows)]
+
+
+def menu_title(content: Content, flow: Flow) -> str:
+    """The flow's title in the menu, marked when its questions are provisional (awaiting_official)."""
+    return content.text("flow.provisional.title", title=flow.title) if flow.awaiting_official else flow.title
 
 
 async def cancel(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
@@ -172,7 +180,7 @@ async def _on_press(session: AsyncSession, content: Content, person: Person, clo
     if person.role.value not in flow.audience:
         return [Reply(content.text("flow.menu.not_for_role"))]
     if (opens := await _opens_later(session, content, person, clock, flow)) is not None:
-        return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(content, opens)))]
+        return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(opens)))]
     if flow.subject == "self":
         return await _start_or_resume(session, content, person, clock, flow, None)
     if press.verb == "s":
@@ -240,6 +248,8 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
     await session.flush()
     log.info("person %s started flow %s (run %s)", person.id, flow.id, run.id)
     intro = [content.text("flow.start", title=flow.title)]
+    if flow.awaiting_official:
+        intro.append(content.text("flow.provisional.start"))
     if subject is not None:
         intro.append(content.text("flow.about", name=subject.name))
     if flow.intro:
@@ -252,7 +262,7 @@ async def _already_submitted(session: AsyncSession, content: Content, person: Pe
     """A final run cannot change: say so and show what was sent."""
     walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
-    for text, items in summary_parts(walk, runs.answers(run), person, subject):
+    for text, items in summary_parts(walk, runs.answers(run), person, subject, own=True):
         replies.append(Reply(text, attachments=attachments_of(items)))
     return replies
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
 from core.content.schema import Content, Flow
+from core.zones import zone_of
 from flows import runs
-from flows.answers import format_answer
-from flows.steps import DEFAULT_TZ
+from flows.answers import date_value, format_answer
 from flows.visibility import visible_runs
 from store.models import Cohort, FlowRun, Person
 from store.sheets import xlsx_row
@@ -40,7 +40,8 @@ def _cell(content: Content, question, value):
     if question.kind == "number":
         return value
     if question.kind == "date":
-        return date.fromisoformat(value)
+        on_date, at = date_value(value)
+        return datetime.combine(on_date, at) if at else on_date
     if question.kind == "text":
         return value
     return format_answer(content, question, value)
@@ -48,7 +49,7 @@ def _cell(content: Content, question, value):
 
 async def export_xlsx(session: AsyncSession, content: Content, viewer: Person, clock: Clock | None = None) -> tuple[str, bytes]:
     """Build the workbook of every answer visible to the viewer; returns (file name, bytes)."""
-    zone = ZoneInfo(viewer.timezone or DEFAULT_TZ)
+    zone = zone_of(viewer, content.default_tz)
     found = [r for r in await visible_runs(session, viewer) if r.flow_id in content.flows]
     people_ids = {r.person_id for r in found} | {r.subject_id for r in found if r.subject_id}
     people = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(people_ids)))).all()}

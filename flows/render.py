@@ -110,7 +110,7 @@ def _kind_hint(walk: Walk, q: Question) -> str | None:
             return walk.t("flow.hint.number_range", min=_num(q.min), max=_num(q.max))
         return walk.t("flow.hint.number")
     if q.kind == "date":
-        return walk.t("flow.hint.date")
+        return walk.t("flow.hint.date_time" if q.with_time else "flow.hint.date")
     if q.kind == "media":
         return walk.t("flow.hint.media", kinds=media_kinds(walk, q))
     return None

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.content.schema import Question
+from core.dates import format_date
 from core.ids import parse_id
+from core.zones import local_today
 from flows import callbacks
-from flows.answers import media_items
+from flows.answers import date_value, media_items, store_date
 from flows.inputs import Incoming
-from flows.parsing import parse_date, parse_number
+from flows.parsing import parse_date_time, parse_number
 from flows.render import (
     LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
     tg_len,
@@ -35,7 +36,6 @@ CUT_TRIM = 32
 PART_MIN = LIMIT // 2 - CUT_TRIM
 PASTE_WINDOW = timedelta(seconds=5)
 FINISH_WORDS = {"selesai", "lanjut"}
-DEFAULT_TZ = "Asia/Jakarta"
 _SMALL_INT = re.compile(r"-?[0-9]{1,3}")
 
 # How an answer was given, and so how it is confirmed: a pressed button's message is replaced by the
@@ -207,9 +207,7 @@ class Step:
         if q.kind == "number":
             return self.on_number(q, text)
         if q.kind == "date":
-            today = self.clock.now().astimezone(ZoneInfo(self.person.timezone or DEFAULT_TZ)).date()
-            value = parse_date(text, today)
-            return self.retry(q, "flow.expect.date") if value is None else self.accept(q, value.isoformat())
+            return self.on_date(q, text)
         if q.kind == "media" and text.lower() in FINISH_WORDS:
             return self.finish_media(q)
         return self.expected(q)
@@ -246,6 +244,43 @@ class Step:
             high = "-" if q.max is None else _plain(q.max)
             return self.retry(q, "flow.expect.number_range", min=low, max=high)
         return self.accept(q, value)
+
+    def on_date(self, q: Question, text: str) -> list[Reply]:
+        """A typed date (with a time of day where the question takes one), checked, then said back in words."""
+        today = local_today(self.person, self.walk.content.default_tz, self.clock)
+        found = parse_date_time(text, today)
+        if found is None:
+            return self.retry(q, "flow.expect.date_time" if q.with_time else "flow.expect.date")
+        on_date, at = found
+        value = store_date(on_date, at if q.with_time else None)
+        if (problem := self.date_order_problem(q, on_date)) is not None:
+            return self.ask(q, note=problem)
+        if q.future and on_date < today:
+            self.set_state(pending_date=value)
+            reply = question_reply(self.walk, q, self.answers, note=self.walk.t("flow.date.past", tanggal=self.walk.answer_text(q, value)))
+            reply.buttons.insert(0, [Button(self.walk.t("flow.button.date_ok"), self.walk.data(q.id, "y"))])
+            return [reply]
+        replies = self.accept(q, value)
+        replies[0].text = f"{self.walk.t('flow.date.understood', tanggal=self.walk.answer_text(q, value))}\n\n{replies[0].text}"
+        return replies
+
+    def confirm_date(self, q: Question) -> list[Reply] | None:
+        """The person confirms a past date they typed; None when no date waits for it (stale)."""
+        value = self.run.state.get("pending_date")
+        return None if value is None else self.accept(q, value, PRESSED)
+
+    def date_order_problem(self, q: Question, on_date: date) -> str | None:
+        """Why the date breaks the order the flow's dates must keep (not_before), if it does."""
+        for other in self.walk.questions:
+            if other.id == q.id or other.kind != "date" or not self.answers.get(other.id):
+                continue
+            other_date = date_value(self.answers[other.id])[0]
+            key = ("flow.date.too_early" if q.not_before == other.id and on_date < other_date
+                   else "flow.date.too_late" if other.not_before == q.id and on_date > other_date else None)
+            if key is not None:
+                return self.walk.t(key, tanggal=format_date(on_date), pertanyaan=self.walk.question_text(other),
+                                   batas=format_date(other_date))
+        return None
 
     def on_media(self, q: Question, incoming: Incoming) -> list[Reply]:
         media = incoming.media
@@ -307,6 +342,8 @@ class Step:
             return self.proceed(q, self.answers[q.id], how)
         if verb == "k" and not q.required:
             return self.skip(q, how)
+        if verb == "y" and q.kind == "date":
+            return self.confirm_date(q)
         if verb == "b":
             return self.back(q, edit=how == PRESSED)
         return None

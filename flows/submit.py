@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.answers import media_items
+from core.dates import format_date, format_time
+from core.zones import abbreviation, zone_name
+from flows.answers import date_value, media_items
 from flows.render import Walk, pack
 from flows.replies import Reply
 from flows.runs import DONE
 from flows.steps import Step
+from scheduler.calendar import DatedItem, item_title
+from scheduler.callback_data import ICS
 from store.models import Event, OutboxMessage, Person, Role, RunStatus
 
 log = logging.getLogger(__name__)
@@ -26,10 +30,12 @@ async def submit(session: AsyncSession, step: Step) -> list[Reply]:
     run, walk, person, now = step.run, step.walk, step.person, step.clock.now()
     run.status, run.submitted_at, run.mode, run.cursor, run.state = RunStatus.submitted, now, DONE, None, {}
     subject = await session.get(Person, run.subject_id) if run.subject_id else None
-    await _write_events(session, walk, step.answers, (subject or person).id)
+    events = await _write_events(session, walk, step.answers, (subject or person).id)
     recipients = await _recipients(session, walk, person, subject)
     for recipient in recipients:
         _queue_summary(session, walk, step.answers, person, subject, recipient, now)
+    if events and subject is not None:
+        _queue_dates(session, walk, events, person, subject, now)
     await session.flush()
     # Tell whoever owns the unit of work (bot/) that a flow was submitted, e.g. to stop its nudges.
     session.info.setdefault(SUBMITTED_FLOWS, []).append(walk.flow.id)
@@ -37,21 +43,53 @@ async def submit(session: AsyncSession, step: Step) -> list[Reply]:
     text = walk.t("flow.submitted", title=walk.flow.title)
     if recipients:
         text += "\n" + walk.t("flow.submitted_to", names=", ".join(r.name for r in recipients))
+    if events and subject is not None:
+        text += "\n" + walk.t("flow.dates_sent", name=subject.name)
     return [Reply(text)]
 
 
-async def _write_events(session: AsyncSession, walk: Walk, answers: dict[str, Any], person_id: int) -> None:
+async def _write_events(session: AsyncSession, walk: Walk, answers: dict[str, Any], person_id: int) -> list[Event]:
+    """The dated events the answers create (e.g. the four RPP dates), with a time of day where given."""
+    events = []
     for q in walk.questions:
         if not q.creates_event or not answers.get(q.id):
             continue
-        on_date = date.fromisoformat(answers[q.id])
+        on_date, at_time = date_value(answers[q.id])
         event = await session.scalar(select(Event).where(
             Event.kind == q.creates_event, Event.number == 0, Event.person_id == person_id, Event.cohort_id.is_(None),
         ))
         if event is None:
-            session.add(Event(kind=q.creates_event, number=0, person_id=person_id, on_date=on_date, source=EVENT_SOURCE))
+            event = Event(kind=q.creates_event, number=0, person_id=person_id, on_date=on_date, at_time=at_time,
+                          source=EVENT_SOURCE)
+            session.add(event)
         else:
-            event.on_date, event.source = on_date, EVENT_SOURCE
+            event.on_date, event.at_time, event.source = on_date, at_time, EVENT_SOURCE
+        events.append(event)
+    return events
+
+
+def _queue_dates(session: AsyncSession, walk: Walk, events: list[Event], person: Person, subject: Person,
+                 now: datetime) -> None:
+    """Tell the mentee the dates agreed about them, at once (outside their quiet hours), with a button
+    that sends them their calendar (.ics) file."""
+    content = walk.content
+    zone = abbreviation(zone_name(subject, content.default_tz))
+    lines = []
+    for event in events:
+        when = format_date(event.on_date)
+        if event.at_time is not None:
+            when = content.text("waktu.date_time_zone", tanggal=when, jam=format_time(event.at_time), zona=zone)
+        what = item_title(content, DatedItem(event.kind, event.number, event.on_date, event.at_time))
+        lines.append(content.text("flow.dates_line", kegiatan=what, tanggal=when))
+    session.add(OutboxMessage(
+        dedupe_key=f"dates:{walk.run.id}:{subject.id}",
+        person_id=subject.id,
+        kind="notice",
+        text=content.text("flow.dates_to_subject", nama=person.name, judul=walk.flow.title, daftar="\n".join(lines)),
+        buttons=[[{"text": content.text("jadwal.button_ics"), "data": ICS}]],
+        respect_quiet_hours=True,
+        due_at=now,
+    ))
 
 
 async def _recipients(session: AsyncSession, walk: Walk, person: Person, subject: Person | None) -> list[Person]:
@@ -72,11 +110,18 @@ async def _recipients(session: AsyncSession, walk: Walk, person: Person, subject
     return [await session.get(Person, i) for i in unique]
 
 
-def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: Person | None) -> list[tuple[str, list[dict]]]:
-    """The summary text split on question boundaries, each part with the media of its questions."""
-    header = walk.t("flow.summary.header", name=person.name, title=walk.flow.title)
+def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: Person | None,
+                  own: bool = False) -> list[tuple[str, list[dict]]]:
+    """The summary text split on question boundaries, each part with the media of its questions;
+    `own`: for the person who sent it, who is not named in the third person."""
+    if own:
+        header = walk.t("flow.summary.own_header", title=walk.flow.title)
+    else:
+        header = walk.t("flow.summary.header", name=person.name, title=walk.flow.title)
     if subject is not None:
         header += "\n" + walk.t("flow.summary.about", name=subject.name)
+    if walk.flow.awaiting_official:
+        header += "\n" + walk.t("flow.provisional.summary")
     blocks, media = [header], {}
     for q in walk.questions:
         shown = walk.answer_text(q, answers.get(q.id)) if q.id in answers else walk.t("flow.skipped")

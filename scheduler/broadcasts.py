@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.zones import named_zone, zone_of
 from scheduler.outbox_rows import add_outbox_rows
 from scheduler.quiet import in_quiet_hours
 from store.models import Broadcast, Cohort, OutboxMessage, OutboxStatus, Person, Role
@@ -113,7 +114,7 @@ async def audience_people(session: AsyncSession, audience: Audience) -> list[Per
 
 
 def _is_quiet(at: datetime, zone: str | None, quiet_start: time, quiet_end: time, default_tz: str) -> bool:
-    return in_quiet_hours(at.astimezone(ZoneInfo(zone or default_tz)).time(), quiet_start, quiet_end)
+    return in_quiet_hours(at.astimezone(ZoneInfo(named_zone(zone, default_tz))).time(), quiet_start, quiet_end)
 
 
 async def forecast(session: AsyncSession, audience: Audience, at: datetime, default_tz: str,
@@ -191,7 +192,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int | No
 
 
 async def broadcast_report(session: AsyncSession, broadcast_id: int, now: datetime,
-                           default_tz: str = "Asia/Jakarta") -> BroadcastReport:
+                           default_tz: str) -> BroadcastReport:
     """Count a broadcast's rows by outcome as of `now` and name the recipients who never joined.
 
     A row still to go out to someone in their quiet hours (at `now`, or at the send time of a broadcast
@@ -238,8 +239,7 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
         maybe_twice=counts["maybe_twice"], cancelled=counts["cancelled"])
 
 
-async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock,
-                                 default_tz: str = "Asia/Jakarta") -> int:
+async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock) -> int:
     """Queue a report to the creator of each broadcast with nothing left to deliver; return how many."""
     now = clock.now()
     open_ones = (await session.execute(
@@ -248,7 +248,7 @@ async def plan_broadcast_reports(session: AsyncSession, content: Content, clock:
     )).scalars().all()
     reported = 0
     for broadcast in open_ones:
-        report = await broadcast_report(session, broadcast.id, now, default_tz)
+        report = await broadcast_report(session, broadcast.id, now, content.default_tz)
         if report.undelivered:
             broadcast.status = "sending"
             continue
@@ -306,11 +306,11 @@ async def parse_audience(session: AsyncSession, spec: str) -> Audience:
 
 async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
                              send_at: datetime, creator_id: int | None = None,
-                             default_tz: str = "Asia/Jakarta", urgent: bool = False) -> tuple[Broadcast, Forecast]:
+                             urgent: bool = False) -> tuple[Broadcast, Forecast]:
     """Create a broadcast for scripting; return it with its forecast at its send time.
 
     The creator (who gets the report) defaults to the first koordinator; a naive `send_at` is in
-    the creator's time zone (or `default_tz`).
+    the creator's time zone (or the configured default).
     """
     audience = await parse_audience(session, audience_spec)
     creator = await session.get(Person, creator_id) if creator_id is not None else await session.scalar(
@@ -320,8 +320,8 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
     if not text_.strip():
         raise ValueError("empty broadcast text")
     if send_at.tzinfo is None:
-        send_at = send_at.replace(tzinfo=ZoneInfo(creator.timezone or default_tz))
-    expected = await forecast(session, audience, send_at, default_tz, urgent)
+        send_at = send_at.replace(tzinfo=zone_of(creator, content.default_tz))
+    expected = await forecast(session, audience, send_at, content.default_tz, urgent)
     broadcast = await create_broadcast(session, creator, audience, text_, send_at, urgent)
     log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))
     return broadcast, expected

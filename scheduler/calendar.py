@@ -17,9 +17,7 @@ import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, time, timedelta
 
 import dateparser
 from sqlalchemy import select
@@ -27,16 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
 from core.content.schema import Content
+from core.dates import format_date, month_name
+from core.zones import local_today
 from store.models import Cohort, Event, Person, Role
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TZ = "Asia/Jakarta"
-ZONE_ABBREVIATIONS = {
-    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA", "Asia/Ujung_Pandang": "WITA",
-    "Asia/Jayapura": "WIT",
-}
 PGP_ROLES = {Role.cgp, Role.pp}
 PSP_ROLES = {Role.kepsek, Role.guru, Role.pengawas, Role.fsp}
 COHORT_KINDS = {"lokakarya": PGP_ROLES, "lokakarya_psp": PSP_ROLES}
@@ -63,60 +57,28 @@ class DatedItem:
         return f"{self.kind}{self.number}@{self.on_date.isoformat()}"
 
 
-@lru_cache(maxsize=64)
-def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("unknown time zone %r; using %s", name, DEFAULT_TZ)
-        return DEFAULT_TZ
-    return name
-
-
-def zone_name(person: Person | None) -> str:
-    """The person's IANA zone, or the default (WIB) when unset or unknown."""
-    return _known_zone((person.timezone if person is not None else None) or DEFAULT_TZ)
-
-
-def zone_of(person: Person | None) -> ZoneInfo:
-    return ZoneInfo(zone_name(person))
-
-
-def zone_abbreviation(zone: str) -> str:
-    """WIB, WITA or WIT for Indonesia's zones; otherwise the zone name."""
-    return ZONE_ABBREVIATIONS.get(zone, zone)
-
-
-def local_datetime(on_date: date, at: time, zone: ZoneInfo) -> datetime:
-    """An aware datetime for a local date and time of day in the zone."""
-    return datetime.combine(on_date, at, tzinfo=zone)
-
-
-def format_date(content: Content, value: date) -> str:
-    """Format a date in Indonesian, e.g. 'Senin, 12 Mei 2025'."""
-    days = content.text("jadwal.hari").split()
-    months = content.text("jadwal.bulan").split()
-    return f"{days[value.weekday()]}, {value.day} {months[value.month - 1]} {value.year}"
-
-
-def month_name(content: Content, month: int) -> str:
-    return content.text("jadwal.bulan").split()[month - 1]
-
-
 def item_title(content: Content, item: DatedItem) -> str:
     """A short title for /jadwal and the .ics file, e.g. 'Lokakarya 3: Pemimpin Pembelajaran'."""
     if item.kind == "lokakarya":
         lokakarya = lokakarya_info(content, item.number)
-        return content.text("jadwal.item.lokakarya", nomor=item.number, judul=lokakarya.title if lokakarya else "").rstrip(": ")
+        label = content.text("jadwal.item.lokakarya", nomor=item.number, judul="").rstrip(": ")
+        if lokakarya is None or _names_itself(lokakarya.title, label):
+            return lokakarya.title if lokakarya else label  # "Lokakarya 1", not "Lokakarya 1: Lokakarya 1"
+        return content.text("jadwal.item.lokakarya", nomor=item.number, judul=lokakarya.title)
     if item.kind == "lokakarya_psp":  # numbered by calendar month
         workshop = next((kb for kb in content.komunitas_belajar if kb.month == item.number), None)
-        return workshop.title if workshop else content.text("jadwal.item.lokakarya_psp", bulan=month_name(content, item.number))
+        return workshop.title if workshop else content.text("jadwal.item.lokakarya_psp", bulan=month_name(item.number))
     if item.kind == "pmo_month":
-        return content.text("jadwal.item.pmo_month", bulan=month_name(content, item.number), topik=pmo_topics(content, item.number))
+        return content.text("jadwal.item.pmo_month", bulan=month_name(item.number), topik=pmo_topics(content, item.number))
     title = content.text(f"jadwal.item.{item.kind}", nomor=item.number)
     if item.about_name:
         title = content.text("jadwal.item.about", judul=title, mentee=item.about_name)
     return title
+
+
+def _names_itself(title: str, label: str) -> bool:
+    """Tell whether a title already starts with its label's word ("Lokakarya Orientasi" for "Lokakarya 0")."""
+    return title.casefold().split()[:1] == label.casefold().split()[:1]
 
 
 def lokakarya_info(content: Content, number: int):
@@ -240,17 +202,13 @@ async def person_events(session: AsyncSession, person_ids: Iterable[int]) -> dic
     return out
 
 
-def local_today(person: Person, clock: Clock) -> date:
-    return clock.now().astimezone(zone_of(person)).date()
-
-
 async def events_for(session: AsyncSession, content: Content, person: Person, clock: Clock | None = None) -> list[DatedItem]:
     """All dated items of a person, past and future, in date order.
 
     A PP or FSP also sees the person-level dates of their mentees (PI dates they set, RPP
     dates), each marked with the mentee's name.
     """
-    today = local_today(person, clock or SystemClock())
+    today = local_today(person, content.default_tz, clock or SystemClock())
     cohorts = await cohort_events(session, [person.cohort_id])
     own = await person_events(session, [person.id])
     items = build_items(content, person, cohorts.get(person.cohort_id, []), own[person.id], today)
@@ -308,10 +266,38 @@ def _parse_date(value: str) -> date | None:
     return parsed.date() if parsed else None
 
 
-async def import_calendar_csv(session: AsyncSession, text: str) -> int:
+async def _out_of_order(session: AsyncSession, parsed: dict[tuple[int, int], tuple[Cohort, int, date]],
+                        lines: dict[tuple[int, int], int]) -> list[CalendarProblem]:
+    """Lokakarya dates of a cohort (the file's over those already set) that come before an earlier number's."""
+    cohort_ids = {cohort_id for cohort_id, _ in parsed}
+    dates: dict[int, dict[int, date]] = {c: {} for c in cohort_ids}
+    if cohort_ids:
+        rows = await session.execute(select(Event.cohort_id, Event.number, Event.on_date).where(
+            Event.kind == "lokakarya", Event.cohort_id.in_(cohort_ids), Event.person_id.is_(None)))
+        for cohort_id, number, on_date in rows:
+            dates[cohort_id][number] = on_date
+    for (cohort_id, number), (_, _, on_date) in parsed.items():
+        dates[cohort_id][number] = on_date
+    problems = []
+    for cohort_id, by_number in dates.items():
+        numbers = sorted(by_number)
+        for before, after in zip(numbers, numbers[1:]):
+            if by_number[after] >= by_number[before]:
+                continue
+            line = lines.get((cohort_id, after)) or lines[(cohort_id, before)]  # blame a row of the file
+            problems.append(CalendarProblem(line, "out_of_order", {
+                "nomor": after, "tanggal": format_date(by_number[after]),
+                "sebelumnya": before, "tanggal_sebelumnya": format_date(by_number[before]),
+            }))
+    return problems
+
+
+async def import_calendar_csv(session: AsyncSession, text: str, today: date) -> int:
     """Import Lokakarya dates from CSV (angkatan, lokakarya, tanggal); return how many were set.
 
-    Every row is checked first; any bad row raises CalendarImportError and nothing is written.
+    Every row is checked first; any bad row raises CalendarImportError and nothing is written. A date
+    before `today`, or before an earlier-numbered Lokakarya of the cohort (in the file or already set),
+    is a bad row.
     """
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
@@ -332,6 +318,7 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> int:
     cohorts = {c.code: c for c in (await session.execute(select(Cohort).where(Cohort.code.in_(codes)))).scalars()}
     problems: list[CalendarProblem] = []
     parsed: dict[tuple[int, int], tuple[Cohort, int, date]] = {}
+    lines: dict[tuple[int, int], int] = {}
     for line, row in cells:
         code, number_text, date_text = (row[columns[c]] for c in ("cohort", "number", "date"))
         cohort = cohorts.get(code)
@@ -345,10 +332,14 @@ async def import_calendar_csv(session: AsyncSession, text: str) -> int:
             problems.append(CalendarProblem(line, "bad_date", {"tanggal": date_text}))
         elif (cohort.id, number) in parsed:
             problems.append(CalendarProblem(line, "duplicate", {"angkatan": code, "nomor": number}))
+        elif on_date < today:
+            problems.append(CalendarProblem(line, "past", {"tanggal": format_date(on_date)}))
         else:
             parsed[(cohort.id, number)] = (cohort, number, on_date)
+            lines[(cohort.id, number)] = line
+    problems += await _out_of_order(session, parsed, lines)
     if problems:
-        raise CalendarImportError(problems)
+        raise CalendarImportError(sorted(problems, key=lambda p: p.row))
     for cohort, number, on_date in parsed.values():
         await set_lokakarya_date(session, cohort, number, on_date)
     return len(parsed)

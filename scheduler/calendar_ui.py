@@ -30,7 +30,9 @@ from core.ids import parse_id
 from flows.parsing import parse_date
 from flows.replies import Button, Reply
 from scheduler import dialogue_state, planner
-from scheduler.calendar import events_for, format_date, local_today, lokakarya_info, set_lokakarya_date, set_pi_date
+from core.dates import format_date
+from core.zones import local_today
+from scheduler.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date
 from scheduler.callback_data import (
     CAL_CANCEL, CAL_COHORT, CAL_LOKAKARYA, CAL_MENTEE, CAL_PI, CAL_SAVE, CAL_START_COHORT, CAL_START_MENTEE,
 )
@@ -99,14 +101,14 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
     if not await _target_allowed(session, person, data):
         await _clear(session, person)
         return _refused(content)
-    example = _short(local_today(person, clock) + timedelta(days=7))
-    on_date = parse_date(text, local_today(person, clock))
+    example = _short(local_today(person, content.default_tz, clock) + timedelta(days=7))
+    on_date = parse_date(text, local_today(person, content.default_tz, clock))
     if on_date is None:
         return [Reply(content.text("kalender.bad_date", teks=text.strip()[:40], contoh=example))]
     data.update(step="confirm", date=on_date.isoformat())
     await _store(session, person, data, clock)
     what = await _describe(session, content, data)
-    return [Reply(content.text("kalender.confirm", apa=what, tanggal=format_date(content, on_date)),
+    return [Reply(content.text("kalender.confirm", apa=what, tanggal=format_date(on_date)),
                   [[Button(content.text("kalender.save"), CAL_SAVE), Button(content.text("kalender.cancel"), CAL_CANCEL)]])]
 
 
@@ -164,7 +166,7 @@ async def _pi_list(session: AsyncSession, content: Content, mentee: Person, cloc
 
 async def _ask_date(session: AsyncSession, content: Content, person: Person, target: dict, clock: Clock) -> Reply:
     await _store(session, person, {"step": "date", **target}, clock)
-    example = _short(local_today(person, clock) + timedelta(days=7))
+    example = _short(local_today(person, content.default_tz, clock) + timedelta(days=7))
     return Reply(content.text("kalender.ask_date", apa=await _describe(session, content, target), contoh=example), edit=True)
 
 
@@ -174,14 +176,14 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
         return _refused(content)[0]
     on_date, number = date.fromisoformat(data["date"]), data["number"]
     what = await _describe(session, content, data)
-    lines = [content.text("kalender.saved", apa=what, tanggal=format_date(content, on_date))]
+    lines = [content.text("kalender.saved", apa=what, tanggal=format_date(on_date))]
     if data["target"] == "lokakarya":
         cohort = await session.get(Cohort, data["cohort_id"])
         await set_lokakarya_date(session, cohort, number, on_date)
         stats = await replan_cohort(session, content, clock, cohort.id)
         if 1 <= number <= content.calendar.pi_count:
             pi_date = on_date - timedelta(days=content.calendar.pi_days_before_lokakarya)
-            lines.append(content.text("kalender.pi_follows", nomor=number, tanggal=format_date(content, pi_date)))
+            lines.append(content.text("kalender.pi_follows", nomor=number, tanggal=format_date(pi_date)))
     else:
         mentee = await session.get(Person, data["mentee_id"])
         await set_pi_date(session, mentee, number, on_date)

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from scheduler.calendar import PERSON_KINDS, build_items, cohort_events, format_date, item_title, person_events, zone_of
+from core.dates import format_date
+from core.zones import zone_of
+from scheduler.calendar import PERSON_KINDS, build_items, cohort_events, item_title, person_events
 from scheduler.planned_rows import OUTBOX, insert_rows
 from store.models import Answer, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
 
@@ -67,7 +69,7 @@ async def plan_digests(session: AsyncSession, content: Content, clock: Clock) ->
         last_id = mentors[-1].id
         morning = {}
         for mentor in mentors:
-            local = now.astimezone(zone_of(mentor))
+            local = now.astimezone(zone_of(mentor, content.default_tz))
             if DIGEST_AT <= local.time() < DIGEST_UNTIL:
                 morning[digest_key(mentor.id, local.date())] = mentor
         if morning:
@@ -105,7 +107,7 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
 
     sections: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for mentee in mentees:
-        zone = zone_of(mentee)
+        zone = zone_of(mentee, content.default_tz)
         today = now.astimezone(zone).date()
         out = sections[mentee.mentor_id]
         for run in runs_of[mentee.id]:
@@ -116,16 +118,16 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
                 if quote:
                     out["done"].append(content.text("digest.excerpt_line", kutipan=quote))
             else:
-                started = format_date(content, run.started_at.astimezone(zone).date())
+                started = format_date(run.started_at.astimezone(zone).date())
                 out["late"].append(content.text("digest.late_draft", mentee=mentee.name, judul=title, tanggal=started))
         if mentee.id in pauses:
             reason, until = pauses[mentee.id]
             out["late"].append(content.text("digest.paused_line", mentee=mentee.name, alasan=content.text(f"kendala.reason.{reason}"),
-                                            sampai=format_date(content, until.astimezone(zone).date())))
+                                            sampai=format_date(until.astimezone(zone).date())))
         for item in build_items(content, mentee, cohorts.get(mentee.cohort_id, []), own[mentee.id], today):
             if item.kind in PERSON_KINDS and today <= item.on_date <= today + timedelta(days=DUE_WITHIN_DAYS):
                 out["due"].append(content.text("digest.due_line", mentee=mentee.name, judul=item_title(content, item),
-                                               tanggal=format_date(content, item.on_date)))
+                                               tanggal=format_date(item.on_date)))
     rows = []
     for key, mentor in mentors.items():
         out = sections.get(mentor.id)

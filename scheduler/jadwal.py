@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from flows.replies import Button, Reply
-from scheduler.calendar import (
-    DatedItem, events_for, format_date, item_title, local_datetime, zone_abbreviation, zone_name, zone_of,
-)
+from core.dates import format_date, format_time
+from core.zones import abbreviation, local_datetime, local_today, zone_name, zone_of
+from scheduler.calendar import DatedItem, events_for, item_title
 from scheduler.calendar_ui import entry_buttons
 from scheduler.callback_data import ICS
 from store.models import Person, Role
@@ -27,7 +27,7 @@ ICS_EVENT_HOURS = 2  # length of a timed event in the .ics file
 
 async def upcoming(session: AsyncSession, content: Content, person: Person, clock: Clock, days: int | None = None) -> list[DatedItem]:
     """The person's items from today (their zone) on, optionally within `days`."""
-    today = clock.now().astimezone(zone_of(person)).date()
+    today = local_today(person, content.default_tz, clock)
     items = [i for i in await events_for(session, content, person, clock) if i.on_date >= today]
     if days is not None:
         items = [i for i in items if i.on_date <= today + timedelta(days=days)]
@@ -44,12 +44,12 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
     if not items:
         key = "kalender.empty_koordinator" if person.role is Role.koordinator else "jadwal.empty"
         return [Reply(content.text(key), setting)]
-    zone = zone_abbreviation(zone_name(person))
+    zone = abbreviation(zone_name(person, content.default_tz))
     lines = [content.text("jadwal.heading", zona=zone)]
     for item in items:
-        values = {"tanggal": format_date(content, item.on_date), "judul": item_title(content, item), "zona": zone}
+        values = {"tanggal": format_date(item.on_date), "judul": item_title(content, item), "zona": zone}
         if item.at_time is not None:
-            lines.append(content.text("jadwal.line_time", jam=item.at_time.strftime("%H.%M"), **values))
+            lines.append(content.text("jadwal.line_time", jam=format_time(item.at_time), **values))
         else:
             lines.append(content.text("jadwal.line", **values))
     return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)], *setting])]
@@ -65,12 +65,12 @@ async def jadwal_ics(session: AsyncSession, content: Content, person: Person, cl
     items = await upcoming(session, content, person, clock, ICS_DAYS)
     if not items:
         return Reply(content.text("jadwal.ics_empty"))
-    zone = zone_of(person)
+    zone = zone_of(person, content.default_tz)
     calendar = Calendar()
     calendar.add("prodid", "-//Pendamping//jadwal//ID")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", content.text("jadwal.ics_calendar_name"))
-    calendar.add("x-wr-timezone", zone_name(person))
+    calendar.add("x-wr-timezone", zone_name(person, content.default_tz))
     stamp = clock.now()
     for item in items:
         event = IcsEvent()

@@ -35,9 +35,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
 from scheduler import rules as R
+from core.dates import format_date, format_time
+from core.zones import abbreviation, local_datetime, zone_name, zone_of
 from scheduler.calendar import (
-    COHORT_KINDS, DatedItem, build_items, cohort_events, format_date, item_title, local_datetime,
-    lokakarya_info, person_events, pmo_topics, zone_abbreviation, zone_name, zone_of,
+    COHORT_KINDS, DatedItem, build_items, cohort_events, item_title, lokakarya_info, person_events, pmo_topics,
 )
 from scheduler.callback_data import reminder_buttons
 from scheduler.planned_rows import OUTBOX, insert_rows
@@ -194,12 +195,13 @@ async def _load(session: AsyncSession, content: Content, batch: Batch, now: date
     batch.paused_until = {pid: until for pid, until in rows}
 
 
-def _occurrences(rules: list[ReminderRule], person: Any, items: list[DatedItem], runs: list) -> Iterable[Occurrence]:
+def _occurrences(rules: list[ReminderRule], person: Any, items: list[DatedItem], runs: list,
+                 default_tz: str) -> Iterable[Occurrence]:
     by_kind: dict[str, list[ReminderRule]] = defaultdict(list)
     for rule in rules:
         by_kind["flow_unfinished" if rule.on == "flow_unfinished" else rule.on.kind].append(rule)
     for rule in by_kind.pop("flow_unfinished", []):
-        zone = zone_of(person)
+        zone = zone_of(person, default_tz)
         for run in runs:
             if run.flow_id == rule.flow and run.status == RunStatus.draft:
                 yield Occurrence(rule, f"run{run.id}", run.started_at.astimezone(zone).date(), None, flow_id=rule.flow)
@@ -224,7 +226,7 @@ def _stopped(content: Content, occ: Occurrence, person: Any, batch: Batch) -> bo
     if ack and ack in batch.acks.get(person.id, ()):
         return True
     if occ.rule.stop_on_submit:
-        zone = zone_of(person)
+        zone = zone_of(person, content.default_tz)
         for run in batch.runs.get(person.id, ()):
             if (run.flow_id == occ.rule.stop_on_submit and run.status == RunStatus.submitted and run.submitted_at
                     and R.submission_stops(content, occ.rule, occ.item.on_date if occ.item else None,
@@ -259,13 +261,13 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
         mentor = None
     paused = person.id in batch.paused_until
     out: dict[str, Planned] = {}
-    for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, [])):
+    for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, []), content.default_tz):
         if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
             continue
         rule = occ.rule
         times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
         for recipient, for_mentor in _recipients(rule, person, mentor, occ):
-            zone = zone_of(recipient)
+            zone = zone_of(recipient, content.default_tz)
             for offset in rule.offsets_days:
                 for i in range(times):
                     day = occ.base_date + timedelta(days=offset + i * step)
@@ -278,22 +280,22 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
 def rule_values(content: Content, planned: Planned) -> dict[str, object]:
     """The placeholder values of a planned reminder (see scheduler.rules)."""
     occ, item = planned.occurrence, planned.occurrence.item
-    zone = zone_of(planned.recipient)
+    zone = zone_of(planned.recipient, content.default_tz)
     due_day = planned.due_at.astimezone(zone).date()
     flow = content.flows.get(occ.flow_id or "")
     values: dict[str, object] = {
         "nama": planned.recipient.name,
         "mentee": planned.subject.name,
         "subjek": planned.subject.name,
-        "tanggal": format_date(content, occ.base_date),
+        "tanggal": format_date(occ.base_date),
         "kapan": R.kapan(content, (occ.base_date - due_day).days),
         "nomor": occ.number if occ.number is not None else "",
         "judul": flow.title if flow else "",
         "kegiatan": item_title(content, item) if item else (flow.title if flow else ""),
         "topik": "",
         "persiapan": "",
-        "jam": item.at_time.strftime("%H.%M") if item and item.at_time else "",
-        "zona": zone_abbreviation(zone_name(planned.recipient)),
+        "jam": format_time(item.at_time) if item and item.at_time else "",
+        "zona": abbreviation(zone_name(planned.recipient, content.default_tz)),
     }
     if item is not None and item.kind in (*COHORT_KINDS, "pi"):
         lokakarya = lokakarya_info(content, item.number)
@@ -369,7 +371,7 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     reach = (since.date() - timedelta(days=1), window[1].date() + timedelta(days=1))  # ±1 day: local dates
     desired: dict[str, Planned] = {}
     for person in batch.people:
-        today = now.astimezone(zone_of(person)).date()
+        today = now.astimezone(zone_of(person, content.default_tz)).date()
         desired.update(desired_rows(content, person, batch, today, reach))
     seen: set[str] = set()
     cancel: list[int] = []

@@ -39,12 +39,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Select, Text, bindparam, func, select, text, update
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.zones import zone_of
 from scheduler.chat_member import on_blocked
 from scheduler.claimers import ClaimerLock, take_over_dead_claims
 from scheduler.outbox_rows import park_unreachable
@@ -164,13 +164,11 @@ class OutboxSender:
         recover_seconds: float = 5.0,
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
-        default_tz: str = "Asia/Jakarta",
     ) -> None:
         self.db, self.sender, self.content, self.clock, self.budget = db, sender, content, clock, budget
         self.worker_id = worker_id
         self.batch_size, self.recover_seconds = batch_size, recover_seconds
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
-        self.default_tz = default_tz
         self._lock = ClaimerLock(db, worker_id)
         self._started = False
         self._next_recovery = 0.0
@@ -359,7 +357,7 @@ class OutboxSender:
     def _quiet_until(self, row: _Row) -> datetime | None:
         if not row.respect_quiet_hours:
             return None
-        local_now = self.clock.now().astimezone(ZoneInfo(row.timezone or self.default_tz))
+        local_now = self.clock.now().astimezone(zone_of(row, self.content.default_tz))
         return defer_for_quiet_hours(local_now, row.quiet_start, row.quiet_end)
 
     def _retry_or_fail(self, row: _Row, exc: Exception, stats: DrainStats) -> dict[str, Any]:

@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.dates import format_date, format_time
 from core.ids import parse_id
+from core.zones import abbreviation, zone_name, zone_of
 from flows.replies import Button, Reply
 from scheduler import dialogue_state
 from scheduler.broadcasts import (
@@ -45,8 +47,6 @@ PAGE_SIZE = 8
 RECENT = 10  # broadcasts in the status list
 SNIPPET = 40
 MAX_TEXT = 4096
-DEFAULT_TZ = "Asia/Jakarta"
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 WHEN_FORMAT = "%d/%m/%Y %H:%M"
 WHEN_PATTERN = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})\s+(\d{1,2})[:.](\d{2})\s*$")
 
@@ -128,7 +128,7 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
     if action == "sched" and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
-        return [Reply(content.text("siaran.ask_when", zona=_zone_name(person), contoh=_example(person, clock)))]
+        return [Reply(content.text("siaran.ask_when", zona=_zone_name(content, person), contoh=_example(content, person, clock)))]
     return [Reply(content.text("siaran.expired"))]
 
 
@@ -194,7 +194,7 @@ async def _values(session: AsyncSession, content: Content, kind: str, query: str
 
 async def _preview(session: AsyncSession, content: Content, draft: dict, clock: Clock) -> Reply:
     audience = Audience.from_json(draft["audience"])
-    expected = await forecast(session, audience, clock.now(), DEFAULT_TZ)
+    expected = await forecast(session, audience, clock.now(), content.default_tz)
     lines = [content.text("siaran.preview", penerima=await describe_audience(session, content, audience),
                           pesan=draft["text"], jumlah=expected.total, belum=expected.not_joined,
                           hari=WAKE_STALE.days)]
@@ -211,23 +211,23 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
 
 
 async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock) -> Reply:
-    example = _example(person, clock)
+    example = _example(content, person, clock)
     match = WHEN_PATTERN.match(text)
     try:
         day, month, year, hour, minute = (int(g) for g in match.groups()) if match else (0,) * 5
-        when = datetime(year, month, day, hour, minute, tzinfo=_zone(person))
+        when = datetime(year, month, day, hour, minute, tzinfo=_zone(content, person))
     except ValueError:
         return Reply(content.text("siaran.bad_when", contoh=example))
     if when <= clock.now():
         return Reply(content.text("siaran.past_when", contoh=example))
-    expected = await forecast(session, Audience.from_json(draft["audience"]), when, DEFAULT_TZ)
+    expected = await forecast(session, Audience.from_json(draft["audience"]), when, content.default_tz)
     if not expected.quiet:
         return await _create(session, content, person, draft, when, clock)
     draft.update(step="confirm_at", send_at=when.isoformat())
     await _save(session, person, draft)
     urgent = content.text("siaran.schedule_urgent")
     return Reply(
-        content.text("siaran.preview_at", waktu=_local(person, when), jumlah=expected.quiet,
+        content.text("siaran.preview_at", waktu=_local(content, person, when), jumlah=expected.quiet,
                      jam=_times(content, expected.quiet_ends), tombol=urgent),
         [[Button(content.text("siaran.schedule_confirm"), "b:at"), Button(urgent, "b:atu")],
          [Button(content.text("siaran.cancel"), "b:cancel")]],
@@ -238,14 +238,14 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
                   clock: Clock, urgent: bool = False) -> Reply:
     audience = Audience.from_json(draft["audience"])
     now = clock.now()
-    expected = await forecast(session, audience, max(send_at, now), DEFAULT_TZ, urgent)
+    expected = await forecast(session, audience, max(send_at, now), content.default_tz, urgent)
     broadcast = await create_broadcast(session, person, audience, draft["text"], send_at, urgent)
     await _clear(session, person)
     penerima = await describe_audience(session, content, audience)
     later = send_at > now
     if later:
         lines = [content.text("siaran.created_scheduled", nomor=broadcast.id, penerima=penerima,
-                              jumlah=expected.total, waktu=_local(person, send_at))]
+                              jumlah=expected.total, waktu=_local(content, person, send_at))]
     else:
         lines = [content.text("siaran.created_now", nomor=broadcast.id, penerima=penerima, jumlah=expected.total)]
     if expected.now:
@@ -272,7 +272,7 @@ async def _recent_list(session: AsyncSession, content: Content, person: Person, 
     for b in recent:
         snippet = _snippet(b.text)
         lines.append(content.text(
-            "siaran.recent_item", nomor=b.id, waktu=_local(person, b.send_at), cuplikan=snippet,
+            "siaran.recent_item", nomor=b.id, waktu=_local(content, person, b.send_at), cuplikan=snippet,
             penerima=await describe_audience(session, content, Audience.from_json(b.audience)),
             keadaan=_state(content, person, b, clock)))
         buttons.append([Button(content.text("siaran.recent_button", nomor=b.id, cuplikan=_snippet(b.text, 30)),
@@ -286,10 +286,10 @@ async def _status(session: AsyncSession, content: Content, person: Person, broad
     if broadcast is None:
         return Reply(content.text("siaran.expired"))
     now = clock.now()
-    report = await broadcast_report(session, broadcast_id, now, DEFAULT_TZ)
+    report = await broadcast_report(session, broadcast_id, now, content.default_tz)
     lines = [content.text("siaran.status", nomor=broadcast.id, cuplikan=_snippet(broadcast.text),
                           penerima=await describe_audience(session, content, Audience.from_json(broadcast.audience)),
-                          keadaan=_state(content, person, broadcast, clock), sekarang=_local(person, now))]
+                          keadaan=_state(content, person, broadcast, clock), sekarang=_local(content, person, now))]
     lines.extend(_status_lines(content, report, scheduled=broadcast.send_at > now))
     buttons = [[Button(content.text("siaran.refresh"), f"b:s:{broadcast.id}")]]
     if broadcast.status in ("scheduled", "sending"):
@@ -315,7 +315,7 @@ def _status_lines(content: Content, report: BroadcastReport, scheduled: bool) ->
 
 def _state(content: Content, person: Person, broadcast: Broadcast, clock: Clock) -> str:
     if broadcast.status == "scheduled" and broadcast.send_at > clock.now():
-        return content.text("siaran.state.scheduled", waktu=_local(person, broadcast.send_at))
+        return content.text("siaran.state.scheduled", waktu=_local(content, person, broadcast.send_at))
     return content.text(f"siaran.state.{'sending' if broadcast.status == 'scheduled' else broadcast.status}")
 
 
@@ -343,20 +343,23 @@ async def _clear(session: AsyncSession, person: Person) -> None:
     await dialogue_state.clear(session, person, KIND)
 
 
-def _zone(person: Person) -> ZoneInfo:
-    return ZoneInfo(person.timezone or DEFAULT_TZ)
+def _zone(content: Content, person: Person) -> ZoneInfo:
+    return zone_of(person, content.default_tz)
 
 
-def _zone_name(person: Person) -> str:
-    return ZONE_NAMES.get(person.timezone or DEFAULT_TZ, person.timezone or DEFAULT_TZ)
+def _zone_name(content: Content, person: Person) -> str:
+    return abbreviation(zone_name(person, content.default_tz))
 
 
-def _local(person: Person, at: datetime) -> str:
-    return f"{at.astimezone(_zone(person)).strftime(WHEN_FORMAT)} {_zone_name(person)}"
+def _local(content: Content, person: Person, at: datetime) -> str:
+    """The time in words in the koordinator's zone: "Selasa, 25 November 2025, pukul 08.00 WIB"."""
+    local = at.astimezone(_zone(content, person))
+    return content.text("waktu.date_time_zone", tanggal=format_date(local.date()), jam=format_time(local.time()),
+                        zona=_zone_name(content, person))
 
 
-def _example(person: Person, clock: Clock) -> str:
-    tomorrow = clock.now().astimezone(_zone(person)) + timedelta(days=1)
+def _example(content: Content, person: Person, clock: Clock) -> str:
+    tomorrow = clock.now().astimezone(_zone(content, person)) + timedelta(days=1)
     return tomorrow.replace(hour=8, minute=0).strftime(WHEN_FORMAT)
 
 

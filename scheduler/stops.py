@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
+from core.dates import format_date
 from core.ids import parse_id
+from core.zones import local_datetime, zone_of
 from flows.replies import Button, Reply
 from scheduler import rules as R
-from scheduler.calendar import format_date, local_datetime, zone_of
 from scheduler.callback_data import DONE, KENDALA, KENDALA_DURATION, KENDALA_REASON
 from scheduler.planned_rows import OUTBOX, insert_rows
 from store.models import Acknowledgement, FlowRun, OutboxMessage, OutboxStatus, Pause, Person, RunStatus
@@ -85,7 +86,7 @@ async def on_flow_submitted(session: AsyncSession, content: Content, person: Per
         open_runs = set((await session.execute(
             select(FlowRun.id).where(FlowRun.id.in_(run_ids), FlowRun.status == RunStatus.draft)
         )).scalars())
-    today = clock.now().astimezone(zone_of(person)).date()
+    today = clock.now().astimezone(zone_of(person, content.default_tz)).date()
     stopped = []
     for row, key in rows:
         rule = rules[key.rule_id]
@@ -146,14 +147,14 @@ async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int
         ack = R.ack_key(rule, key.event_number)
         if ack and ack in acks[subject_id]:
             continue
-        zone = zone_of(subject)
+        zone = zone_of(subject, content.default_tz)
         if rule.stop_on_submit and any(R.submission_stops(content, rule, key.event_date, at.astimezone(zone).date())
                                        for at in submitted[(subject_id, rule.stop_on_submit)]):
             continue
         values = {
             "nama": mentor.name, "subjek": subject.name, "mentee": subject.name, "jumlah": counts[(rule_id, subject_id, event_key)],
             "nomor": key.event_number if key.event_number is not None else "",
-            "tanggal": format_date(content, key.event_date) if key.event_date else "",
+            "tanggal": format_date(key.event_date) if key.event_date else "",
             "judul": content.flows[rule.flow].title if rule.flow in content.flows else "",
         }
         new_rows.append({
@@ -176,7 +177,7 @@ def _reason_label(content: Content, reason: str) -> str:
 async def pause(session: AsyncSession, content: Content, person: Person, reason: str, days: int, clock: Clock) -> Pause:
     """Pause the person's nudges for `days`, defer the pending ones past it, and tell the mentor."""
     now = clock.now()
-    zone = zone_of(person)
+    zone = zone_of(person, content.default_tz)
     until = local_datetime(now.astimezone(zone).date() + timedelta(days=days), PAUSE_ENDS_AT, zone)
     record = Pause(person_id=person.id, reason=reason, until=until)
     session.add(record)
@@ -194,7 +195,7 @@ async def pause(session: AsyncSession, content: Content, person: Person, reason:
         mentor = await session.get(Person, person.mentor_id)
         if mentor is not None and mentor.participating:
             text = content.text("kendala.mentor_notice", mentee=person.name, alasan=_reason_label(content, reason),
-                                sampai=format_date(content, until.date()))
+                                sampai=format_date(until.date()))
             session.add(OutboxMessage(dedupe_key=f"kendala:{record.id}", person_id=mentor.id, kind="notice", text=text, due_at=now))
             await session.flush()
     log.info("person %s paused %d day(s) (%s); %d nudge(s) deferred", person.id, days, reason, len(rows))
@@ -220,7 +221,7 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         days = parse_id(raw_days)
         if reason in REASONS and days in DURATIONS:
             record = await pause(session, content, person, reason, days, clock)
-            sampai = format_date(content, record.until.astimezone(zone_of(person)).date())
+            sampai = format_date(record.until.astimezone(zone_of(person, content.default_tz)).date())
             key = "kendala.paused" if person.mentor_id else "kendala.paused_no_mentor"
             return [Reply(content.text(key, sampai=sampai), edit=True)]
     return [Reply(content.text("reminder.unknown_button"))]

@@ -7,6 +7,7 @@ import io
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import BotContext
+from core.zones import local_today
 from flows.replies import Reply
 from scheduler import planner
 from scheduler.calendar import CalendarImportError, import_calendar_csv
@@ -36,7 +37,7 @@ async def import_calendar(context: BotContext, session: AsyncSession, text: str)
     """Import the dates, re-plan the reminders they move, and reply with the count or the row report."""
     services = context.services
     try:
-        count = await import_calendar_csv(session, text)
+        count = await import_calendar_csv(session, text, local_today(None, services.content.default_tz, services.clock))
     except CalendarImportError as exc:
         return [Reply(exc.report(services.content))]
     await planner.plan(session, services.content, services.clock)

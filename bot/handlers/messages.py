@@ -132,7 +132,8 @@ async def message(update: Update, context: BotContext, session: AsyncSession, pe
         return replies
     if person.role is Role.koordinator and msg.document is not None:
         return await _koordinator_document(update, context, session)
-    return text_reply(context, "error.idle_text")
+    own = f"error.idle_text_{person.role.value}"  # a role without flows gets its own hint
+    return text_reply(context, own if own in services.content.texts else "error.idle_text")
 
 
 async def _koordinator_document(update: Update, context: BotContext, session: AsyncSession) -> list[Reply]:

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.handlers.common import for_person
 from bot.services import BotContext
 from core.content import Content
+from core.zones import zone_name
 from flows.replies import Button, Reply
 from store.models import Person
 
@@ -16,9 +17,9 @@ ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 QUIET_CHOICES = {"21-6": (21, 6), "22-5": (22, 5), "20-7": (20, 7), "off": (0, 0)}
 
 
-def _card(content: Content, person: Person, mentor: Person | None, default_tz: str) -> Reply:
+def _card(content: Content, person: Person, mentor: Person | None) -> Reply:
     empty = content.text("profile.empty")
-    zone = person.timezone or default_tz
+    zone = zone_name(person, content.default_tz)
     return Reply(
         content.text(
             "profile.card", nama=person.name, peran=content.text(f"role.{person.role.value}"),
@@ -34,7 +35,7 @@ def _card(content: Content, person: Person, mentor: Person | None, default_tz: s
 @for_person("profil")
 async def profil(update: Update, context: BotContext, session: AsyncSession, person: Person) -> list[Reply]:
     mentor = await session.get(Person, person.mentor_id) if person.mentor_id else None
-    return [_card(context.services.content, person, mentor, context.services.settings.default_tz)]
+    return [_card(context.services.content, person, mentor)]
 
 
 @for_person()

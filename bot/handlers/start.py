@@ -36,7 +36,7 @@ async def _bootstrap_koordinator(session: AsyncSession, update: Update, context:
     user = update.effective_user
     person = Person(
         name=user.full_name, role=Role.koordinator, tg_user_id=user.id, tg_chat_id=update.effective_chat.id,
-        joined_at=context.services.clock.now(), timezone=context.services.settings.default_tz,
+        joined_at=context.services.clock.now(),
     )
     session.add(person)
     await session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from core.zones import FALLBACK_TZ
 from core.content.schema import (
     CalendarTemplate, Content, EventRef, Flow, KomunitasBelajar, PmoGuide, ReminderRule,
 )
@@ -224,8 +225,11 @@ def _check_event(ref: EventRef | None, calendar: CalendarTemplate | None, doc: _
         problems.append(doc.problem(path + ("number",), f"{ref.kind} {ref.number} is not in the calendar (known: {', '.join(map(str, sorted(allowed)))})"))
 
 
-def load_content(content_dir: Path) -> Content:
-    """Load and validate every content file; raise ContentError listing all problems."""
+def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
+    """Load and validate every content file; raise ContentError listing all problems.
+
+    `default_tz` (Settings.default_tz) is the zone of people without one; it travels with the content.
+    """
     root = Path(content_dir).resolve()
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -295,9 +299,10 @@ def load_content(content_dir: Path) -> Content:
 
     if problems:
         raise ContentError(problems)
+    in_order = dict(sorted(flows.items(), key=lambda item: item[1].program_order))  # the one place flows are ordered
     return Content(
-        version=digest.hexdigest()[:12], flows=flows, rules=rules, calendar=calendar, texts=texts,
-        komunitas_belajar=komunitas, pmo=pmo,
+        version=digest.hexdigest()[:12], flows=in_order, rules=rules, calendar=calendar, texts=texts,
+        komunitas_belajar=komunitas, pmo=pmo, default_tz=default_tz,
     )
 
 
@@ -385,6 +390,7 @@ def _check_flows(flows: _Flows, flow_docs: dict[str, _Document], calendar: Calen
         elif "mentor" in flow.summary_to:
             if unmentored := [r for r in flow.audience if r not in MENTORED_ROLES]:
                 problems.append(doc.problem(("summary_to",), f"summary to 'mentor' but {', '.join(unmentored)} has no mentor"))
+        _check_not_before(flow, doc, problems)
         if flow.carry_forward:
             src = flows.get(flow.carry_forward.from_flow)
             if flows.dangling(flow.carry_forward.from_flow):
@@ -396,6 +402,25 @@ def _check_flows(flows: _Flows, flow_docs: dict[str, _Document], calendar: Calen
                 for j, qid in enumerate(flow.carry_forward.questions):
                     if qid not in known:
                         problems.append(doc.problem(("carry_forward", "questions", j), f"flow {src.id!r} has no question {qid!r}"))
+
+
+def _check_not_before(flow: Flow, doc: _Document, problems: list[Problem]) -> None:
+    """not_before names an earlier date question of the same flow."""
+    asked: dict[str, str] = {}
+    paths = dict(_question_paths_of(doc))
+    for q in flow.questions():
+        if q.not_before and asked.get(q.not_before) != "date":
+            where = paths.get(q.id, ())
+            problems.append(doc.problem(where + ("not_before",), f"not_before: {q.not_before!r} is not an earlier date question of this flow"))
+        asked[q.id] = q.kind
+
+
+def _question_paths_of(doc: _Document) -> list[tuple[str, tuple]]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    found: list[tuple[str, tuple]] = []
+    for i, section in enumerate(data.get("sections") or []):
+        found.extend(_question_paths(section, ("sections", i)))
+    return found
 
 
 def _check_references(

@@ -10,6 +10,8 @@ from pydantic import (
     BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
 )
 
+from core.zones import FALLBACK_TZ, is_zone
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=48)]
 RoleCode = Literal["cgp", "pp", "fsp", "kepsek", "pengawas", "guru", "koordinator"]
 QuestionKind = Literal["text", "choice", "multi", "number", "date", "scale", "media"]
@@ -23,6 +25,11 @@ ALL_MEDIA: tuple[MediaKind, ...] = ("photo", "document", "voice", "video", "audi
 # The longest text answer: a paste of up to four Telegram messages (Telegram cuts texts over 4096 UTF-16
 # units into several messages; the engine joins them back).
 TEXT_ANSWER_MAX = 4 * 4096
+# Program order of flows in /refleksi, /ringkasan and exports: PI 1…6 (with the forms of each PI), the
+# Komunitas Belajar worksheets, the PMO steps, Lokakarya 0…7; then by number and the flow's `order`.
+EVENT_ORDER: tuple[str, ...] = (
+    "pi", "rpp_submit", "rpp_return", "rpp_revision", "observation", "lokakarya_psp", "pmo_month", "lokakarya",
+)
 
 
 class Strict(BaseModel):
@@ -48,6 +55,11 @@ class Question(Strict):
     max_length: int = Field(default=TEXT_ANSWER_MAX, ge=1, le=TEXT_ANSWER_MAX)
     # The answer, when the flow is submitted, becomes this dated event (e.g. the PI 3 RPP dates).
     creates_event: EventKind | None = None
+    # Date questions only: an earlier date is confirmed first (likely a typo); the answer may not be
+    # before the answer to this other date question of the flow; a time of day may follow the date.
+    future: bool = False
+    not_before: Ident | None = None
+    with_time: bool = False
 
     @field_validator("options")
     @classmethod
@@ -69,6 +81,8 @@ class Question(Strict):
                 raise ValueError("scale_labels needs one label per point")
         if self.creates_event and self.kind != "date":
             raise ValueError("creates_event needs a date question")
+        if (self.future or self.not_before or self.with_time) and self.kind != "date":
+            raise ValueError("future, not_before and with_time are for date questions")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate option id")
@@ -134,12 +148,21 @@ class Flow(Strict):
     summary_to: list[Literal["mentor", "subject_mentor", "koordinator"]] = ["mentor"]
     repeatable: bool = False
     awaiting_official: bool = False  # content kept until the program publishes the real questions
+    order: int = 0  # among the flows of the same event: LK1 before LK2, the jurnal after a PI's other forms
     carry_forward: CarryForward | None = None
     sections: list[Section]
 
     def walk_sections(self) -> Iterator[Section]:
         for section in self.sections:
             yield from section.walk()
+
+    @property
+    def program_order(self) -> tuple[int, int, int, str]:
+        """Where the flow stands in the program (see EVENT_ORDER); flows without an event come last."""
+        if self.event is None:
+            return len(EVENT_ORDER), 0, self.order, self.id
+        number = self.event.number if self.event.number is not None else 999
+        return EVENT_ORDER.index(self.event.kind), number, self.order, self.id
 
     def questions(self) -> list[Question]:
         """All questions in asking order (the carry-forward question first)."""
@@ -376,6 +399,15 @@ class Content(Strict):
     texts: dict[str, str]
     komunitas_belajar: list[KomunitasBelajar] = []
     pmo: PmoGuide | None = None
+    # Not from the YAML: the zone of people without one (Settings.default_tz, given at load).
+    default_tz: str = FALLBACK_TZ
+
+    @field_validator("default_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
+        return value
 
     def text(self, key: str, **values: object) -> str:
         """Render a UI text by key with {placeholders}."""

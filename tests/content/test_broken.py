@@ -90,6 +90,18 @@ DEFECTS = [
            "    offsets_days: [-3]\n", "    offsets_days: [-10]\n",
            "offsets_days: [-10]", "rules[0].offsets_days",
            "sent 10 days before the event, but flow 'pi1' opens only 7 days before it"),
+    Defect("date order on an unknown question", "flows/pi3_kesepakatan_rpp.yaml",
+           "not_before: tanggal_rpp_diserahkan", "not_before: tanggal_rpp_dikirim",
+           "not_before: tanggal_rpp_dikirim", "sections[0].questions[1].not_before",
+           "not_before: 'tanggal_rpp_dikirim' is not an earlier date question of this flow"),
+    Defect("date order on a later question", "flows/pi3_kesepakatan_rpp.yaml",
+           "not_before: tanggal_rpp_diserahkan", "not_before: tanggal_observasi",
+           "not_before: tanggal_observasi", "sections[0].questions[1].not_before",
+           "not_before: 'tanggal_observasi' is not an earlier date question of this flow"),
+    Defect("a time of day on a text question", "flows/pi5_persiapan_coaching.yaml",
+           "        text: Nama rekan sejawat yang diajak CGP untuk dibimbing dan di-coaching pada PI 5\n",
+           "        text: Nama rekan sejawat yang diajak CGP untuk dibimbing dan di-coaching pada PI 5\n        with_time: true\n",
+           "- id: rekan_sejawat", "sections[0].questions[0]", "future, not_before and with_time are for date questions"),
 ]
 
 

@@ -150,6 +150,27 @@ def test_pi3_agreement_creates_the_four_dated_events(content: Content) -> None:
         ("date", "rpp_submit"), ("date", "rpp_return"), ("date", "rpp_revision"), ("date", "observation")]
 
 
+def test_pi3_agreement_dates_are_checked(content: Content) -> None:
+    questions = content.flows["pi3_kesepakatan_rpp"].questions()
+    assert [(q.future, q.not_before, q.with_time) for q in questions] == [
+        (True, None, False), (True, "tanggal_rpp_diserahkan", False), (True, "tanggal_rpp_dikembalikan", False),
+        (True, "tanggal_rpp_revisi", True)]
+
+
+def test_flows_are_in_program_order(content: Content) -> None:
+    order = list(content.flows)
+    pgp = [f"{kind}{n}" for n in range(1, 7) for kind in ("pi", "jurnal_pi")]
+    assert [f for f in order if f in pgp] == pgp
+    assert order.index("pi3_kesepakatan_rpp") < order.index("jurnal_pi3")
+    assert order.index("pi5_persiapan_coaching") < order.index("pi5_penilaian_coaching") < order.index("jurnal_pi5")
+    worksheets = [s.flow for s in content.komunitas_belajar[0].luring if s.flow]
+    assert [f for f in order if f.startswith("kb1_")] == list(dict.fromkeys(worksheets))  # LK1 … LK5 as staged
+    steps = [step.flow for step in content.pmo.steps]
+    assert [f for f in order if f in steps] == steps
+    assert [f for f in order if f.startswith("lokakarya_")][:8] == [f"lokakarya_{n}" for n in range(8)]
+    assert order.index("jurnal_pi6") < order.index("kb1_mulai_dari_diri") < order.index("pmo_refleksi") < order.index("lokakarya_0")
+
+
 def test_school_flows_send_their_summary_to_the_fsp(content: Content) -> None:
     school = [f for f in content.flows.values() if f.program == "psp"]
     assert len(school) == 12
@@ -221,7 +242,7 @@ def test_reminder_rules_cover_the_program(content: Content) -> None:
         f360 = rules[f"feedback360_pi{n}"]
         assert (f360.on.kind, f360.on.number, f360.offsets_days) == ("pi", n, [-7])
         assert f360.stop_on_ack and "done" in f360.buttons
-        assert "5 orang" in f360.text and "self evaluation" in f360.text
+        assert "5 orang" in f360.text and "evaluasi diri" in f360.text  # the self-evaluation, in Indonesian
     for kind in ("rpp_submit", "rpp_return", "rpp_revision", "observation"):
         rule = rules[f"{kind}_pengingat"]
         assert (rule.on.kind, rule.offsets_days, rule.audience) == (kind, [-3, -1, 0], ["self", "mentor"])

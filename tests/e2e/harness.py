@@ -74,9 +74,10 @@ def settings_for(emulator: BotApiEmulator, database_url: str, **overrides: objec
 @asynccontextmanager
 async def running_bot(
     emulator: BotApiEmulator, db: Database, content: Content, clock: Clock | None = None, timings: JobTimings = FAST_JOBS,
+    **settings: object,
 ) -> AsyncIterator[RunningBot]:
     services = Services(
-        settings=settings_for(emulator, db.url), content=content, db=db, clock=clock or SystemClock(),
+        settings=settings_for(emulator, db.url, **settings), content=content, db=db, clock=clock or SystemClock(),
         extras={"timings": timings},
     )
     async with polling(build_application(services)):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from store.models import InviteCode, Person, Role
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import KOORDINATOR_ID
+from tests.e2e.harness import KOORDINATOR_ID, running_bot
 
 CGP_COMMANDS = {"refleksi", "batal", "jadwal", "profil", "bantuan"}
 
@@ -61,6 +61,17 @@ async def test_configured_koordinator_joins_without_code(bot, emulator, db):
     async with db.session() as s:
         person = await s.scalar(select(Person).where(Person.tg_user_id == KOORDINATOR_ID))
         assert person.role is Role.koordinator
+    idle = await bot.user(KOORDINATOR_ID, "Sri").say("Halo")  # a hint for what a koordinator can do
+    assert "/siaran" in idle.text and "/refleksi" not in idle.text
+
+
+async def test_the_configured_default_zone_is_the_zone_of_people_without_one(emulator, db, content):
+    async with running_bot(emulator, db, content, default_tz="Asia/Makassar") as bot:
+        sri = bot.user(KOORDINATOR_ID, "Sri")
+        await sri.say("/start", "Koordinator")
+        assert "WITA (Asia/Makassar)" in (await sri.say("/profil")).text
+        async with db.session() as s:
+            assert await s.scalar(select(Person.timezone).where(Person.tg_user_id == KOORDINATOR_ID)) is None
 
 
 async def test_command_lists_are_scoped_by_role_and_checked_on_the_server(bot, emulator):

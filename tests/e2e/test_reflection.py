@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.dates import format_date
 from store.models import Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import answer_until_review, is_question, is_review_end, progress
@@ -99,13 +100,13 @@ async def test_cgp_walks_pi1_with_wrong_inputs_kembali_and_ubah_and_her_pp_gets_
     menu = await cgp.say("/refleksi", "Pilih refleksi")
     assert "✅ Pendampingan Individu 1 — terkirim" in menu.text
     await cgp.press("Pendampingan Individu 1", "tidak dapat diubah")
-    assert "Proses yang sudah diperbaiki" in (await cgp.next("Dewi Lestari mengirim")).text
+    assert "Proses yang sudah diperbaiki" in (await cgp.next("Jawaban Bapak/Ibu untuk Pendampingan Individu 1")).text
 
 
 def _review_text(emulator, chat_id):
     """The newest review, all its parts."""
     sent = emulator.sent(chat_id)
-    start = max(i for i, m in enumerate(sent) if (m.text or "").startswith("Periksa kembali"))
+    start = max(i for i, m in enumerate(sent) if "Periksa kembali" in (m.text or ""))  # after a date said back
     end = next(i for i in range(start, len(sent)) if is_review_end(sent[i]))
     return "\n".join(m.text for m in sent[start:end + 1])
 
@@ -244,11 +245,16 @@ async def test_pp_records_the_pi3_rpp_agreement_as_four_events(bot, emulator, db
     assert "12 Maret 2025" in first.text  # the date hint
     wrong = await pp.say("kapan-kapan saja")
     assert "Tanggal belum terbaca" in wrong.text and "(1/4)" in wrong.text
-    await pp.say("12/3/2025", "(2/4)")
-    await pp.say("19-03-2025", "(3/4)")
-    await pp.say("26 Maret 2025", "(4/4)")
-    await pp.say("besok", is_review_end)
+    past = await pp.say("12/3/2025", "sudah lewat")  # an agreement recorded late: past dates are confirmed
+    assert past.text.startswith("⚠️ Rabu, 12 Maret 2025 sudah lewat") and "(1/4)" in past.text
+    await pp.press("✔️ Ya, tanggal itu benar", "(2/4)")
+    await pp.say("19-03-2025", "sudah lewat")
+    await pp.press("✔️ Ya, tanggal itu benar", "(3/4)")
+    await pp.say("26 Maret 2025", "sudah lewat")
+    await pp.press("✔️ Ya, tanggal itu benar", "(4/4)")
     tomorrow = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=1)
+    echoed = await pp.say("besok", lambda m: "Tercatat" in (m.text or ""))
+    assert echoed.text.startswith(f"📅 Tercatat: {format_date(tomorrow)}.")
     assert "12 Maret 2025" in _review_text(emulator, pp.id)
     await pp.press("Kirim", "sudah terkirim")
 

@@ -20,10 +20,11 @@ REPO = HERE.parent.parent
 
 @pytest.fixture(scope="session")
 def flow_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
-    """The fixture content with the shipped flow texts copied in, so the real wording is used."""
+    """The fixture content with the shipped flow, date and calendar texts copied in, so the real wording is used."""
     root = tmp_path_factory.mktemp("content") / "content"
     shutil.copytree(HERE / "content", root)
-    shutil.copy(REPO / "content" / "texts" / "flows.yaml", root / "texts" / "flows.yaml")
+    for name in ("flows.yaml", "waktu.yaml", "scheduler.yaml"):
+        shutil.copy(REPO / "content" / "texts" / name, root / "texts" / name)
     return load_content(root)
 
 

@@ -34,8 +34,9 @@ async def test_pp_picks_only_own_mentees_and_dates_become_events(db, people, cha
         "rpp_revision": (date(2025, 3, 20), cgp, "rpp_agreement", 0),
         "observation": (date(2025, 4, 1), cgp, "rpp_agreement", 0),
     }
-    assert [r.person_id for r in rows] == [people["koord"].id]
+    assert [r.person_id for r in rows] == [people["koord"].id, cgp]  # the summary, and the dates for Citra
     assert "Pak Pandu mengirim Kesepakatan RPP\nTentang: Citra" in rows[0].text
+    assert "Pengumpulan RPP: Rabu, 12 Maret 2025" in rows[1].text
     await chat.menu()
     assert "1/2 mentee terkirim" in chat.text
 

@@ -136,6 +136,7 @@ async def test_submitted_is_final_and_not_repeatable(db, people, chat_for):
     await chat.menu()
     await chat.press("PI 1")
     assert "sudah terkirim dan tidak dapat diubah" in chat.text and "Saya belajar tentang visi." in chat.text
+    assert "📝 Jawaban Bapak/Ibu untuk PI 1" in chat.text and "Citra mengirim" not in chat.text  # not in the third person
     async with db.session() as s:
         assert len((await s.scalars(select(FlowRun))).all()) == 1
         assert len((await s.scalars(select(OutboxMessage))).all()) == 1

@@ -108,7 +108,7 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
     async with OutboxSender(db, fake, CONTENT, clock, fast_budget(), "w") as sender:
         await sender.drain_once()
     async with db.session() as s:
-        report = await broadcast_report(s, b.id, NOW)
+        report = await broadcast_report(s, b.id, NOW, CONTENT.default_tz)
         assert (report.sent, report.failed, report.blocked, report.pending) == (1, 0, 1, 0)
         assert report.never_joined_names == ["Budi"]
         assert await plan_broadcast_reports(s, CONTENT, clock) == 1
@@ -122,7 +122,7 @@ async def test_report_after_delivery_counts_outcomes_and_names_never_joined(db):
         await sender.drain_once()
     async with db.session() as s:
         assert (await s.get(OutboxMessage, notice.id)).status == OutboxStatus.sent
-        assert (await broadcast_report(s, b.id, NOW)).sent == 1  # the report is no recipient's message
+        assert (await broadcast_report(s, b.id, NOW, CONTENT.default_tz)).sent == 1  # the report is no recipient's message
 
 
 async def test_people_who_left_are_in_no_audience_or_count_and_blocked_people_still_are(db):
@@ -148,7 +148,7 @@ async def test_a_person_who_left_after_the_broadcast_was_queued_counts_nowhere(d
     async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
         await sender.drain_once()
     async with db.session() as s:
-        report = await broadcast_report(s, b.id, NOW)
+        report = await broadcast_report(s, b.id, NOW, CONTENT.default_tz)
         assert (report.sent, report.failed, report.blocked, report.pending) == (0, 0, 1, 0)
         assert report.never_joined_names == []
 
@@ -162,7 +162,7 @@ async def test_report_waits_while_rows_are_deferred(db):
     async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
         await sender.drain_once()
     async with db.session() as s:
-        report = await broadcast_report(s, b.id, evening)
+        report = await broadcast_report(s, b.id, evening, CONTENT.default_tz)
         assert (report.pending, report.quiet, report.quiet_ends) == (0, 2, (time(6),))
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0
 

@@ -6,6 +6,7 @@ from datetime import date, time
 from icalendar import Calendar
 
 from core.clock import FrozenClock
+from core.content import load_content
 from scheduler.buttons import handle_callback
 from scheduler.calendar import set_lokakarya_date
 from scheduler.jadwal import jadwal, jadwal_ics
@@ -66,3 +67,16 @@ async def test_ics_file_holds_the_upcoming_items(db, plan_content):
     async with db.session() as s:
         empty = await jadwal_ics(s, plan_content, await make_person(s, "cgp"), FrozenClock(utc(2025, 5, 1)))
     assert empty.file is None and empty.text == plan_content.text("jadwal.ics_empty")
+
+
+async def test_a_lokakarya_title_is_not_labelled_twice(db, content_dir):
+    shipped = load_content(content_dir)  # its titles are "Lokakarya Orientasi", "Lokakarya 1", …
+    async with db.session() as s:
+        cohort = await make_cohort(s)
+        cgp = await make_person(s, "cgp", cohort=cohort)
+        await set_lokakarya_date(s, cohort, 0, date(2025, 5, 5))
+        await set_lokakarya_date(s, cohort, 1, date(2025, 6, 2))
+        (reply,) = await jadwal(s, shipped, cgp, FrozenClock(utc(2025, 5, 1)))
+    assert "• Senin, 5 Mei 2025 — Lokakarya Orientasi" in reply.text.splitlines()
+    assert "• Senin, 2 Juni 2025 — Lokakarya 1" in reply.text.splitlines()
+    assert "Lokakarya 1: Lokakarya 1" not in reply.text

@@ -81,7 +81,7 @@ async def test_search_pages_and_schedule_in_koordinator_zone_then_cancel(db):
         [reply] = await siaran.handle_text(s, CONTENT, kor, "19/11/2026 08:00", clock)
         assert "sudah lewat" in reply.text
         [reply] = await siaran.handle_text(s, CONTENT, kor, "25/11/2026 08.00", clock)
-        assert "25/11/2026 08:00 WIT" in reply.text
+        assert "Rabu, 25 November 2026, pukul 08.00 WIT" in reply.text  # echoed in words
         b = (await s.execute(select(Broadcast))).scalar_one()
         assert b.send_at == datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
         [reply] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
