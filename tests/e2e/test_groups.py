@@ -12,7 +12,7 @@ from bot.services import Services
 from core.clock import SystemClock
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, TOKEN, RunningBot, settings_for, typing_pace
+from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, TOKEN, RunningBot, settings_for
 
 GROUP, NEW_GROUP, CHANNEL, OLD_CHANNEL = -1001234567890, -4005006007, -1009876543210, -1001112223334
 SECRET = "Rahasia kelas Dewi 4417"
@@ -21,12 +21,6 @@ EVERY_COMMAND = (
     "/start", "/bantuan", "/profil", "/refleksi", "/batal", "/ringkasan", "/ekspor", "/jadwal", "/siaran",
     "/ringkasan@pendamping_demo_bot", "/ekspor@pendamping_demo_bot", "/tidakada", "halo semua",
 )
-
-
-@pytest.fixture(autouse=True)
-def paced():
-    with typing_pace():
-        yield
 
 
 async def _people(db) -> dict[str, Person]:

@@ -105,7 +105,7 @@ async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people,
 
     replies = await as_viewer(db, flow_content, people["koord"], progress.overview)
     lines = replies[0].text.splitlines()
-    assert lines[1:3] == ["Jurnal Pendampingan: 0/2", "PI 1: 0/2"]  # Citra's answer is kept, not counted
+    assert lines[1:3] == ["PI 1: 0/2", "Jurnal Pendampingan: 0/2"]  # Citra's answer is kept, not counted
     assert lines[-1] == "Keluar dari program (tidak dihitung): 1 orang"
 
     _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))

@@ -85,7 +85,7 @@ async def test_search_pages_and_schedule_in_koordinator_zone_then_cancel(db):
         b = (await s.execute(select(Broadcast))).scalar_one()
         assert b.send_at == datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
         [reply] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
-        assert "Rapat komunitas" in reply.text and "dijadwalkan 25/11/2026 08:00 WIT" in reply.text
+        assert "Rapat komunitas" in reply.text and "dijadwalkan Rabu, 25 November 2026, pukul 08.00 WIT" in reply.text
         [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"#{b.id} · Rapat komunitas belajar."], clock)
         assert "• menunggu waktu kirim: 1" in reply.text
         [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"Batalkan #{b.id}"], clock)
@@ -192,7 +192,7 @@ async def test_at_half_past_nine_the_preview_and_confirmation_say_who_waits_for_
     async with db.session() as s:
         [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
         print(status.text)
-        assert "Status siaran #1 untuk angkatan A1 (sedang berjalan), per 20/11/2026 21:30 WIB:" in status.text
+        assert "Status siaran #1 untuk angkatan A1 (sedang berjalan), per Jumat, 20 November 2026, pukul 21.30 WIB:" in status.text
         for line in ("• terkirim: 1", "• sedang dikirim: 0",
                      "• menunggu jam tenang berakhir: 3 (mulai pukul 06.00 atau 07.00 waktu setempat)",
                      "• gagal: 0", "• memblokir bot: 1", "• belum bergabung: 1"):
@@ -223,11 +223,11 @@ async def test_a_broadcast_scheduled_into_quiet_hours_is_previewed_at_its_send_t
         await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
         [at] = await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
         print(at.text)
-        assert at.text.startswith("Pada 20/11/2026 21:30 WIB, 3 penerima sedang dalam jam tenang; mereka menerima "
+        assert at.text.startswith("Pada Jumat, 20 November 2026, pukul 21.30 WIB, 3 penerima sedang dalam jam tenang; mereka menerima "
                                   "pesan mulai pukul 06.00 atau 07.00 waktu setempat.")
         assert set(buttons(at)) == {"Jadwalkan", "Jadwalkan, abaikan jam tenang", "Batal"}
         [confirmation] = await siaran.handle_button(s, CONTENT, kor, buttons(at)["Jadwalkan"], clock)
-        assert "dijadwalkan pada 20/11/2026 21:30 WIB" in confirmation.text
+        assert "dijadwalkan pada Jumat, 20 November 2026, pukul 21.30 WIB" in confirmation.text
         assert "• 1 orang: dikirim pada waktu tersebut." in confirmation.text
         assert "• 3 orang: pada waktu tersebut sedang dalam jam tenang" in confirmation.text
         [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
@@ -256,6 +256,6 @@ async def test_the_status_list_shows_broadcasts_sent_now_and_counts_copies(db):
     clock.set(EVENING + timedelta(minutes=1))
     async with db.session() as s:
         [recent] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
-        assert "#1 · 20/11/2026 21:30 WIB · angkatan A1 · sedang berjalan · Lokakarya besok dibatalkan." in recent.text
+        assert "#1 · Jumat, 20 November 2026, pukul 21.30 WIB · angkatan A1 · sedang berjalan · Lokakarya besok dibatalkan." in recent.text
         [status] = await siaran.handle_button(s, CONTENT, kor, buttons(recent)["#1 · Lokakarya besok dibatalkan."], clock)
         assert "(di antaranya 1 mungkin terkirim dua kali" in status.text
