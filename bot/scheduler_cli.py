@@ -13,6 +13,8 @@ from pathlib import Path
 from telegram.ext import ExtBot
 
 from bot.budget import BudgetRateLimiter
+from bot.cli_files import read_input
+from bot.startup import bot_user
 from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
@@ -33,13 +35,13 @@ AT_FORMAT = "%Y-%m-%d %H:%M"
 async def import_calendar_file(settings: Settings, path: Path) -> int:
     """Import Lokakarya dates from a CSV file (all rows or none) and re-plan the reminders."""
     content = load_content(settings.content_dir)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        print(f"{path}: {exc.strerror}", file=sys.stderr)
+    data = read_input(content, path)
+    if data is None:
         return 1
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        print(f"{path}: not a UTF-8 text (CSV) file", file=sys.stderr)
+        print(content.text("cli.file_not_utf8", berkas=path), file=sys.stderr)
         return 1
     try:
         async with checked_session(settings.database_url) as session:
@@ -59,7 +61,7 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     try:
         send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
     except ValueError:
-        print(f'--at: expected "YYYY-MM-DD HH:MM", got {at!r}', file=sys.stderr)
+        print(content.text("cli.siaran_bad_at", nilai=at), file=sys.stderr)
         return 2
     try:
         async with checked_session(settings.database_url) as session:
@@ -71,9 +73,9 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
-    when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
-    print(f"Broadcast #{broadcast.id} to {label}: {joined + not_joined} recipients "
-          f"({joined} joined, {not_joined} not joined yet), due {when}; the running bot delivers it.")
+    when = f"{at} {zone_abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else content.text("cli.siaran_now")
+    print(content.text("cli.siaran_queued", nomor=broadcast.id, sasaran=label, jumlah=joined + not_joined,
+                       bergabung=joined, belum=not_joined, kapan=when))
     return 0
 
 
@@ -81,6 +83,7 @@ async def send_outbox(settings: Settings, rate: int) -> int:
     """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
     content = load_content(settings.content_dir)
     ensure_schema(settings.database_url)
+    await bot_user(settings, patient=True)  # waits out a network outage; a rejected token stops here
     if is_sqlite(settings.database_url):
         log.warning("SQLite: run only one sender per database file (the bot's own drain job is one)")
     budget = RateBudget(bulk_rate=rate)

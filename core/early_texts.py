@@ -30,7 +30,7 @@ TEXTS: dict[str, str] = {
     # the database (bot/cli.py, store/schema_check.py)
     "database_unreachable": "DATABASE_URL: basis data tidak dapat dihubungi ({detail})",
     "database_behind": "DATABASE_URL: skema basis data ada di revisi {current}, seharusnya {head}; jalankan `pendamping db upgrade` dulu",
-    "database_nothing": "kosong",
+    "database_new": "DATABASE_URL: basis data ini belum berisi tabel Pendamping; jalankan `pendamping db upgrade` dulu",
     "database_upgraded": "Basis data sudah mutakhir.",
     # Telegram (bot/startup.py)
     "token_rejected": "TELEGRAM_BOT_TOKEN: ditolak oleh Telegram ({reason}); salin ulang token bot dari @BotFather",

@@ -28,7 +28,7 @@ def ensure_schema(database_url: str) -> None:
     finally:
         engine.dispose()
     if current != head:
-        raise SettingsError(early_text("database_behind", current=current or early_text("database_nothing"), head=head))
+        raise SettingsError(early_text("database_behind", current=current, head=head) if current else early_text("database_new"))
 
 
 @asynccontextmanager
