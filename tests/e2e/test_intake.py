@@ -37,7 +37,7 @@ async def test_an_update_that_cannot_be_read_is_skipped_and_others_are_served(bo
     assert skipped == [f"update {bad['update_id']} skipped: it cannot be read (KeyError) after {acks.UNREADABLE_TRIES} reads"]
     tries = [r for r in caplog.records if r.name == "bot.acks" and r.levelno == logging.WARNING]
     assert len(tries) == acks.UNREADABLE_TRIES - 1  # bounded: no retrying the same batch for ever
-    assert bot.emulator.pending_updates == [] or all(u["update_id"] > bad["update_id"] for u in bot.emulator.pending_updates)
+    assert bad["update_id"] not in [u["update_id"] for u in bot.emulator.pending_updates]  # confirmed: skipped
     await ani.say("/bantuan", NOT_JOINED)  # and the bot keeps serving
 
 
