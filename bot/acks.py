@@ -9,6 +9,10 @@ A crash after an update was handled but before the next getUpdates makes Telegra
 `is_repeat` (the person's last handled update id, saved in the same unit of work) recognises it.
 Only long polling delivers a person's updates in id order through one poller; webhooks do neither,
 so the repeat check is on only while polling.
+
+An update python-telegram-bot cannot read (Update.de_json raises) would fail its whole batch, and the
+poller would fetch the same batch again for ever. `AckingBot` passes on the updates before it, tries it
+again a few times, then skips it, logging only its id and the error type (its content is a user's).
 """
 from __future__ import annotations
 
@@ -18,12 +22,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
 
 # Long enough for any reply (milliseconds); short enough that a slow import stalls others' updates briefly.
 HOLD_SECONDS = 2.0
+UNREADABLE_TRIES = 3  # reads of an update that fails before it is skipped
+UNREADABLE_PAUSE = 1.0  # seconds between them, so a bad update does not spin the poller
+
+
+class _NoUnreadableContent(logging.Filter):
+    """python-telegram-bot logs a batch it cannot parse with all its content (users' messages); drop that record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+NO_UNREADABLE_CONTENT = _NoUnreadableContent()
 
 
 class OpenUpdates:
@@ -63,24 +80,69 @@ class OpenUpdates:
 
 
 class AckingBot(ExtBot):
-    """An ExtBot whose getUpdates confirms (by its offset) only updates that were handled."""
+    """An ExtBot whose getUpdates confirms (by its offset) only updates that were handled, and skips unreadable ones."""
 
-    __slots__ = ("_open_updates",)
+    __slots__ = ("_open_updates", "_batch", "_unreadable", "_skip_below")
 
     def __init__(self, *args: Any, open_updates: OpenUpdates, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._open_updates = open_updates  # Bot freezes its public attributes
+        self._batch: list[Any] = []  # the last getUpdates result as JSON
+        self._unreadable: dict[int, int] = {}  # update id → failed reads
+        self._skip_below = 0  # the offset past the last skipped update
+        self._LOGGER.addFilter(NO_UNREADABLE_CONTENT)  # the logger Bot.get_updates writes that record to
 
     @property
     def open_updates(self) -> OpenUpdates:
         return self._open_updates
 
     async def get_updates(self, offset: int | None = None, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        if self._skip_below and (offset is None or offset < self._skip_below):
+            offset = self._skip_below
         if offset is not None:
             await self._open_updates.settle(offset)
-        updates = await super().get_updates(offset, *args, **kwargs)
+        try:
+            updates = await super().get_updates(offset, *args, **kwargs)
+        except TelegramError:
+            raise
+        except Exception as exc:  # the batch did not parse
+            updates = await self._readable_part(exc)
         self._open_updates.fetched(update.update_id for update in updates)
         return updates
+
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, *args, **kwargs)
+        if endpoint == "getUpdates":
+            self._batch = result
+        return result
+
+    async def _readable_part(self, error: Exception) -> tuple[Update, ...]:
+        """The updates before the first unreadable one; that one is skipped after UNREADABLE_TRIES reads."""
+        readable: list[Update] = []
+        for raw in self._batch:
+            try:
+                update = Update.de_json(raw, self)
+            except Exception as exc:
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                if not isinstance(update_id, int):
+                    raise error from None
+                reason = type(exc).__name__  # not the message: it may quote the content
+                break
+            self.insert_callback_data(update)
+            readable.append(update)
+        else:
+            raise error from None  # each update reads on its own: the failure was elsewhere
+        if readable:
+            return tuple(readable)  # the unreadable one heads the next batch
+        tries = self._unreadable[update_id] = self._unreadable.get(update_id, 0) + 1
+        if tries < UNREADABLE_TRIES:
+            log.warning("update %d cannot be read (%s); read %d of %d", update_id, reason, tries, UNREADABLE_TRIES)
+            await asyncio.sleep(UNREADABLE_PAUSE)
+        else:
+            del self._unreadable[update_id]
+            self._skip_below = update_id + 1
+            log.error("update %d skipped: it cannot be read (%s) after %d reads", update_id, reason, tries)
+        return ()
 
 
 def is_repeat(open_updates: OpenUpdates, update: Update, last_handled: int | None) -> bool:

@@ -18,6 +18,7 @@ from bot.handlers import errors, help as help_handlers, messages, private_only, 
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import BotContext, Services, attach
 from scheduler.ratelimit import RateBudget
+from store import imports
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ def register_handlers(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     services.bot_username = application.bot.username
+    async with services.db.session() as session:
+        if interrupted := await imports.tell_interrupted(session, services.content, services.clock.now()):
+            log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
     await publish_default_commands(application.bot, services.content)
     jobs.schedule(application)
     log.info("bot @%s ready (content %s)", application.bot.username, services.content.version)
@@ -79,14 +83,17 @@ def build_application(services: Services) -> Application:
 
 
 def run(application: Application, services: Services) -> None:
-    """Long polling by default; webhook mode (with Telegram's secret token check) when WEBHOOK_URL is set."""
+    """Long polling by default; webhook mode (with Telegram's secret token check) when WEBHOOK_URL is set.
+
+    The caller has reached Telegram once (bot/startup.py); a network drop after that is retried for ever.
+    """
     settings = services.settings
     if settings.webhook_url:
         host, _, port = settings.webhook_listen.rpartition(":")
         application.run_webhook(
             listen=host, port=int(port), url_path="telegram", webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
             secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            allowed_updates=ALLOWED_UPDATES,
+            allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1,
         )
     else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -12,10 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from core.clock import SystemClock
 from core.content import ContentError, load_content
+from core.early_texts import early_text
 from core.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 EXIT_CONFIG = 2
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command whose reader went away (128 + SIGPIPE)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 
 def _fail(message: str) -> int:
@@ -31,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, run
     from bot.logs import setup_logging
     from bot.services import Services
+    from bot.startup import bot_user
     from store.db import Database
     from store.schema_check import ensure_schema
 
@@ -39,6 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(token)
     content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
+    asyncio.run(bot_user(settings, patient=True))  # waits out a network outage; a rejected token stops here
     services = Services(settings=settings, content=content, db=Database(settings.database_url), clock=SystemClock())
     run(build_application(services), services)
     return 0
@@ -49,7 +55,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     settings = _settings()
     upgrade(settings.database_url)
-    print("Database is up to date.")
+    print(early_text("database_upgraded"))
     return 0
 
 
@@ -146,6 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         return _fail(str(exc))
     except OperationalError as exc:
-        return _fail(f"DATABASE_URL: cannot connect to the database ({exc.orig.__class__.__name__}: {str(exc.orig).strip().splitlines()[0]})")
+        detail = f"{exc.orig.__class__.__name__}: {(str(exc.orig).strip().splitlines() or [''])[0]}"
+        return _fail(early_text("database_unreachable", detail=detail))
     except ContentError as exc:
-        return _fail(f"Content is invalid ({len(exc.problems)} problem(s)); the bot will not start:\n{exc}")
+        return _fail(f"{early_text('content_invalid', count=len(exc.problems))}\n{exc}")
+    except BrokenPipeError:
+        # The reader (`| head`) has gone: stop quietly, and keep Python's final flush from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -4,60 +4,69 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from telegram import Bot
-
+from bot.cli_files import read_input
+from bot.startup import Unreachable, bot_user
 from core.clock import SystemClock
-from core.content import load_content
-from core.settings import Settings, SettingsError
+from core.content import Content, load_content
+from core.settings import Settings
 from store import invites, roster
 from store.schema_check import checked_session
 
 
-async def bot_username(settings: Settings) -> str:
-    """The username for invite links: configured, or asked from the Bot API with the token."""
+async def invite_username(settings: Settings, content: Content) -> tuple[str | None, str | None]:
+    """The bot's username for invite links (configured, or asked from Telegram), or None and why not.
+
+    Without links the codes are still good. A token Telegram rejects stops the command (SettingsError)
+    before anything is written.
+    """
     if settings.telegram_bot_username:
-        return settings.telegram_bot_username.lstrip("@")
+        return settings.telegram_bot_username.lstrip("@"), None
     if settings.telegram_bot_token is None:
-        raise SettingsError("TELEGRAM_BOT_USERNAME: is required for invite links (or set TELEGRAM_BOT_TOKEN)")
-    async with Bot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base) as bot:
-        return bot.username
+        return None, content.text("cli.no_links_no_token")
+    try:
+        return (await bot_user(settings, patient=False)).username, None
+    except Unreachable as exc:
+        return None, content.text("cli.no_links_offline", alasan=exc)
 
 
 async def import_roster_file(settings: Settings, path: Path, out: Path | None) -> int:
     """Import the file; print the report, and the codes to `out` (CSV or XLSX) or standard output."""
     content = load_content(settings.content_dir, settings.default_tz)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"{path}: {exc.strerror}", file=sys.stderr)
+    data = read_input(content, path)
+    if data is None:
         return 1
-    username = await bot_username(settings)
+    parsed = roster.read_roster(data)
+    # Problems are reported without Telegram; the username only makes links, asked before anything is written.
+    username, no_links = (None, None) if parsed.problems else await invite_username(settings, content)
     try:
         async with checked_session(settings.database_url) as session:
-            result = await roster.import_file(session, data, SystemClock())
+            result = await roster.import_parsed(session, parsed, SystemClock())
     except roster.RosterError as exc:
         print(exc.report(content), file=sys.stderr)
         return 1
     print(result.report(content))
-    _write_handout(content, result.issued, username, out)
+    _write_handout(content, result.issued, username, no_links, out)
     return 0
 
 
 async def reissue_codes(settings: Settings, out: Path | None) -> int:
     """New codes for everyone who has not pressed Start yet; their old codes stop working."""
     content = load_content(settings.content_dir, settings.default_tz)
-    username = await bot_username(settings)
+    username, no_links = await invite_username(settings, content)
     async with checked_session(settings.database_url) as session:
         issued = await invites.reissue_codes(session, clock=SystemClock())
     print(content.text("roster.result.reissued", count=len(issued)))
-    _write_handout(content, issued, username, out)
+    _write_handout(content, issued, username, no_links, out)
     return 0
 
 
-def _write_handout(content, issued: list[invites.IssuedCode], username: str, out: Path | None) -> None:
-    """Codes and links as CSV on standard output, or as .csv/.xlsx in `out`."""
+def _write_handout(content: Content, issued: list[invites.IssuedCode], username: str | None, no_links: str | None,
+                   out: Path | None) -> None:
+    """Codes and links as CSV on standard output, or as .csv/.xlsx in `out`; why there are no links, if not."""
     if not issued:
         return
+    if no_links:
+        print(no_links, file=sys.stderr)
     if out is None:
         sys.stdout.write(roster.handout_csv(issued, username).decode("utf-8-sig"))
         return

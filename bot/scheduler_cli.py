@@ -11,9 +11,12 @@ from pathlib import Path
 from telegram.ext import ExtBot
 
 from bot.budget import BudgetRateLimiter
+from bot.cli_files import read_input
+from bot.startup import bot_user
 from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
+from core.dates import format_time
 from core.settings import Settings
 from core.zones import abbreviation, local_today
 from scheduler import planner
@@ -33,13 +36,13 @@ AT_FORMAT = "%Y-%m-%d %H:%M"
 async def import_calendar_file(settings: Settings, path: Path) -> int:
     """Import Lokakarya dates from a CSV file (all rows or none) and re-plan the reminders."""
     content = load_content(settings.content_dir, settings.default_tz)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        print(f"{path}: {exc.strerror}", file=sys.stderr)
+    data = read_input(content, path)
+    if data is None:
         return 1
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        print(f"{path}: not a UTF-8 text (CSV) file", file=sys.stderr)
+        print(content.text("cli.file_not_utf8", berkas=path), file=sys.stderr)
         return 1
     try:
         async with checked_session(settings.database_url) as session:
@@ -62,7 +65,7 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     try:
         send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
     except ValueError:
-        print(f'--at: expected "YYYY-MM-DD HH:MM", got {at!r}', file=sys.stderr)
+        print(content.text("cli.siaran_bad_at", nilai=at), file=sys.stderr)
         return 2
     try:
         async with checked_session(settings.database_url) as session:
@@ -73,30 +76,29 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
-    when = f"{at} {abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else "now"
+    when = f"{at} {abbreviation(getattr(broadcast.send_at.tzinfo, 'key', 'UTC'))}" if at else content.text("cli.siaran_now")
     joined = expected.now + expected.quiet + expected.unreachable
-    print(f"Broadcast #{broadcast.id} to {label}: {expected.total} recipients "
-          f"({joined} joined, {expected.not_joined} not joined yet), due {when}; the running bot delivers it.")
+    print(content.text("cli.siaran_queued", nomor=broadcast.id, sasaran=label, jumlah=expected.total,
+                       bergabung=joined, belum=expected.not_joined, kapan=when))
     if expected.quiet:
-        ends = ", ".join(t.strftime("%H:%M") for t in expected.quiet_ends)
-        print(f"{expected.quiet} of them are in their quiet hours then and get it from {ends} their local time "
-              "(--urgent sends through quiet hours).")
+        print(content.text("cli.siaran_quiet", jumlah=expected.quiet,
+                           pukul=", ".join(format_time(t) for t in expected.quiet_ends)))
     if urgent:
-        print("Urgent: sent through quiet hours.")
+        print(content.text("cli.siaran_urgent"))
     if expected.unreachable:
-        print(f"{expected.unreachable} blocked the bot and will not get it.")
+        print(content.text("cli.siaran_unreachable", jumlah=expected.unreachable))
     return 0
 
 
 async def send_outbox(settings: Settings, rate: int) -> int:
     """Drain the outbox through the Bot API until SIGTERM or SIGINT; no polling, no handlers."""
+    content = load_content(settings.content_dir, settings.default_tz)
     if is_sqlite(settings.database_url):
         # The one sender on SQLite takes over every claimed row when it starts (scheduler/claimers.py).
-        print("send-outbox needs PostgreSQL: on SQLite the running bot's own sender is the only one "
-              "(start or restart the bot to deliver the outbox)", file=sys.stderr)
+        print(content.text("cli.send_outbox_sqlite"), file=sys.stderr)
         return 2
-    content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
+    await bot_user(settings, patient=True)  # waits out a network outage; a rejected token stops here
     budget = RateBudget(bulk_rate=rate, restarted=True)
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))

@@ -3,19 +3,48 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from core.early_texts import early_text
 from core.zones import FALLBACK_TZ, is_zone
 
 SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-BotFather"  # .env.example's
+DATABASE_KINDS = ("sqlite", "postgresql")
+# pydantic's error types → the Indonesian reason (our own validators give theirs in the message)
+REASONS = {"missing": "required", "int_parsing": "integer", "int_type": "integer",
+           "greater_than_equal": "at_least", "less_than_equal": "at_most"}
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
+
+
+def normalize_database_url(url: str) -> str:
+    """DATABASE_URL with `postgres://` (as hosting platforms give it) read as PostgreSQL.
+
+    Raise ValueError with the reason when it is no SQLite or PostgreSQL URL.
+    """
+    url = url.strip()
+    if not url:
+        raise ValueError(early_text("database_empty"))
+    scheme, separator, rest = url.partition("://")
+    kind, plus, driver = scheme.partition("+")
+    if kind == "postgres" and separator:
+        url = f"postgresql{plus}{driver}://{rest}"
+    try:
+        kind = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValueError(early_text("database_garbage")) from None
+    if kind not in DATABASE_KINDS:
+        raise ValueError(early_text("database_kind", kind=kind))
+    return url
 
 
 class Settings(BaseSettings):
@@ -36,16 +65,27 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() == PLACEHOLDER_TOKEN:
+            raise ValueError(early_text("token_placeholder"))
         if value is not None and not TOKEN_PATTERN.match(value.get_secret_value()):
-            raise ValueError("expected the form 123456:ABC… given by @BotFather")
+            raise ValueError(early_text("token_shape"))
         return value
 
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("expected a URL such as http://127.0.0.1:8081")
+            raise ValueError(early_text("api_url"))
         return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        url = normalize_database_url(value)
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            raise ValueError(early_text("database_sqlite_file"))  # an in-memory bot forgets everyone
+        return url
 
     @field_validator("koordinator_ids", mode="before")
     @classmethod
@@ -53,7 +93,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             if not all(p.isdigit() for p in parts):
-                raise ValueError("expected comma-separated numeric Telegram user ids")
+                raise ValueError(early_text("koordinator_ids"))
             return frozenset(int(p) for p in parts)
         return value
 
@@ -61,21 +101,21 @@ class Settings(BaseSettings):
     @classmethod
     def _tz(cls, value: str) -> str:
         if not is_zone(value):
-            raise ValueError("unknown time zone; use e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura")
+            raise ValueError(early_text("timezone"))
         return value
 
     @field_validator("content_dir")
     @classmethod
     def _content_dir(cls, value: Path) -> Path:
         if not value.is_dir():
-            raise ValueError(f"not a directory: {value}")
+            raise ValueError(early_text("not_a_directory", path=value))
         return value
 
     @property
     def token(self) -> str:
         """The bot token; SettingsError when it is needed but not set."""
         if self.telegram_bot_token is None:
-            raise SettingsError("TELEGRAM_BOT_TOKEN: is required (the token from @BotFather)")
+            raise SettingsError(f"TELEGRAM_BOT_TOKEN: {early_text('token_required')}")
         return self.telegram_bot_token.get_secret_value()
 
     @property
@@ -93,6 +133,10 @@ class Settings(BaseSettings):
             return cls(**overrides)
         except ValidationError as exc:
             error = exc.errors()[0]
-            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
-            reason = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+            name = str(error["loc"][0]).upper() if error["loc"] else "PENGATURAN"
+            if error["type"] == "value_error":
+                reason = str(error["ctx"]["error"])
+            else:
+                limit = (error.get("ctx") or {}).get("ge", (error.get("ctx") or {}).get("le"))
+                reason = early_text(REASONS.get(error["type"], "invalid"), limit=limit)
             raise SettingsError(f"{name}: {reason}") from None

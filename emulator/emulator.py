@@ -194,6 +194,14 @@ class BotApiEmulator:
         """Answer the next `times` calls of a Bot API method with an error (not carried out), as a failing Telegram would."""
         self.world.failing.setdefault(method.lower(), []).extend(ApiError(code, description) for _ in range(times))
 
+    def revoke_token(self, token: str) -> None:
+        """Answer every call with this token 401 Unauthorized, as Telegram does once @BotFather revoked it."""
+        self.world.revoked.add(token)
+
+    def push_update(self, kind: str, payload: Any) -> dict[str, Any]:
+        """Queue an update of `kind` carrying `payload` exactly as given, e.g. one the bot's library cannot read."""
+        return self.world.updates.push(kind, payload)
+
     def block(self, user_id: int) -> dict[str, Any] | None:
         """Block the bot: sends get 403 and a my_chat_member (member → kicked) update is queued."""
         return self._users.block(user_id)

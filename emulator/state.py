@@ -133,6 +133,7 @@ class World:
         self.bot_first_name = first_name
         self.bot_id = DEFAULT_BOT_ID
         self.tokens: list[str] = []
+        self.revoked: set[str] = set()  # tokens answered 401, as after @BotFather's /revoke
         self.users: dict[int, UserInfo] = {}
         self.chats: dict[int, ChatState] = {}
         self.files = FileStore()
@@ -149,9 +150,9 @@ class World:
         self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
 
     def use_token(self, token: str) -> None:
-        """Accept any well-formed token; the bot's id is the token's number."""
+        """Accept any well-formed token not revoked; the bot's id is the token's number."""
         match = TOKEN.match(token)
-        if not match:
+        if not match or token in self.revoked:
             raise unauthorized()
         if token not in self.tokens:
             self.tokens.append(token)

@@ -10,18 +10,22 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.settings import normalize_database_url
+
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Seconds to wait for a PostgreSQL server to answer a new connection (libpq waits forever by default).
+CONNECT_TIMEOUT = 10
 # session.info key: this unit of work took the database write lock before its first statement.
 WRITE_LOCKED = "write_locked"
 
 
 def _with_driver(url: str, drivers: dict[str, str]) -> URL:
-    parsed = make_url(url)
+    parsed = make_url(normalize_database_url(url))
     backend = parsed.get_backend_name()
-    if backend not in drivers:
-        raise ValueError(f"unsupported database {backend!r}; use sqlite:///file.db or postgresql://…")
+    if backend == "postgresql" and "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
     return parsed.set(drivername=drivers[backend])
 
 
@@ -34,20 +38,23 @@ def sync_url(url: str) -> URL:
 
 
 def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+    return make_url(normalize_database_url(url)).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(foreign_keys: bool):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+    return on_connect
 
 
-def install_sqlite_pragmas(sync_engine) -> None:
-    event.listen(sync_engine, "connect", _sqlite_pragmas)
+def install_sqlite_pragmas(sync_engine, foreign_keys: bool = True) -> None:
+    """WAL, a busy timeout and enforced foreign keys; migrations turn the keys off (see migrations/env.py)."""
+    event.listen(sync_engine, "connect", _sqlite_pragmas(foreign_keys))
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:

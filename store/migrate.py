@@ -6,9 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from store.db import sync_url
+from store.db import is_sqlite, sync_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -30,7 +29,7 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def recreate(database_url: str) -> None:
     """Start from an empty, migrated database (tests and benchmarks): PostgreSQL's schema is dropped."""
-    if make_url(database_url).get_backend_name() == "postgresql":
+    if not is_sqlite(database_url):
         engine = create_engine(sync_url(database_url))
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

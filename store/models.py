@@ -328,3 +328,16 @@ class ChatInput(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PendingImport(Base):
+    """A file a koordinator sent for import, recorded when it arrives and removed with the import's result.
+
+    One left over at start-up was cut off by a restart: the koordinator is told to send it again.
+    """
+
+    __tablename__ = "pending_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

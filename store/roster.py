@@ -2,7 +2,8 @@
 
 parse_roster(data) checks everything the file alone can tell; import_roster(session, roster, clock)
 also checks mentors against the database and writes nothing unless every check passes.
-import_file(session, data, clock) does both and reports all problems at once.
+import_file(session, data, clock) does both and reports all problems at once; read_roster(data) and
+import_parsed(session, parsed, clock) are its two halves, for reading the file off the event loop.
 """
 from __future__ import annotations
 
@@ -156,21 +157,22 @@ class ImportResult:
         return handout_xlsx(self.issued, bot_username)
 
 
-def handout_rows(issued: Iterable[IssuedCode], bot_username: str) -> Iterator[list[str]]:
-    """Yield the header and one row per issued code: id, nama, peran, kode, tautan."""
+def handout_rows(issued: Iterable[IssuedCode], bot_username: str | None) -> Iterator[list[str]]:
+    """Yield the header and one row per issued code: id, nama, peran, kode, tautan (empty without a username)."""
     yield list(HANDOUT_COLUMNS)
     for person, code in issued:
-        yield [person.external_id or "", person.name, person.role.value, code, invite_link(bot_username, code)]
+        link = invite_link(bot_username, code) if bot_username else ""
+        yield [person.external_id or "", person.name, person.role.value, code, link]
 
 
-def handout_csv(issued: Iterable[IssuedCode], bot_username: str) -> bytes:
+def handout_csv(issued: Iterable[IssuedCode], bot_username: str | None) -> bytes:
     """Return the codes as UTF-8 CSV with a BOM, so Excel shows names correctly."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(csv_row(row) for row in handout_rows(issued, bot_username))
     return out.getvalue().encode("utf-8-sig")
 
 
-def handout_xlsx(issued: Iterable[IssuedCode], bot_username: str) -> bytes:
+def handout_xlsx(issued: Iterable[IssuedCode], bot_username: str | None) -> bytes:
     """Return the codes as an XLSX workbook with one sheet."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("kode")
@@ -183,10 +185,10 @@ def handout_xlsx(issued: Iterable[IssuedCode], bot_username: str) -> bytes:
 
 def parse_roster(data: bytes) -> Roster:
     """Read and validate a roster file; raise RosterError with every problem the file alone shows."""
-    roster, problems = _parse(data)
-    if problems:
-        raise RosterError(problems)
-    return roster
+    parsed = read_roster(data)
+    if parsed.problems:
+        raise RosterError(parsed.problems)
+    return parsed.roster
 
 
 async def check_roster(session: AsyncSession, roster: Roster) -> list[RowProblem]:
@@ -217,14 +219,32 @@ async def check_roster(session: AsyncSession, roster: Roster) -> list[RowProblem
     return problems
 
 
+@dataclass(frozen=True)
+class ParsedFile:
+    """A roster file read and checked on its own: the roster (None if unusable) and its problems."""
+
+    roster: Roster | None
+    problems: list[RowProblem]
+
+
+def read_roster(data: bytes) -> ParsedFile:
+    """Read and check a roster file without the database; CPU-bound, so the bot runs it in a worker thread."""
+    return ParsedFile(*_parse(data))
+
+
 async def import_file(session: AsyncSession, data: bytes, clock: Clock) -> ImportResult:
     """Parse, validate (file and database) and import; raise RosterError listing all problems."""
-    roster, problems = _parse(data)
-    if roster is not None:
-        problems += await check_roster(session, roster)
+    return await import_parsed(session, read_roster(data), clock)
+
+
+async def import_parsed(session: AsyncSession, parsed: ParsedFile, clock: Clock) -> ImportResult:
+    """Validate a read file against the database and import it; raise RosterError listing all problems."""
+    problems = list(parsed.problems)
+    if parsed.roster is not None:
+        problems += await check_roster(session, parsed.roster)
     if problems:
         raise RosterError(problems)
-    return await _write(session, roster, clock)
+    return await _write(session, parsed.roster, clock)
 
 
 async def import_roster(session: AsyncSession, roster: Roster, clock: Clock) -> ImportResult:

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.early_texts import early_text
 from core.settings import SettingsError
 from store.db import Database, is_sqlite, sync_url
 from store.migrate import alembic_config, upgrade
@@ -27,7 +28,7 @@ def ensure_schema(database_url: str) -> None:
     finally:
         engine.dispose()
     if current != head:
-        raise SettingsError(f"DATABASE_URL: schema is at {current or 'nothing'}, expected {head}; run `pendamping db upgrade` first")
+        raise SettingsError(early_text("database_behind", current=current, head=head) if current else early_text("database_new"))
 
 
 @asynccontextmanager

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +28,13 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
+# Rows read at most, empty ones included: a sheet formatted down to row 1,048,576 is read only this far.
+EXTRA_ROWS = 1_000  # title and blank rows on top of MAX_ROWS
 MAX_COLUMNS = 100
+# What openpyxl unpacks in full before the first row (shared strings, styles, …); the sheets are read row by row.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_SECONDS = 20.0  # reading a sheet stops after this long, whatever the file holds
+CHECK_EVERY = 1_000  # rows between two looks at the clock
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 DELIMITERS = (",", ";", "\t")
@@ -35,7 +43,8 @@ PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)")
 
 
 class SheetError(Exception):
-    """The file cannot be read as a table; `code` names why (too_large, not_table, xls, not_utf8, too_many_rows, empty)."""
+    """The file cannot be read as a table; `code` names why (too_large, not_table, xls, not_utf8, too_many_rows,
+    too_complex, empty)."""
 
     def __init__(self, code: str, **values: object) -> None:
         self.code, self.values = code, values
@@ -50,21 +59,32 @@ class Sheet:
 
 
 def read_sheet(data: bytes) -> Sheet:
-    """Read CSV (UTF-8, `,` `;` or tab) or XLSX (first sheet); the first non-empty row is the header."""
+    """Read CSV (UTF-8, `,` `;` or tab) or XLSX (first sheet); the first non-empty row is the header.
+
+    CPU-bound for up to MAX_SECONDS: the bot calls it in a worker thread.
+    """
     if len(data) > MAX_BYTES:
         raise SheetError("too_large", limit_mb=MAX_BYTES // (1024 * 1024))
     if data.startswith(OLE_MAGIC):
         raise SheetError("xls")
-    records = _xlsx_records(data) if data.startswith(ZIP_MAGIC) else _csv_records(data)
+    deadline = time.monotonic() + MAX_SECONDS
+    last_row = MAX_ROWS + EXTRA_ROWS
+    records = _xlsx_records(data, last_row + 1) if data.startswith(ZIP_MAGIC) else _csv_records(data)
     try:
-        return _to_sheet(records)
+        return _to_sheet(records, last_row, deadline)
     finally:
         records.close()
 
 
-def _to_sheet(records) -> Sheet:
+def _to_sheet(records, last_row: int, deadline: float) -> Sheet:
     header_row, header, rows = 0, None, []
     for number, cells in records:
+        if number > last_row:
+            if any(cells):
+                raise SheetError("too_many_rows", limit=MAX_ROWS)
+            break  # only empty (formatted) rows follow the table this far down: the rest is not read
+        if number % CHECK_EVERY == 0 and time.monotonic() > deadline:
+            raise SheetError("too_complex")
         if not any(cells):
             continue
         if header is None:
@@ -94,8 +114,15 @@ def _csv_records(data: bytes):
         raise SheetError("not_table") from None
 
 
-def _xlsx_records(data: bytes):
+def _xlsx_records(data: bytes, last_row: int):
     # An uploaded file can break openpyxl in many ways (zip, XML, missing parts); each means "not a table".
+    try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist()
+                       if not item.filename.startswith("xl/worksheets/"))
+    except (zipfile.BadZipFile, ValueError):
+        raise SheetError("not_table") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SheetError("too_complex")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
@@ -105,7 +132,7 @@ def _xlsx_records(data: bytes):
     try:
         if not book.worksheets:
             raise SheetError("not_table")
-        rows = book.worksheets[0].iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        rows = book.worksheets[0].iter_rows(min_row=1, max_row=last_row, max_col=MAX_COLUMNS, values_only=True)
         number = 0
         while True:
             try:

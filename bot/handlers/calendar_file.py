@@ -13,6 +13,9 @@ from scheduler import planner
 from scheduler.calendar import CalendarImportError, import_calendar_csv
 
 ROSTER_COLUMNS = {"nama", "peran"}
+# Dates are read on the event loop (about 1 ms each): a long file would hold everyone up. A calendar has
+# a row per cohort and Lokakarya, so even dozens of cohorts fit.
+MAX_ROWS = 500
 
 
 def decode(data: bytes) -> str | None:
@@ -36,6 +39,8 @@ def is_calendar(text: str) -> bool:
 async def import_calendar(context: BotContext, session: AsyncSession, text: str) -> list[Reply]:
     """Import the dates, re-plan the reminders they move, and reply with the count or the row report."""
     services = context.services
+    if (rows := sum(1 for line in text.splitlines() if line.strip()) - 1) > MAX_ROWS:
+        return [Reply(services.content.text("import.calendar_too_long", jumlah=rows, batas=MAX_ROWS))]
     try:
         count = await import_calendar_csv(session, text, local_today(None, services.content.default_tz, services.clock))
     except CalendarImportError as exc:

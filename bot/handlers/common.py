@@ -26,8 +26,15 @@ from store.models import Person
 log = logging.getLogger(__name__)
 
 Action = Callable[[Update, BotContext, AsyncSession, Person], Awaitable[list[Reply] | None]]
-Handled = tuple[list[Reply] | None, int | None]  # the replies, and the acting person's id (None if not joined)
+FollowUp = Callable[[], Awaitable[list[Reply] | None]]
+# the replies, the acting person's id (None if not joined), and what the action left to do after the commit
+Handled = tuple[list[Reply] | None, int | None, FollowUp | None]
 BUSY_ATTEMPTS = 3  # units of work tried for one update whose run kept changing under it (RunBusy)
+# session.info key: an action may leave a FollowUp here. It runs once the unit of work has committed, still in
+# the person's turn but outside the database lock (a download, a file import), and its replies come after.
+# It must survive a restart by itself (the unit of work records what it is about): the update is confirmed
+# to Telegram before it runs.
+AFTER_COMMIT = "after_commit"
 
 
 PERSON_BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id"))  # built once, per update
@@ -52,13 +59,16 @@ def for_person(command: str | None = None) -> Callable[[Action], Callable[[Updat
             # The button's spinner stops while the unit of work runs rather than after it.
             answering = asyncio.ensure_future(_answer(update.callback_query)) if update.callback_query else None
             try:
-                replies, person_id = await _unit_of_work(update, context, action, command)
+                replies, person_id, follow_up = await _unit_of_work(update, context, action, command)
             finally:
                 if answering is not None:
                     await answering
-            undelivered, error = await deliver(update, context.bot, replies)
-            if error is not None:
-                await _keep_for_later(update, context, person_id, undelivered, error)
+            await _deliver(update, context, person_id, replies)
+            if follow_up is not None:
+                # What the update must cause is committed, and a follow-up survives a restart on its own
+                # (it leaves a record): confirm the update now, so the poller does not wait for the follow-up.
+                context.bot.open_updates.handled(update.update_id)
+                await _deliver(update, context, person_id, await follow_up())
 
         return handler
 
@@ -80,6 +90,13 @@ def _said(update: Update) -> str | None:
     if text and not text.startswith("/"):
         return lost_replies.fingerprint("text", text.strip())
     return None
+
+
+async def _deliver(update: Update, context: BotContext, person_id: int | None, replies: list[Reply] | None) -> None:
+    """Send the replies; those Telegram refuses are kept for later."""
+    undelivered, error = await deliver(update, context.bot, replies)
+    if error is not None:
+        await _keep_for_later(update, context, person_id, undelivered, error)
 
 
 async def _keep_for_later(update: Update, context: BotContext, person_id: int | None, undelivered: list[Reply],
@@ -108,24 +125,32 @@ async def _unit_of_work(update: Update, context: BotContext, action: Action, com
 
 
 async def _attempt(update: Update, context: BotContext, action: Action, command: str | None) -> Handled:
-    """Find the person and run the action in one committed session."""
+    """Run the action in one committed session; return its replies and what it left to do after the commit."""
+    async with context.services.db.session() as session:
+        replies, person_id = await _act(update, context, session, action, command)
+        follow_up = session.info.pop(AFTER_COMMIT, None)
+    return replies, person_id, follow_up
+
+
+async def _act(update: Update, context: BotContext, session: AsyncSession, action: Action,
+               command: str | None) -> tuple[list[Reply] | None, int | None]:
+    """Find the person and run the action for them."""
     services = context.services
-    async with services.db.session() as session:
-        person = await find_person(session, update.effective_user.id)
-        if person is None:
-            return text_reply(context, "error.not_joined"), None
-        if person.left:
-            return await left_reply(session, services.content, person), person.id
-        if is_repeat(context.bot.open_updates, update, person.last_update_id):
-            log.info("update %s was handled before a restart; showing person %s where they are", update.update_id, person.id)
-            return await engine.current_prompt(session, services.content, person, services.clock), person.id
-        person.last_update_id = update.update_id
-        if person.undelivered_reply is not None:
-            lost = await lost_replies.take(session, person)
-            if lost.replies and lost.said is not None and lost.said == _said(update):
-                log.info("update %s repeats one whose reply was lost; sending person %s that reply",
-                         update.update_id, person.id)
-                return [Reply(services.content.text("error.resent")), *lost.replies], person.id
-        if command is not None and not allowed(person.role, command):
-            return text_reply(context, "error.not_allowed"), person.id
-        return await action(update, context, session, person), person.id
+    person = await find_person(session, update.effective_user.id)
+    if person is None:
+        return text_reply(context, "error.not_joined"), None
+    if person.left:
+        return await left_reply(session, services.content, person), person.id
+    if is_repeat(context.bot.open_updates, update, person.last_update_id):
+        log.info("update %s was handled before a restart; showing person %s where they are", update.update_id, person.id)
+        return await engine.current_prompt(session, services.content, person, services.clock), person.id
+    person.last_update_id = update.update_id
+    if person.undelivered_reply is not None:
+        lost = await lost_replies.take(session, person)
+        if lost.replies and lost.said is not None and lost.said == _said(update):
+            log.info("update %s repeats one whose reply was lost; sending person %s that reply",
+                     update.update_id, person.id)
+            return [Reply(services.content.text("error.resent")), *lost.replies], person.id
+    if command is not None and not allowed(person.role, command):
+        return text_reply(context, "error.not_allowed"), person.id
+    return await action(update, context, session, person), person.id

@@ -12,6 +12,9 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
+    if update is None and isinstance(context.error, NetworkError):  # polling failed; the updater retries with backoff
+        log.warning("Telegram cannot be reached while polling (%s: %s); retrying", type(context.error).__name__, context.error)
+        return
     log.error("error while handling an update: %s", context.error, exc_info=context.error)
     if isinstance(context.error, (Forbidden, NetworkError)):
         return

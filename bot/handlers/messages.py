@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 
-from bot.handlers import calendar_file, roster
+from bot.handlers import roster
 from bot.handlers.common import find_person, for_person, text_reply
 from bot.render import render
 from bot.services import BotContext
@@ -131,20 +131,10 @@ async def message(update: Update, context: BotContext, session: AsyncSession, pe
         await _after_submissions(session, context, person)
         return replies
     if person.role is Role.koordinator and msg.document is not None:
-        return await _koordinator_document(update, context, session)
+        # a calendar CSV (it has a `lokakarya` column) sets Lokakarya dates; anything else is a roster
+        return await roster.receive(update, context, session, person)
     own = f"error.idle_text_{person.role.value}"  # a role without flows gets its own hint
     return text_reply(context, own if own in services.content.texts else "error.idle_text")
-
-
-async def _koordinator_document(update: Update, context: BotContext, session: AsyncSession) -> list[Reply]:
-    """A calendar CSV (it has a `lokakarya` column) sets Lokakarya dates; anything else is a roster."""
-    data = await roster.download(update, context)
-    if isinstance(data, list):
-        return data
-    text = calendar_file.decode(data)
-    if text is not None and calendar_file.is_calendar(text):
-        return await calendar_file.import_calendar(context, session, text)
-    return await roster.import_roster(context, session, data)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.content.loader import ContentError, load_content
+from core.early_texts import early_text
 
 
 def check(content_dir: Path, out: TextIO = sys.stdout) -> int:
@@ -15,12 +16,11 @@ def check(content_dir: Path, out: TextIO = sys.stdout) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=out)
-        print(f"{len(exc.problems)} problem(s) in {content_dir}", file=out)
+        print(early_text("content_problems", count=len(exc.problems), directory=content_dir), file=out)
         return 1
     questions = sum(len(flow.questions()) for flow in content.flows.values())
-    print(
-        f"OK: {len(content.flows)} flows, {questions} questions, {len(content.rules)} reminder rules, "
-        f"{len(content.calendar.lokakarya)} Lokakarya, {len(content.texts)} texts; version {content.version}",
-        file=out,
-    )
+    print(content.text(
+        "cli.content_ok", alur=len(content.flows), pertanyaan=questions, aturan=len(content.rules),
+        lokakarya=len(content.calendar.lokakarya), teks=len(content.texts), versi=content.version,
+    ), file=out)
     return 0

@@ -1,6 +1,11 @@
-"""Alembic environment: synchronous engine, batch mode for SQLite's limited ALTER TABLE."""
+"""Alembic environment: synchronous engine, batch mode for SQLite's limited ALTER TABLE.
+
+On SQLite, batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced, dropping
+`people` would cascade and delete every run and answer. Migrations therefore run with the keys off,
+and the result is checked with PRAGMA foreign_key_check before it is committed.
+"""
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 from store.db import install_sqlite_pragmas
 from store.models import Base
@@ -12,8 +17,9 @@ target_metadata = Base.metadata
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
     engine = create_engine(url, poolclass=pool.NullPool)
-    if engine.dialect.name == "sqlite":
-        install_sqlite_pragmas(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        install_sqlite_pragmas(engine, foreign_keys=False)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -23,6 +29,8 @@ def run_migrations() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite and (broken := connection.execute(text("PRAGMA foreign_key_check")).first()) is not None:
+                raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
     engine.dispose()
 
 

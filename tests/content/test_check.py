@@ -13,8 +13,8 @@ def test_shipped_content_passes(content_dir: Path) -> None:
     out = io.StringIO()
     assert check(content_dir, out) == 0
     version = load_content(content_dir).version
-    assert out.getvalue().startswith("OK: 38 flows, ")
-    assert out.getvalue().rstrip().endswith(f"version {version}")
+    assert out.getvalue().startswith("Konten valid: 38 alur, ")
+    assert out.getvalue().rstrip().endswith(f"versi {version}")
 
 
 def test_broken_content_fails_with_each_problem(content_dir: Path, tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_broken_content_fails_with_each_problem(content_dir: Path, tmp_path: Pat
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("content/flows/pi1.yaml:4: audience[1]: Input should be 'cgp'")
     assert lines[1].startswith("content/reminders.yaml:") and lines[1].endswith("rules[0].flow: unknown flow 'pi9'")
-    assert lines[-1] == f"2 problem(s) in {broken}"
+    assert lines[-1] == f"2 masalah di {broken}"
 
 
 def test_missing_directory(tmp_path: Path) -> None:

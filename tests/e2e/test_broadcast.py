@@ -62,8 +62,8 @@ async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, 
     code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Halo Makassar",
                                 "--at", "2030-01-06 08:00", env=env, cwd=tmp_path)
     assert code == 0, err
-    assert "Broadcast #1 to kabupaten/kota Kota Makassar: 5 recipients (0 joined, 5 not joined yet)" in out
-    assert "quiet hours" not in out
+    assert "Siaran #1 untuk kabupaten/kota Kota Makassar: 5 penerima (0 sudah bergabung, 5 belum bergabung)" in out
+    assert "jam tenang" not in out
     assert "2030-01-06 08:00 WIB" in out  # the first koordinator (K001) is in WIB
     async with db.session() as s:
         broadcast = await s.scalar(select(Broadcast))

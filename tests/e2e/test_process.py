@@ -32,7 +32,7 @@ async def _run(*args: str, env: dict[str, str], cwd: Path, timeout: float = 60) 
 async def test_missing_token_exits_2_with_one_line(tmp_path):
     code, out, err = await _run("run", env=_env(DATABASE_URL=f"sqlite:///{tmp_path}/x.db"), cwd=tmp_path)
     assert code == 2
-    assert err.strip().splitlines() == ["TELEGRAM_BOT_TOKEN: is required (the token from @BotFather)"]
+    assert err.strip().splitlines() == ["TELEGRAM_BOT_TOKEN: wajib diisi dengan token bot dari @BotFather"]
     assert "Traceback" not in err + out
 
 
@@ -90,6 +90,7 @@ async def test_cli_roster_import_is_all_or_nothing_and_idempotent(tmp_path, data
 async def test_content_check_passes_on_shipped_content(tmp_path):
     code, out, err = await _run("content", "check", env=_env(), cwd=tmp_path)
     assert code == 0, out + err
+    assert out.startswith("Konten valid: 38 alur, ")
 
 
 async def test_cli_reissues_codes_only_for_people_who_never_joined(tmp_path, database_url, db):
@@ -119,6 +120,6 @@ async def test_bot_refuses_to_start_on_broken_content(tmp_path):
     pi1.write_text(pi1.read_text(encoding="utf-8").replace("sections:", "sectionz:", 1), encoding="utf-8")
     env = _env(TELEGRAM_BOT_TOKEN=TOKEN, CONTENT_DIR=str(broken), DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
     code, out, err = await _run("run", env=env, cwd=tmp_path)
-    assert code == 2 and "will not start" in err
+    assert code == 2 and err.startswith("Konten tidak valid (2 masalah); bot tidak dijalankan:")
     assert "content/flows/pi1.yaml:" in err and "sectionz: unknown key" in err
     assert "Traceback" not in err

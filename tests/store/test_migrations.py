@@ -23,7 +23,7 @@ def test_migrated_schema_matches_the_models(database_url):
         engine.dispose()
 
 
-PERSON_STATE = "0004_person_state"
+PERSON_STATE = "0006"
 T1, T2, T3 = (datetime(2026, 3, d, 8, 0, tzinfo=timezone.utc) for d in (1, 2, 3))
 OLD_PEOPLE = table(  # people as they were before the migration, with `active`
     "people", column("id", Integer), column("name", String), column("role", String), column("quiet_start", Time),

@@ -10,6 +10,7 @@ import pytest
 from store import sheets
 from store.models import Role
 from store.roster import RosterError, RowProblem, parse_roster
+from tests.spreadsheets import formatted_xlsx
 from tests.store.conftest import ROSTER_TEXTS, FileTexts
 
 TEXTS = FileTexts(ROSTER_TEXTS)
@@ -156,3 +157,47 @@ def test_every_problem_renders_in_indonesian(texts, examples):
     assert RowProblem(None, None, "file_xls").message(texts).startswith("Format .xls")
     many = RosterError([RowProblem(i, None, "required") for i in range(2, 60)])
     assert many.report(texts, limit=10).splitlines()[-1] == "…dan 48 masalah lainnya."
+
+
+def _count_cells(monkeypatch) -> list[int]:
+    read = [0]
+    cell_text = sheets._cell_text
+
+    def counting(value: object) -> str:
+        read[0] += 1
+        return cell_text(value)
+
+    monkeypatch.setattr(sheets, "_cell_text", counting)
+    return read
+
+
+def test_reading_stops_at_the_row_limit_counting_empty_rows(monkeypatch):
+    monkeypatch.setattr(sheets, "MAX_ROWS", 5)
+    monkeypatch.setattr(sheets, "EXTRA_ROWS", 5)
+    read = _count_cells(monkeypatch)
+    table = [["id", "nama", "peran", "angkatan", "mentor"], ["PP1", "Budi", "pp", "11", ""]]
+    assert [r.external_id for r in parse_roster(formatted_xlsx(table, empty_rows=100_000)).rows] == ["PP1"]
+    assert read[0] <= 11 * sheets.MAX_COLUMNS  # rows 1-11 (the one after the limit shows whether the table goes on)
+
+
+def test_data_right_after_the_row_limit_is_too_many_rows(monkeypatch):
+    monkeypatch.setattr(sheets, "MAX_ROWS", 5)
+    monkeypatch.setattr(sheets, "EXTRA_ROWS", 5)
+    table = [["id", "nama", "peran", "angkatan", "mentor"], ["PP1", "Budi", "pp", "11", ""]]
+    within = formatted_xlsx(table, empty_rows=7, then=[["C1", "Ani", "cgp", "11", "PP1"]])  # row 10
+    assert [r.external_id for r in parse_roster(within).rows] == ["PP1", "C1"]
+    beyond = formatted_xlsx(table, empty_rows=8, then=[["C1", "Ani", "cgp", "11", "PP1"]])  # row 11
+    assert problems_of(beyond) == [(None, None, "file_too_many_rows")]
+    csv_beyond = ("id,nama,peran,angkatan,mentor\nPP1,Budi,pp,11,\n" + ",,,,\n" * 8 + "C1,Ani,cgp,11,PP1\n").encode()
+    assert problems_of(csv_beyond) == [(None, None, "file_too_many_rows")]
+
+
+def test_reading_a_sheet_has_a_time_limit(monkeypatch):
+    monkeypatch.setattr(sheets, "MAX_SECONDS", -1.0)  # the deadline has passed at the first look
+    monkeypatch.setattr(sheets, "CHECK_EVERY", 1)
+    assert problems_of((HEADER + PP).encode()) == [(None, None, "file_too_complex")]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_reading(monkeypatch):
+    monkeypatch.setattr(sheets, "MAX_UNPACKED_BYTES", 1000)  # the styles and workbook parts alone are more
+    assert problems_of(xlsx([HEADER.strip().split(","), PP.strip().split(",")])) == [(None, None, "file_too_complex")]

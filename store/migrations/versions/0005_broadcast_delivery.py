@@ -1,15 +1,15 @@
 """outbox.maybe_duplicate and an index of claimed rows by claimer (crash recovery in seconds)
 
-Revision ID: 0005_broadcast_delivery
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-24 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_broadcast_delivery'
-down_revision = '0004b_reply_marker'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

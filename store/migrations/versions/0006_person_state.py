@@ -1,7 +1,7 @@
 """people: left_at (roster) and blocked_at (Telegram) replace the `active` flag
 
-Revision ID: 0004_person_state
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 09:00:00
 
 `active` meant both "left the program" and "blocked the bot". An inactive person with blocked_at
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 import store.models
 
-revision = '0004_person_state'
-down_revision = '0005_broadcast_delivery'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """people.undelivered_reply: the reply to the person's last update that Telegram did not take
 
-Revision ID: 0004b_reply_marker
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 12:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004b_reply_marker'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
