@@ -17,6 +17,7 @@ from bot import jobs
 from bot.handlers import errors, help as help_handlers, messages, private_only, profile, start
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import BotContext, Services, attach
+from core import worker_process
 from scheduler.ratelimit import RateBudget
 from store import imports
 
@@ -59,6 +60,11 @@ async def _post_init(application: Application) -> None:
     log.info("bot @%s ready (content %s)", application.bot.username, services.content.version)
 
 
+async def _post_stop(application: Application) -> None:
+    await jobs.stop(application)
+    worker_process.shutdown()
+
+
 def build_application(services: Services) -> Application:
     settings = services.settings
     budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate, restarted=True))
@@ -74,7 +80,7 @@ def build_application(services: Services) -> Application:
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerUserUpdateProcessor(256, on_handled=open_updates.handled))
         .post_init(_post_init)
-        .post_stop(jobs.stop)
+        .post_stop(_post_stop)
         .build()
     )
     attach(application, services)

@@ -228,7 +228,7 @@ class ParsedFile:
 
 
 def read_roster(data: bytes) -> ParsedFile:
-    """Read and check a roster file without the database; CPU-bound, so the bot runs it in a worker thread."""
+    """Read and check a roster file without the database; CPU-bound, so the bot runs it in a worker process."""
     return ParsedFile(*_parse(data))
 
 

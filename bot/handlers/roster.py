@@ -1,13 +1,12 @@
 """A koordinator sends a roster (or calendar) file: recorded on arrival, read off the event loop, imported all-or-nothing.
 
 The file is recorded as a pending import in the unit of work that receives it; download, reading and
-import follow once that has committed, outside the database lock, and the reading runs in a worker thread
-so that everyone else keeps being served. The import removes the record with its result: a record left at
+import follow once that has committed, outside the database lock, and the reading runs in a worker process
+(core/worker_process.py) so that everyone else keeps being served. The import removes the record with its result: a record left at
 start-up was cut off by a restart, and the koordinator is told (store/imports.py).
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +15,7 @@ from telegram import Document, Update
 from bot.handlers import calendar_file
 from bot.handlers.common import AFTER_COMMIT
 from bot.services import BotContext
+from core.worker_process import run_in_process
 from flows.replies import Reply
 from store import imports, roster
 from store.models import Person
@@ -43,7 +43,7 @@ async def _import(context: BotContext, document: Document, import_id: int) -> li
             async with db.session() as session:
                 await imports.finish(session, import_id)
                 return await calendar_file.import_calendar(context, session, text)
-        parsed = await asyncio.to_thread(roster.read_roster, data)
+        parsed = await run_in_process(roster.read_roster, data)
         async with db.session() as session:
             await imports.finish(session, import_id)
             return await _import_roster(context, session, parsed)

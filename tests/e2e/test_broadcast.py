@@ -77,10 +77,10 @@ async def test_siaran_from_the_cli_is_queued_in_the_koordinators_zone(tmp_path, 
     code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Besok libur",
                                 "--at", "2030-01-06 21:30", env=env, cwd=tmp_path)
     assert code == 0, err
-    assert "2 of them are in their quiet hours then and get it from 06:00 their local time" in out
+    assert "2 di antaranya sedang dalam jam tenang saat itu dan menerimanya mulai pukul 06.00 waktu setempat" in out
     code, out, err = await _run("siaran", "--audience", "district=Kota Makassar", "--text", "Besok libur",
                                 "--at", "2030-01-06 21:30", "--urgent", env=env, cwd=tmp_path)
-    assert code == 0 and "Urgent: sent through quiet hours." in out and "get it from" not in out, err
+    assert code == 0 and "Mendesak: dikirim menembus jam tenang." in out and "mulai pukul" not in out, err
     async with db.session() as s:
         urgent = (await s.execute(select(OutboxMessage.respect_quiet_hours).where(OutboxMessage.broadcast_id == 3)))
         assert set(urgent.scalars()) == {False}
@@ -90,5 +90,5 @@ async def test_send_outbox_refuses_sqlite(tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite only")
     code, _, err = await _run("send-outbox", env=_env(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=TOKEN), cwd=tmp_path)
-    assert code == 2 and "send-outbox needs PostgreSQL" in err
+    assert code == 2 and "send-outbox memerlukan PostgreSQL" in err
 
