@@ -134,7 +134,8 @@ async def test_quiet_hours_of_a_person_without_zone_follow_the_default(db):
         await add_row(s, person, "r1", at)
     content = texts_content().model_copy(update={"default_tz": WITA})
     fake = FakeSender()
-    stats = await OutboxSender(db, fake, content, FrozenClock(at), fast_budget(), "w1").drain_once()
+    async with OutboxSender(db, fake, content, FrozenClock(at), fast_budget(), "w1") as sender:
+        stats = await sender.drain_once()
     assert (stats.sent, stats.deferred) == (0, 1)
     async with db.session() as s:
         assert await s.scalar(select(OutboxMessage.due_at)) == utc(2026, 3, 2, 22)  # 06:00 WITA

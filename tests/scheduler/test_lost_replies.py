@@ -49,7 +49,8 @@ async def test_undelivered_replies_are_queued_in_order_and_sent_during_quiet_hou
         assert (await s.get(Person, person.id)).undelivered_reply == {"said": SAID, "rows": [r.dedupe_key for r in rows]}
 
     fake = FakeSender()
-    stats = await OutboxSender(db, fake, texts_content(), FrozenClock(NIGHT), fast_budget(), "w1").drain_once()
+    async with OutboxSender(db, fake, texts_content(), FrozenClock(NIGHT), fast_budget(), "w1") as sender:
+        stats = await sender.drain_once()
     assert stats.sent == 3 and stats.deferred == 0
     assert fake.texts_to(person.tg_chat_id) == [r.text for r in rows]
 
@@ -74,7 +75,8 @@ async def test_the_next_update_supersedes_what_had_not_gone_out(db):
 async def test_replies_the_outbox_delivered_leave_nothing_lost(db):
     person = await _kept(db)
     fake = FakeSender()
-    await OutboxSender(db, fake, texts_content(), FrozenClock(NIGHT), fast_budget(), "w1").drain_once()
+    async with OutboxSender(db, fake, texts_content(), FrozenClock(NIGHT), fast_budget(), "w1") as sender:
+        await sender.drain_once()
     async with db.session() as s:
         lost = await lost_replies.take(s, await s.get(Person, person.id))
     assert lost.replies == [] and {r.status for r in await _rows(db)} == {OutboxStatus.sent}
