@@ -39,7 +39,7 @@ from core.content.loader import load_content
 from core.content.schema import Flow
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from store import roster
 from store.db import Database
 from store.migrate import recreate

@@ -18,7 +18,7 @@ from bot.handlers import errors, help as help_handlers, messages, private_only, 
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import BotContext, Services, attach
 from core import worker_process
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from store import imports
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 
 log = logging.getLogger(__name__)
 

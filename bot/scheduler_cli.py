@@ -23,7 +23,7 @@ from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
 from scheduler.calendar import CalendarImportError, import_calendar_csv
 from scheduler.claimers import new_worker_id
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database, is_sqlite
 from store.schema_check import checked_session, ensure_schema

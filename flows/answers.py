@@ -6,7 +6,7 @@ from typing import Any
 
 from core.content.schema import Content, Question
 from core.dates import format_date, format_time
-from flows.replies import Attachment
+from core.ui import Attachment
 
 
 def media_items(value: Any) -> list[dict]:

@@ -12,9 +12,8 @@ from core.content.schema import Content, Flow
 from core.dates import format_date
 from flows import availability, callbacks, runs
 from flows.answers import attachments_of, format_answer
-from flows.inputs import Incoming
 from flows.render import Walk
-from flows.replies import Button, Reply
+from core.ui import Button, Incoming, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
 from store.models import FlowRun, Person, RunStatus

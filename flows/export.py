@@ -17,7 +17,7 @@ from flows import runs
 from flows.answers import date_value, format_answer
 from flows.visibility import visible_runs
 from store.models import Cohort, FlowRun, Person
-from store.sheets import xlsx_row
+from core.sheets import xlsx_row
 
 SHEET_TITLE = 31
 COLUMN_TITLE = 120

@@ -11,7 +11,7 @@ from core.ids import parse_id
 from flows import runs
 from flows.answers import attachments_of, media_items
 from flows.render import Walk, pack
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from flows.visibility import may_see
 from store.models import MENTOR_ROLES, Cohort, FlowRun, Person, Role, RunStatus
 

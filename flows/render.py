@@ -7,7 +7,7 @@ from typing import Any
 from core.content.schema import Content, Flow, Question, Section
 from flows import callbacks
 from flows.answers import format_answer, media_items
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from flows.runs import ASKING, EDITING
 from store.models import FlowRun
 

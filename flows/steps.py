@@ -13,13 +13,12 @@ from core.ids import parse_id
 from core.zones import local_today
 from flows import callbacks
 from flows.answers import date_value, media_items, store_date
-from flows.inputs import Incoming
-from flows.parsing import parse_date_time, parse_number
+from core.parsing import parse_date_time, parse_number
 from flows.render import (
     LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
     tg_len,
 )
-from flows.replies import Button, Reply
+from core.ui import Button, Incoming, Reply
 from flows.runs import ASKING, EDITING, REVIEW, answers as answers_of, drop_answer, save_answer
 from store.models import Person
 

@@ -12,7 +12,7 @@ from core.dates import format_date, format_time
 from core.zones import abbreviation, zone_name
 from flows.answers import date_value, media_items
 from flows.render import Walk, pack
-from flows.replies import Reply
+from core.ui import Reply
 from flows.runs import DONE
 from flows.steps import Step
 from scheduler.calendar import DatedItem, item_title

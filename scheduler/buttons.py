@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from flows.replies import Reply
+from core.ui import Reply
 from scheduler import calendar_ui, jadwal, stops
 from scheduler.callback_data import ICS
 from store.models import Person

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.ids import parse_id
-from flows.parsing import parse_date
-from flows.replies import Button, Reply
+from core.parsing import parse_date
+from core.ui import Button, Reply
 from scheduler import dialogue_state, planner
 from core.dates import format_date
 from core.zones import local_today

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from flows.replies import Reply
+from core.ui import Reply
 from scheduler.outbox_rows import add_outbox_rows, wake_rows
 from store.models import Person, Role
 

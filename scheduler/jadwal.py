@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from core.dates import format_date, format_time
 from core.zones import abbreviation, local_datetime, local_today, zone_name, zone_of
 from scheduler.calendar import DatedItem, events_for, item_title

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.replies import Attachment, Button, Reply
+from core.ui import Attachment, Button, Reply
 from scheduler.outbox_rows import OUTBOX, add_outbox_rows
 from store.models import OutboxStatus, Person
 

@@ -49,7 +49,7 @@ from scheduler.chat_member import on_blocked
 from scheduler.claimers import ClaimerLock, take_over_dead_claims
 from scheduler.outbox_rows import park_unreachable
 from scheduler.quiet import defer_for_quiet_hours
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus, Person
 

@@ -33,7 +33,7 @@ from core.content.schema import Content
 from core.dates import format_date, format_time
 from core.ids import parse_id
 from core.zones import abbreviation, zone_name, zone_of
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from scheduler import dialogue_state
 from scheduler.broadcasts import (
     AUDIENCE_KINDS, Audience, BroadcastReport, broadcast_report, cancel_broadcast, create_broadcast,

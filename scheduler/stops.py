@@ -15,7 +15,7 @@ from core.content.schema import Content, ReminderRule
 from core.dates import format_date
 from core.ids import parse_id
 from core.zones import local_datetime, zone_of
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from scheduler import rules as R
 from scheduler.callback_data import DONE, KENDALA, KENDALA_DURATION, KENDALA_REASON
 from scheduler.planned_rows import OUTBOX, insert_rows

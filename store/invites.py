@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
 from store.models import InviteCode, Person
-from store.sheets import formula_like
+from core.sheets import formula_like
 
 log = logging.getLogger(__name__)
 

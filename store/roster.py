@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from store.invites import REVOKE_CHUNK, IssuedCode, add_codes, invite_link, revoke_codes
 from store.models import MENTOR_OF, Cohort, InviteCode, Person, Role
-from store.sheets import SheetError, csv_row, read_sheet, xlsx_row
+from core.sheets import SheetError, csv_row, read_sheet, xlsx_row
 
 log = logging.getLogger(__name__)
 

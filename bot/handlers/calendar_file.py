@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import BotContext
 from core.zones import local_today
-from flows.replies import Reply
+from core.ui import Reply
 from scheduler import planner
 from scheduler.calendar import CalendarImportError, import_calendar_csv
 

@@ -17,7 +17,7 @@ from bot.commands import allowed
 from bot.render import deliver
 from bot.services import BotContext
 from flows import engine
-from flows.replies import Reply
+from core.ui import Reply
 from flows.runs import RunBusy
 from scheduler import lost_replies
 from scheduler.chat_member import left_reply

@@ -9,7 +9,7 @@ from bot.handlers.common import find_person
 from bot.render import render
 from bot.services import BotContext
 from core.content import Content
-from flows.replies import Reply
+from core.ui import Reply
 from scheduler.chat_member import left_reply
 from store.models import Person
 

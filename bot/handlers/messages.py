@@ -3,7 +3,7 @@
 Free text and media go, in this order, to: the koordinator's broadcast draft, a date being set
 (/jadwal), the person's active flow, a calendar or roster upload (koordinator documents, told apart
 by their header), and otherwise a gentle hint. Button data is routed by its namespace prefix (see
-flows/replies.py).
+core/ui.py).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from bot.handlers.common import find_person, for_person, text_reply
 from bot.render import render
 from bot.services import BotContext
 from flows import engine, export, progress
-from flows.inputs import Incoming
-from flows.replies import Attachment, Reply
+from core.ui import Incoming
+from core.ui import Attachment, Reply
 from flows.submit import SUBMITTED_FLOWS
 from scheduler import (
     buttons as scheduler_buttons, calendar_ui, chat_member as member_events, jadwal as jadwal_view, siaran, stops,

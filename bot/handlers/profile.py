@@ -10,7 +10,7 @@ from bot.handlers.common import for_person
 from bot.services import BotContext
 from core.content import Content
 from core.zones import zone_name
-from flows.replies import Button, Reply
+from core.ui import Button, Reply
 from store.models import Person
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")

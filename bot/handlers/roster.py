@@ -16,7 +16,7 @@ from bot.handlers import calendar_file
 from bot.handlers.common import AFTER_COMMIT
 from bot.services import BotContext
 from core.worker_process import run_in_process
-from flows.replies import Reply
+from core.ui import Reply
 from store import imports, roster
 from store.models import Person
 

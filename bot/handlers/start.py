@@ -12,7 +12,7 @@ from bot.handlers.common import find_person
 from bot.handlers.help import help_text
 from bot.render import render
 from bot.services import BotContext
-from flows.replies import Reply
+from core.ui import Reply
 from scheduler.chat_member import left_reply
 from scheduler.outbox_rows import wake_rows
 from store import invites

@@ -16,7 +16,7 @@ from core.content.schema import Content
 from core.zones import abbreviation, local_today, zone_name
 from flows import callbacks, engine
 from flows.export import export_xlsx
-from flows.inputs import Incoming
+from core.ui import Incoming
 from scheduler import planner, siaran
 from scheduler.jadwal import jadwal
 from scheduler.sender import OutboxSender

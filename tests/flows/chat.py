@@ -6,8 +6,8 @@ from datetime import timedelta
 from core.clock import FrozenClock
 from core.content.schema import Content
 from flows import engine
-from flows.inputs import Incoming
-from flows.replies import Attachment, Reply
+from core.ui import Incoming
+from core.ui import Attachment, Reply
 from store.db import Database
 from store.models import Person
 

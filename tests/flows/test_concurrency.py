@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from flows import callbacks, engine, runs
-from flows.inputs import Incoming
-from flows.replies import Attachment
+from core.ui import Incoming
+from core.ui import Attachment
 from store.db import Database
 from store.models import Answer, FlowRun
 from tests.flows.test_inputs import cursor, goto

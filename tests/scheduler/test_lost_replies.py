@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from flows.replies import Attachment, Button, Reply
+from core.ui import Attachment, Button, Reply
 from scheduler import lost_replies
 from scheduler.sender import OutboxSender
 from store.models import OutboxMessage, OutboxStatus, Person

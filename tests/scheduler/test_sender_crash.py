@@ -28,7 +28,7 @@ BATCH = 10
 CHILD = """
 import asyncio, os, sys
 from core.clock import SystemClock
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database
 from tests.scheduler.sendkit import texts_content

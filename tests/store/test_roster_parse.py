@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from store import sheets
+from core import sheets
 from store.models import Role
 from store.roster import RosterError, RowProblem, parse_roster
 from tests.spreadsheets import formatted_xlsx

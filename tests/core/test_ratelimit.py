@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 
 
 class FakeTime:

@@ -1,7 +1,9 @@
-"""Plain reply data returned by flows/ and scheduler/ and rendered by bot/."""
+"""Plain UI values: what a person sent (Incoming) and what we answer (Reply, Button, Attachment); bot/ renders them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -24,3 +26,18 @@ class Reply:
     attachments: list[Attachment] = field(default_factory=list)
     file: tuple[str, bytes] | None = None  # (file name, content) sent as a document
     edit: bool = False  # replace the message whose button was pressed
+
+
+IncomingKind = Literal["text", "button", "media", "other"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update: a text, a button press (data), a media item, or anything else (sticker, location…)."""
+
+    kind: IncomingKind
+    sent_at: datetime
+    text: str | None = None
+    data: str | None = None
+    media: Attachment | None = None
+    media_group_id: str | None = None

@@ -5,7 +5,7 @@ from datetime import date, time
 
 import pytest
 
-from flows.parsing import parse_date, parse_date_time, parse_number
+from core.parsing import parse_date, parse_date_time, parse_number
 
 TODAY = date(2025, 3, 10)
 
