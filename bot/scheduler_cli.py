@@ -21,7 +21,7 @@ from core.settings import Settings
 from core.zones import abbreviation, local_today
 from scheduler import planner
 from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
-from scheduler.calendar import CalendarImportError, import_calendar_csv
+from program.calendar_import import CalendarImportError, import_calendar_csv
 from scheduler.claimers import new_worker_id
 from core.ratelimit import RateBudget
 from scheduler.sender import OutboxSender

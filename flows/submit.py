@@ -15,7 +15,7 @@ from flows.render import Walk, pack
 from core.ui import Reply
 from flows.runs import DONE
 from flows.steps import Step
-from scheduler.calendar import DatedItem, item_title
+from program.calendar import DatedItem, item_title
 from scheduler.callback_data import ICS
 from store.models import Event, OutboxMessage, Person, Role, RunStatus
 

@@ -32,7 +32,7 @@ from core.ui import Button, Reply
 from scheduler import dialogue_state, planner
 from core.dates import format_date
 from core.zones import local_today
-from scheduler.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date
+from program.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date
 from scheduler.callback_data import (
     CAL_CANCEL, CAL_COHORT, CAL_LOKAKARYA, CAL_MENTEE, CAL_PI, CAL_SAVE, CAL_START_COHORT, CAL_START_MENTEE,
 )

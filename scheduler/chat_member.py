@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.ui import Reply
-from scheduler.outbox_rows import add_outbox_rows, wake_rows
+from store.outbox import insert_rows, wake_rows
 from store.models import Person, Role
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,6 @@ async def left_reply(session: AsyncSession, content: Content, person: Person) ->
 
 async def _tell_mentor(session: AsyncSession, person: Person, key: str, text: str, now: datetime) -> None:
     if person.mentor_id is not None:
-        await add_outbox_rows(session, [{
+        await insert_rows(session, [{
             "dedupe_key": key, "person_id": person.mentor_id, "kind": "notice", "text": text, "due_at": now,
         }])

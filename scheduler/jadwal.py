@@ -13,7 +13,7 @@ from core.content.schema import Content
 from core.ui import Button, Reply
 from core.dates import format_date, format_time
 from core.zones import abbreviation, local_datetime, local_today, zone_name, zone_of
-from scheduler.calendar import DatedItem, events_for, item_title
+from program.calendar import DatedItem, events_for, item_title
 from scheduler.calendar_ui import entry_buttons
 from scheduler.callback_data import ICS
 from store.models import Person, Role

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ui import Attachment, Button, Reply
-from scheduler.outbox_rows import OUTBOX, add_outbox_rows
+from store.outbox import OUTBOX, insert_rows
 from store.models import OutboxStatus, Person
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ async def keep(session: AsyncSession, person: Person, replies: list[Reply], said
             "attachments": [{"kind": a.kind, "file_id": a.file_id, "caption": a.caption} for a in reply.attachments] or None,
             "silent": False, "respect_quiet_hours": False, "status": OutboxStatus.pending, "due_at": now, "attempts": 0,
         })
-    await add_outbox_rows(session, rows)
+    await insert_rows(session, rows)
     person.undelivered_reply = {"said": said, "rows": [row["dedupe_key"] for row in rows]}
 
 

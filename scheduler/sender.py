@@ -47,7 +47,7 @@ from core.content.schema import Content
 from core.zones import zone_of
 from scheduler.chat_member import on_blocked
 from scheduler.claimers import ClaimerLock, take_over_dead_claims
-from scheduler.outbox_rows import park_unreachable
+from store.outbox import park_unreachable
 from scheduler.quiet import defer_for_quiet_hours
 from core.ratelimit import RateBudget
 from store.db import Database

@@ -39,7 +39,7 @@ from scheduler.broadcasts import (
     AUDIENCE_KINDS, Audience, BroadcastReport, broadcast_report, cancel_broadcast, create_broadcast,
     describe_audience, forecast,
 )
-from scheduler.outbox_rows import WAKE_STALE
+from store.outbox import WAKE_STALE
 from store.models import Broadcast, ChatInput, Cohort, Person, Role
 
 KIND = "siaran"

@@ -18,7 +18,7 @@ from core.zones import local_datetime, zone_of
 from core.ui import Button, Reply
 from scheduler import rules as R
 from scheduler.callback_data import DONE, KENDALA, KENDALA_DURATION, KENDALA_REASON
-from scheduler.planned_rows import OUTBOX, insert_rows
+from store.outbox import OUTBOX, insert_rows
 from store.models import Acknowledgement, FlowRun, OutboxMessage, OutboxStatus, Pause, Person, RunStatus
 
 log = logging.getLogger(__name__)

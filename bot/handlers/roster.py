@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Document, Update
 
 from bot.handlers import calendar_file
+from program import calendar_import
 from bot.handlers.common import AFTER_COMMIT
 from bot.services import BotContext
 from core.worker_process import run_in_process
@@ -38,8 +39,8 @@ async def _import(context: BotContext, document: Document, import_id: int) -> li
     db = context.services.db
     try:
         data = bytes(await (await document.get_file()).download_as_bytearray())
-        text = calendar_file.decode(data)
-        if text is not None and calendar_file.is_calendar(text):
+        text = calendar_import.decode(data)
+        if text is not None and calendar_import.is_calendar(text):
             async with db.session() as session:
                 await imports.finish(session, import_id)
                 return await calendar_file.import_calendar(context, session, text)

@@ -14,7 +14,7 @@ from bot.render import render
 from bot.services import BotContext
 from core.ui import Reply
 from scheduler.chat_member import left_reply
-from scheduler.outbox_rows import wake_rows
+from store.outbox import wake_rows
 from store import invites
 from store.models import Person, Role
 

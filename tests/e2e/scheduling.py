@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from emulator import BotApiEmulator, NoMessage, SentMessage
 from scheduler import broadcasts, planner
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from store.models import Cohort, OutboxMessage, Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import RunningBot, User

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR
 from flows import callbacks
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from store.models import Cohort, FlowRun
 from tests.flows.chat import Chat
 

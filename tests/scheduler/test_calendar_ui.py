@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.clock import FrozenClock
 from core.content import load_content
 from scheduler import calendar_ui, dialogue_state, jadwal, planner
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from store.models import ChatInput, Event, OutboxMessage, OutboxStatus
 from tests.factories import make_cohort, make_person
 

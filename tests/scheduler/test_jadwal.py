@@ -8,7 +8,7 @@ from icalendar import Calendar
 from core.clock import FrozenClock
 from core.content import load_content
 from scheduler.buttons import handle_callback
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from scheduler.jadwal import jadwal, jadwal_ics
 from store.models import Event
 from tests.factories import make_cohort, make_person

@@ -10,7 +10,7 @@ from core.clock import FrozenClock
 from core.content.loader import ContentError, load_content
 from core.content.schema import REMINDER_PLACEHOLDERS
 from scheduler import rules as R
-from scheduler.calendar import set_lokakarya_date, set_pi_date
+from program.calendar import set_lokakarya_date, set_pi_date
 from scheduler.planner import plan
 from store.models import Event, OutboxMessage, OutboxStatus, Person
 from tests.factories import make_cohort, make_person

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from core.clock import FrozenClock
 from scheduler.buttons import handle_callback
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from scheduler.planner import plan
 from scheduler.stops import handle_button, on_flow_submitted
 from store.models import Acknowledgement, FlowRun, OutboxMessage, OutboxStatus, Pause, Person, RunStatus

@@ -1,4 +1,4 @@
-"""Outbox rows in bulk: insert idempotently, park rows of unreachable people, wake them again."""
+"""The outbox's one row writer: insert rows idempotently, park rows of unreachable people, wake them again."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,17 +12,21 @@ from store.models import OutboxMessage, OutboxStatus, Person
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
+INSERT_CHUNK = 500  # rows per INSERT statement (SQLite allows 32766 parameters)
 PARK_BATCH = 1000
 WAKE_STALE = timedelta(days=3)  # parked reminders and broadcasts older than this are dropped on waking
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-async def add_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (dicts of outbox columns) in one executemany; an existing dedupe_key wins."""
-    if not rows:
-        return
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows (dicts with the same columns), skipping existing dedupe keys; return how many were new."""
     insert = _INSERTS[session.get_bind().dialect.name]
-    await session.execute(insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    inserted = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = (insert(OUTBOX).values(rows[start:start + INSERT_CHUNK])
+                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id))
+        inserted += len((await session.execute(statement)).all())
+    return inserted
 
 
 async def park_unreachable(session: AsyncSession, now: datetime) -> int:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from core.dates import format_date
-from scheduler.calendar import CalendarImportError, events_for, import_calendar_csv, set_lokakarya_date, set_pi_date
+from program.calendar import events_for, set_lokakarya_date, set_pi_date
+from program.calendar_import import CalendarImportError, import_calendar_csv
 from store.models import Event
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import plan_content, utc  # noqa: F401
