@@ -40,7 +40,7 @@ from core.content.schema import Flow
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
 from core.ratelimit import RateBudget
-from store import roster
+from roster import importer as roster
 from store.db import Database
 from store.migrate import recreate
 from store.models import Answer, FlowRun, Person

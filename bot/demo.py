@@ -34,7 +34,7 @@ from core.clock import SystemClock
 from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
-from store import roster
+from roster import importer as roster
 from store.db import Database
 from store.migrate import upgrade
 from store.models import OutboxMessage, OutboxStatus

@@ -9,7 +9,11 @@ from bot.startup import Unreachable, bot_user
 from core.clock import SystemClock
 from core.content import Content, load_content
 from core.settings import Settings
-from store import invites, roster
+from roster import invites
+from roster.handouts import handout_csv, handout_xlsx
+from roster.importer import import_parsed
+from roster.parse import read_roster
+from roster.report import RosterError
 from store.schema_check import checked_session
 
 
@@ -35,13 +39,13 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
     data = read_input(content, path)
     if data is None:
         return 1
-    parsed = roster.read_roster(data)
+    parsed = read_roster(data)
     # Problems are reported without Telegram; the username only makes links, asked before anything is written.
     username, no_links = (None, None) if parsed.problems else await invite_username(settings, content)
     try:
         async with checked_session(settings.database_url) as session:
-            result = await roster.import_parsed(session, parsed, SystemClock())
-    except roster.RosterError as exc:
+            result = await import_parsed(session, parsed, SystemClock())
+    except RosterError as exc:
         print(exc.report(content), file=sys.stderr)
         return 1
     print(result.report(content))
@@ -68,7 +72,7 @@ def _write_handout(content: Content, issued: list[invites.IssuedCode], username:
     if no_links:
         print(no_links, file=sys.stderr)
     if out is None:
-        sys.stdout.write(roster.handout_csv(issued, username).decode("utf-8-sig"))
+        sys.stdout.write(handout_csv(issued, username).decode("utf-8-sig"))
         return
-    out.write_bytes(roster.handout_xlsx(issued, username) if out.suffix.lower() == ".xlsx" else roster.handout_csv(issued, username))
+    out.write_bytes(handout_xlsx(issued, username) if out.suffix.lower() == ".xlsx" else handout_csv(issued, username))
     print(content.text("roster.result.handout"), out)

@@ -18,7 +18,11 @@ from bot.handlers.common import AFTER_COMMIT
 from bot.services import BotContext
 from core.worker_process import run_in_process
 from core.ui import Reply
-from store import imports, roster
+from roster.handouts import handout_xlsx
+from roster.importer import import_parsed
+from roster.parse import ParsedFile, read_roster
+from roster.report import RosterError
+from store import imports
 from store.models import Person
 
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
@@ -44,7 +48,7 @@ async def _import(context: BotContext, document: Document, import_id: int) -> li
             async with db.session() as session:
                 await imports.finish(session, import_id)
                 return await calendar_file.import_calendar(context, session, text)
-        parsed = await run_in_process(roster.read_roster, data)
+        parsed = await run_in_process(read_roster, data)
         async with db.session() as session:
             await imports.finish(session, import_id)
             return await _import_roster(context, session, parsed)
@@ -54,15 +58,15 @@ async def _import(context: BotContext, document: Document, import_id: int) -> li
         raise
 
 
-async def _import_roster(context: BotContext, session: AsyncSession, parsed: roster.ParsedFile) -> list[Reply]:
+async def _import_roster(context: BotContext, session: AsyncSession, parsed: ParsedFile) -> list[Reply]:
     """Import a read roster all-or-nothing, and reply with the report and the handout."""
     content = context.services.content
     try:
-        result = await roster.import_parsed(session, parsed, context.services.clock)
-    except roster.RosterError as exc:
+        result = await import_parsed(session, parsed, context.services.clock)
+    except RosterError as exc:
         return [Reply(exc.report(content))]
     replies = [Reply(result.report(content))]
     if result.issued:
-        handout = result.to_xlsx(context.bot.username)
+        handout = handout_xlsx(result.issued, context.bot.username)
         replies.append(Reply(content.text("roster.result.handout"), file=("kode-undangan.xlsx", handout)))
     return replies

@@ -15,7 +15,7 @@ from bot.services import BotContext
 from core.ui import Reply
 from scheduler.chat_member import left_reply
 from store.outbox import wake_rows
-from store import invites
+from roster import invites
 from store.models import Person, Role
 
 log = logging.getLogger(__name__)

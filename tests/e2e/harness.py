@@ -15,7 +15,7 @@ from core.clock import Clock, SystemClock
 from core.content import Content
 from core.settings import Settings
 from emulator import BotApiEmulator, SentMessage
-from store import roster
+from roster import importer as roster
 from store.db import Database
 
 TOKEN = "123456789:TEST-e2e_token_0123456789abcdef"

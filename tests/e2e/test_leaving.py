@@ -11,7 +11,7 @@ import pytest
 from core.clock import FrozenClock
 from emulator import BotApiEmulator
 from scheduler.broadcasts import Audience, create_broadcast
-from store import roster
+from roster import importer as roster
 from store.models import OutboxStatus, Person, Role
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot

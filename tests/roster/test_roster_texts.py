@@ -4,8 +4,8 @@ from __future__ import annotations
 import shutil
 
 from core.content.loader import load_content
-from store.roster import RosterError, RowProblem
-from tests.store.conftest import ROSTER_TEXTS
+from roster.report import RosterError, RowProblem
+from tests.roster.conftest import ROSTER_TEXTS
 
 
 def test_roster_texts_load_and_render_with_content(tmp_path):

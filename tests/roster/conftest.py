@@ -1,4 +1,4 @@
-"""Fixtures for store tests: the roster texts rendered without loading the whole content tree."""
+"""Fixtures for roster tests: the roster texts rendered without loading the whole content tree."""
 from __future__ import annotations
 
 from pathlib import Path

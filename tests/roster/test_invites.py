@@ -8,9 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from store.invites import (
-    Outcome, generate_code, hash_code, invite_link, issue_code, redeem, reissue_codes,
-)
+from roster.invites import Outcome, add_codes, generate_code, hash_code, invite_link, redeem, reissue_codes
 from store.models import InviteCode, Person
 from tests.factories import make_person
 
@@ -36,8 +34,8 @@ async def test_issue_stores_only_the_hash_and_revokes_the_previous_code(db):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         person = await make_person(s, "pp", joined=False)
-        first = await issue_code(s, person, clock=clock)
-        second = await issue_code(s, person, clock=clock)
+        ((_, first),) = await reissue_codes(s, [person.id], clock=clock)
+        ((_, second),) = await reissue_codes(s, [person.id], clock=clock)
     async with db.session() as s:
         rows = list(await s.scalars(select(InviteCode).order_by(InviteCode.id)))
     assert [r.code_hash for r in rows] == [hash_code(first), hash_code(second)]
@@ -51,7 +49,7 @@ async def test_redeem_binds_the_account_once(db):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         person = await make_person(s, "cgp", joined=False)
-        code = await issue_code(s, person, clock=clock)
+        code = (await add_codes(s, [person], clock))[0].code
     async with db.session() as s:
         result = await redeem(s, f" {code}\n", 555, 777, clock)
     assert result.outcome == "joined" and result.person.id == person.id
@@ -83,7 +81,7 @@ async def test_code_of_a_person_bound_elsewhere_is_refused(db):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         person = await make_person(s, "cgp", joined=True)
-        code = await issue_code(s, person, clock=clock)
+        code = (await add_codes(s, [person], clock))[0].code
     async with db.session() as s:
         result = await redeem(s, code, 999_001, 999_001, clock)
     assert result.outcome == Outcome.already_joined_other
@@ -97,7 +95,7 @@ async def test_account_already_bound_to_another_person_is_refused(db):
     async with db.session() as s:
         bound = await make_person(s, "cgp", joined=True)
         newcomer = await make_person(s, "cgp", joined=False)
-        code = await issue_code(s, newcomer, clock=clock)
+        code = (await add_codes(s, [newcomer], clock))[0].code
     async with db.session() as s:
         result = await redeem(s, code, bound.tg_user_id, bound.tg_chat_id, clock)
     assert result.outcome == Outcome.user_bound_other and result.person.id == bound.id
@@ -110,7 +108,7 @@ async def test_concurrent_redeems_of_one_code_have_one_winner(db):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         person = await make_person(s, "cgp", joined=False)
-        code = await issue_code(s, person, clock=clock)
+        code = (await add_codes(s, [person], clock))[0].code
 
     async def attempt(user_id: int) -> Outcome:
         async with db.session() as s:
@@ -129,7 +127,7 @@ async def test_reissue_skips_joined_people_and_revokes_old_codes(db):
         waiting = await make_person(s, "cgp", joined=False)
         other = await make_person(s, "cgp", joined=False)
         joined = await make_person(s, "cgp", joined=True)
-        old = await issue_code(s, waiting, clock=clock)
+        old = (await add_codes(s, [waiting], clock))[0].code
     async with db.session() as s:
         issued = await reissue_codes(s, clock=clock)
     assert [p.id for p, _ in issued] == [waiting.id, other.id]

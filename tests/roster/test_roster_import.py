@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.clock import FrozenClock
-from store.invites import Outcome, hash_code, redeem, reissue_codes
+from roster.handouts import handout_csv, handout_xlsx
+from roster.invites import Outcome, hash_code, redeem, reissue_codes
 from store.models import Base, Cohort, InviteCode, Person, Role
-from store.roster import RosterError, import_file, import_roster, parse_roster
+from roster.importer import import_file
+from roster.report import RosterError
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
 CLOCK = FrozenClock(NOW)
@@ -72,13 +74,13 @@ async def test_import_creates_people_cohort_mentors_and_codes(db, examples, text
 
 async def test_handout_lists_codes_and_links(db, examples):
     result = await import_bytes(db, (examples / "roster.csv").read_bytes())
-    rows = list(csv.reader(io.StringIO(result.to_csv(BOT).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(handout_csv(result.issued, BOT).decode("utf-8-sig"))))
     assert rows[0] == ["id", "nama", "peran", "kode", "tautan"]
     assert rows[4][:3] == ["CGP01", "Dewi Lestari", "cgp"]
     assert rows[4][4] == f"https://t.me/{BOT}?start={rows[4][3]}"
     assert len(rows) == 14 and len({r[3] for r in rows[1:]}) == 13
-    assert result.to_csv(BOT).startswith("\ufeff".encode())
-    sheet = openpyxl.load_workbook(io.BytesIO(result.to_xlsx(BOT))).worksheets[0]
+    assert handout_csv(result.issued, BOT).startswith("\ufeff".encode())
+    sheet = openpyxl.load_workbook(io.BytesIO(handout_xlsx(result.issued, BOT))).worksheets[0]
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == rows
 
 
@@ -87,12 +89,12 @@ async def test_handout_keeps_formula_like_names_as_text(db, examples):
              "CGP03": "@SUM(1+1)*cmd|' /C calc'!A0", "CGP04": "-2+3+cmd|' /C calc'!A0"}
     data = edit_csv((examples / "roster.csv").read_bytes(), {key: {"nama": name} for key, name in names.items()})
     result = await import_bytes(db, data)
-    sheet = openpyxl.load_workbook(io.BytesIO(result.to_xlsx(BOT))).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(handout_xlsx(result.issued, BOT))).worksheets[0]
     cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
     for key, name in names.items():
         assert (cells[key].value, cells[key].data_type) == (name, "s")
     assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
-    rows = {row[0]: row for row in csv.reader(io.StringIO(result.to_csv(BOT).decode("utf-8-sig")))}
+    rows = {row[0]: row for row in csv.reader(io.StringIO(handout_csv(result.issued, BOT).decode("utf-8-sig")))}
     assert {key: rows[key][1] for key in names} == {key: f"'{name}" for key, name in names.items()}
     assert rows["CGP05"][1] == "Nurhayati Daeng"
 
@@ -188,17 +190,17 @@ async def test_one_bad_row_among_good_ones_imports_nothing(db, examples):
 
 async def test_mentors_may_come_from_the_database(db, examples):
     await import_bytes(db, (examples / "roster.csv").read_bytes())
-    later = parse_roster(b"id,nama,peran,angkatan,mentor\nCGP20,Lia,cgp,11,PP02\nG1,Gita,guru,11,FSP01\n")
+    later = (b"id,nama,peran,angkatan,mentor\nCGP20,Lia,cgp,11,PP02\nG1,Gita,guru,11,FSP01\n")
     async with db.session() as s:
-        result = await import_roster(s, later, CLOCK)
+        result = await import_file(s, later, CLOCK)
     assert result.created == 2
     people = await people_by_id(db)
     assert people["CGP20"].mentor_id == people["PP02"].id and people["G1"].mentor_id == people["FSP01"].id
 
-    wrong = parse_roster(b"id,nama,peran,angkatan,mentor\nCGP21,Ira,cgp,11,CGP01\nCGP22,Ida,cgp,11,ZZZ\n")
+    wrong = (b"id,nama,peran,angkatan,mentor\nCGP21,Ira,cgp,11,CGP01\nCGP22,Ida,cgp,11,ZZZ\n")
     with pytest.raises(RosterError) as caught:
         async with db.session() as s:
-            await import_roster(s, wrong, CLOCK)
+            await import_file(s, wrong, CLOCK)
     assert [(p.row, p.code, p.values.get("mentor_role")) for p in caught.value.problems] == [
         (2, "mentor_wrong_role", "cgp"), (3, "mentor_unknown", None)]
 

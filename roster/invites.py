@@ -95,12 +95,6 @@ async def add_codes(session: AsyncSession, people: Sequence[Person], clock: Cloc
     return issued
 
 
-async def issue_code(session: AsyncSession, person: Person, *, clock: Clock = SYSTEM_CLOCK) -> str:
-    """Revoke the person's earlier unused codes, store a new one hashed and return its plaintext once."""
-    await revoke_codes(session, [person.id], clock)
-    return (await add_codes(session, [person], clock))[0].code
-
-
 async def reissue_codes(session: AsyncSession, person_ids: list[int] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> list[IssuedCode]:
     """Give new codes to people (all, or those listed) who have not joined and are still in the program;
     their old codes stop working."""

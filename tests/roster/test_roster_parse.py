@@ -9,13 +9,22 @@ import pytest
 
 from core import sheets
 from store.models import Role
-from store.roster import RosterError, RowProblem, parse_roster
+from roster.parse import Roster, read_roster
+from roster.report import RosterError, RowProblem
 from tests.spreadsheets import formatted_xlsx
-from tests.store.conftest import ROSTER_TEXTS, FileTexts
+from tests.roster.conftest import ROSTER_TEXTS, FileTexts
 
 TEXTS = FileTexts(ROSTER_TEXTS)
 HEADER = "id,nama,peran,angkatan,sekolah,kabupaten/kota,mentor,zona waktu\n"
 PP = "PP1,Budi,pp,11,,Kota Bandung,,WIB\n"
+
+
+def parse_roster(data: bytes) -> Roster:
+    """The roster of a file the file alone finds no problem in; RosterError otherwise."""
+    parsed = read_roster(data)
+    if parsed.problems:
+        raise RosterError(parsed.problems)
+    return parsed.roster
 
 
 def problems_of(data: bytes) -> list[tuple[int | None, str | None, str]]:
