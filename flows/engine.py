@@ -11,12 +11,13 @@ from core.clock import Clock
 from core.content.schema import Content, Flow
 from core.dates import format_date
 from flows import availability, callbacks, runs
-from flows.answers import attachments_of, format_answer
+from core.answers import attachments_of, by_question, format_answer
 from flows.render import Walk
 from core.ui import Button, Incoming, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
 from store.models import FlowRun, Person, RunStatus
+from store.people import mentees_of
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
     if not flows:
         return [Reply(content.text("flow.menu.empty"))]
     statuses = await _statuses(session, person.id)
-    mentees = await my_mentees(session, person) if any(f.subject == "mentee" for f in flows) else []
+    mentees = await mentees_of(session, person) if any(f.subject == "mentee" for f in flows) else []
     closed = await availability.closed_until(session, content, person, clock, flows)
     lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
@@ -100,10 +101,6 @@ async def current_prompt(session: AsyncSession, content: Content, person: Person
     return [] if step is None else step.prompt()
 
 
-async def my_mentees(session: AsyncSession, person: Person) -> list[Person]:
-    return list((await session.scalars(select(Person).where(Person.mentor_id == person.id).order_by(Person.name, Person.id))).all())
-
-
 async def _statuses(session: AsyncSession, person_id: int) -> dict[tuple[str, int | None], str]:
     """(flow, subject) → new / draft / submitted for the person's runs."""
     rows = await session.execute(select(FlowRun.flow_id, FlowRun.subject_id, FlowRun.status).where(FlowRun.person_id == person_id))
@@ -145,7 +142,7 @@ async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: 
     earlier = await session.scalar(stmt)
     if earlier is None:
         return None
-    given = runs.answers(earlier)
+    given = by_question(earlier.answers)
     by_id = {q.id: q for q in source.questions()}
     quotes = [
         content.text("flow.quote_item", question=by_id[qid].text, answer=format_answer(content, by_id[qid], given[qid]))
@@ -201,7 +198,7 @@ async def _opens_later(session: AsyncSession, content: Content, person: Person, 
 
 
 async def _mentee_picker(session: AsyncSession, content: Content, person: Person, flow: Flow) -> list[Reply]:
-    mentees = await my_mentees(session, person)
+    mentees = await mentees_of(session, person)
     if not mentees:
         return [Reply(content.text("flow.menu.no_mentees"))]
     statuses = await _statuses(session, person.id)
@@ -261,7 +258,7 @@ async def _already_submitted(session: AsyncSession, content: Content, person: Pe
     """A final run cannot change: say so and show what was sent."""
     walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
-    for text, items in summary_parts(walk, runs.answers(run), person, subject, own=True):
+    for text, items in summary_parts(walk, by_question(run.answers), person, subject, own=True):
         replies.append(Reply(text, attachments=attachments_of(items)))
     return replies
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.content.schema import Content, Flow
 from core.ids import parse_id
 from flows import runs
-from flows.answers import attachments_of, media_items
+from core.answers import attachments_of, by_question, media_items
 from flows.render import Walk, pack
 from core.ui import Button, Reply
-from flows.visibility import may_see
 from store.models import MENTOR_ROLES, Cohort, FlowRun, Person, Role, RunStatus
+from store.people import may_see, mentees_of
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def overview(session: AsyncSession, content: Content, viewer: Person) -> l
 
 
 async def _mentees_overview(session: AsyncSession, content: Content, viewer: Person) -> list[Reply]:
-    mentees = list((await session.scalars(select(Person).where(Person.mentor_id == viewer.id).order_by(Person.name, Person.id))).all())
+    mentees = await mentees_of(session, viewer)
     if not mentees:
         return [Reply(content.text("progress.no_mentees"))]
     ids = [m.id for m in mentees]
@@ -118,7 +118,7 @@ async def handle_button(session: AsyncSession, content: Content, viewer: Person,
             blocks.append(content.text("progress.run_title", mark=mark, title=walk.flow.title))
         else:
             blocks.append(content.text("progress.run_about", mark=mark, title=walk.flow.title, author=authors[run.person_id]))
-        given = runs.answers(run)
+        given = by_question(run.answers)
         for q in walk.questions:
             if q.id in given:
                 blocks.append(content.text("flow.summary.item", question=walk.question_text(q), answer=walk.answer_text(q, given[q.id])))

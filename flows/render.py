@@ -6,7 +6,7 @@ from typing import Any
 
 from core.content.schema import Content, Flow, Question, Section
 from flows import callbacks
-from flows.answers import format_answer, media_items
+from core.answers import format_answer, media_items, plain_number
 from core.ui import Button, Reply
 from flows.runs import ASKING, EDITING
 from store.models import FlowRun
@@ -107,17 +107,13 @@ def _kind_hint(walk: Walk, q: Question) -> str | None:
         return walk.t("flow.hint.multi")
     if q.kind == "number":
         if q.min is not None and q.max is not None:
-            return walk.t("flow.hint.number_range", min=_num(q.min), max=_num(q.max))
+            return walk.t("flow.hint.number_range", min=plain_number(q.min), max=plain_number(q.max))
         return walk.t("flow.hint.number")
     if q.kind == "date":
         return walk.t("flow.hint.date_time" if q.with_time else "flow.hint.date")
     if q.kind == "media":
         return walk.t("flow.hint.media", kinds=media_kinds(walk, q))
     return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
 
 
 def media_kinds(walk: Walk, q: Question) -> str:

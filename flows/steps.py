@@ -12,14 +12,14 @@ from core.dates import format_date
 from core.ids import parse_id
 from core.zones import local_today
 from flows import callbacks
-from flows.answers import date_value, media_items, store_date
+from core.answers import by_question, date_value, media_items, plain_number, store_date
 from core.parsing import parse_date_time, parse_number
 from flows.render import (
     LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
     tg_len,
 )
 from core.ui import Button, Incoming, Reply
-from flows.runs import ASKING, EDITING, REVIEW, answers as answers_of, drop_answer, save_answer
+from flows.runs import ASKING, EDITING, REVIEW, drop_answer, save_answer
 from store.models import Person
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Step:
     def __init__(self, walk: Walk, person: Person, clock: Clock) -> None:
         self.walk, self.person, self.clock = walk, person, clock
         self.run = walk.run
-        self.answers: dict[str, Any] = answers_of(self.run)
+        self.answers: dict[str, Any] = by_question(self.run.answers)
 
     # state ---------------------------------------------------------------
     def set_state(self, **values: Any) -> None:
@@ -239,8 +239,8 @@ class Step:
         if value is None:
             return self.retry(q, "flow.expect.number")
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-            low = "-" if q.min is None else _plain(q.min)
-            high = "-" if q.max is None else _plain(q.max)
+            low = "-" if q.min is None else plain_number(q.min)
+            high = "-" if q.max is None else plain_number(q.max)
             return self.retry(q, "flow.expect.number_range", min=low, max=high)
         return self.accept(q, value)
 
@@ -401,7 +401,3 @@ def _index(arg: str, size: int) -> int | None:
 def _plain_words(text: str) -> str:
     """Text compared without case or extra spaces, as people type a button's label."""
     return " ".join(text.casefold().split())
-
-
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dates import format_date, format_time
 from core.zones import abbreviation, zone_name
-from flows.answers import date_value, media_items
+from core.answers import date_value, media_items
 from flows.render import Walk, pack
 from core.ui import Reply
 from flows.runs import DONE

@@ -15,7 +15,8 @@ from bot.handlers import roster
 from bot.handlers.common import find_person, for_person, text_reply
 from bot.render import render
 from bot.services import BotContext
-from flows import engine, export, progress
+from flows import engine, progress
+from reports import export
 from core.ui import Incoming
 from core.ui import Attachment, Reply
 from flows.submit import SUBMITTED_FLOWS

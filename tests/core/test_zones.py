@@ -15,7 +15,7 @@ from core.content import load_content
 from core.content.schema import Content
 from core.zones import abbreviation, local_today, zone_name
 from flows import callbacks, engine
-from flows.export import export_xlsx
+from reports.export import export_xlsx
 from core.ui import Incoming
 from scheduler import planner, siaran
 from scheduler.jadwal import jadwal

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from core.content import load_content
 from core.content.schema import Content
 from flows import callbacks
-from flows.export import export_xlsx
+from reports.export import export_xlsx
 from flows.progress import handle_button
 from store.models import FlowRun, RunStatus
 from tests.flows.conftest import REPO

@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from flows import progress
-from flows.export import export_xlsx
+from reports.export import export_xlsx
 from store.models import Person
 from tests.flows.test_walk import answer_all_pi1, start_pi1
 

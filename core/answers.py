@@ -1,12 +1,25 @@
-"""Answer values as stored (JSON) and as shown to people."""
+"""Answer values as stored (JSON) and as shown to people, per question kind of the content schema."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from core.content.schema import Content, Question
 from core.dates import format_date, format_time
 from core.ui import Attachment
+
+
+class StoredAnswer(Protocol):
+    """An answer row: the question it answers and its value."""
+
+    question_id: str
+    value: Any
+
+
+def by_question(answers: Iterable[StoredAnswer]) -> dict[str, Any]:
+    """A run's answers by question id."""
+    return {a.question_id: a.value for a in answers}
 
 
 def media_items(value: Any) -> list[dict]:
@@ -19,6 +32,11 @@ def attachments_of(value: Any) -> list[Attachment]:
 
 def format_number(value: float) -> str:
     return str(value).replace(".", ",")
+
+
+def plain_number(value: float) -> str:
+    """A bound as people write it: 10, 7,5."""
+    return str(int(value)) if float(value).is_integer() else format_number(value)
 
 
 def date_value(value: str) -> tuple[date, time | None]:

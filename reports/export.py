@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock, SystemClock
 from core.content.schema import Content, Flow
 from core.zones import zone_of
-from flows import runs
-from flows.answers import date_value, format_answer
-from flows.visibility import visible_runs
+from core.answers import by_question, date_value, format_answer
 from store.models import Cohort, FlowRun, Person
+from store.people import visible_runs
 from core.sheets import xlsx_row
 
 SHEET_TITLE = 31
@@ -89,8 +88,8 @@ def _add_sheet(book: Workbook, content: Content, flow: Flow, flow_runs: list[Flo
             "status": content.text(f"export.status.{run.status.value}"),
             "submitted": _local(run.submitted_at, zone),
         }
-        given = runs.answers(run)
-        sheet.append(xlsx_row(sheet, [fixed[c] for c in columns] + [_cell(content, q, given.get(q.id)) for q in questions]))
+        answers = by_question(run.answers)
+        sheet.append(xlsx_row(sheet, [fixed[c] for c in columns] + [_cell(content, q, answers.get(q.id)) for q in questions]))
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
