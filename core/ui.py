@@ -28,16 +28,17 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed
 
 
-IncomingKind = Literal["text", "button", "media", "other"]
+IncomingKind = Literal["text", "media", "other"]
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One update: a text, a button press (data), a media item, or anything else (sticker, location…)."""
+    """A message: a text, a media item (a document with its name and size), or anything else (sticker, location…)."""
 
     kind: IncomingKind
     sent_at: datetime
     text: str | None = None
-    data: str | None = None
     media: Attachment | None = None
     media_group_id: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.content.schema import Content, Flow, Question, Section
-from flows import callbacks
+from flows.callbacks import REVIEW_QUESTION, RunAction
 from core.answers import format_answer, media_items, plain_number
 from core.ui import Button, Reply
 from flows.runs import ASKING, EDITING
@@ -96,7 +96,7 @@ class Walk:
         return question.text
 
     def data(self, question_id: str, action: str) -> str:
-        return callbacks.run_action(self.run.id, question_id, action)
+        return RunAction(self.run.id, question_id, action).pack()
 
     def answer_text(self, question: Question, value: Any) -> str:
         return format_answer(self.content, question, value)
@@ -195,8 +195,8 @@ def review_replies(walk: Walk, answers: dict[str, Any]) -> list[Reply]:
     blocks.append(walk.t("flow.review_footer"))
     replies = [Reply(text) for text, _ in pack(blocks)]
     replies[-1].buttons = [[
-        Button(walk.t("flow.button.kirim"), walk.data(callbacks.REVIEW, "s")),
-        Button(walk.t("flow.button.ubah"), walk.data(callbacks.REVIEW, "e")),
+        Button(walk.t("flow.button.kirim"), walk.data(REVIEW_QUESTION, "s")),
+        Button(walk.t("flow.button.ubah"), walk.data(REVIEW_QUESTION, "e")),
     ]]
     return replies
 
@@ -209,5 +209,5 @@ def edit_picker(walk: Walk) -> Reply:
         if len(label) > PICK_LABEL:
             label = label[:PICK_LABEL - 1] + "…"
         rows.append([Button(label, walk.data(q.id, "u"))])
-    rows.append([Button(walk.t("flow.button.kembali"), walk.data(callbacks.REVIEW, "r"))])
+    rows.append([Button(walk.t("flow.button.kembali"), walk.data(REVIEW_QUESTION, "r"))])
     return Reply(walk.t("flow.edit_pick"), rows)

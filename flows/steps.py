@@ -6,19 +6,19 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from core.answers import by_question, date_value, media_items, plain_number, store_date
 from core.clock import Clock
 from core.content.schema import Question
 from core.dates import format_date
 from core.ids import parse_id
-from core.zones import local_today
-from flows import callbacks
-from core.answers import by_question, date_value, media_items, plain_number, store_date
 from core.parsing import parse_date_time, parse_number
+from core.ui import Button, Incoming, Reply
+from core.zones import local_today
+from flows.callbacks import REVIEW_QUESTION, RunAction
 from flows.render import (
     LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
     tg_len,
 )
-from core.ui import Button, Incoming, Reply
 from flows.runs import ASKING, EDITING, REVIEW, drop_answer, save_answer
 from store.models import Person
 
@@ -148,8 +148,8 @@ class Step:
     def review_expected(self) -> Reply:
         w = self.walk
         return Reply(w.t("flow.expect.review"), [[
-            Button(w.t("flow.button.kirim"), w.data(callbacks.REVIEW, "s")),
-            Button(w.t("flow.button.ubah"), w.data(callbacks.REVIEW, "e")),
+            Button(w.t("flow.button.kirim"), w.data(REVIEW_QUESTION, "s")),
+            Button(w.t("flow.button.ubah"), w.data(REVIEW_QUESTION, "e")),
         ]])
 
     def expected(self, q: Question) -> list[Reply]:
@@ -217,8 +217,8 @@ class Step:
         names: dict[str, str] = {}
         for row in question_buttons(self.walk, q, self.answers):
             for button in row:
-                press = callbacks.decode(button.data)
-                if press is not None and press.action:
+                press = RunAction.unpack(button.data)
+                if press is not None:
                     names.setdefault(_plain_words(button.label), press.action)
         if q.kind in ("choice", "multi"):
             verb = "c" if q.kind == "choice" else "t"
@@ -307,7 +307,7 @@ class Step:
     # buttons -----------------------------------------------------------------
     def on_press(self, question_id: str, action: str) -> list[Reply] | None:
         """Apply a run button; None when the press does not fit where the run stands (stale)."""
-        if question_id == callbacks.REVIEW:
+        if question_id == REVIEW_QUESTION:
             return self.on_review_press(action) if self.run.mode == REVIEW else None
         if action == "u":
             q = self.walk.question(question_id)

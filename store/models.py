@@ -88,7 +88,7 @@ class Person(Base):
     tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     last_update_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest Telegram update handled for them
-    # The reply to their last update that Telegram did not take, queued in the outbox (scheduler.lost_replies).
+    # The reply to their last update that Telegram did not take, queued in the outbox (services/lost_replies.py).
     undelivered_reply: Mapped[dict[str, Any] | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))

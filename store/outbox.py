@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,3 +52,9 @@ async def wake_rows(session: AsyncSession, person_id: int, now: datetime, stale_
     )
     result = await session.execute(update(OUTBOX).where(waiting).values(status=OutboxStatus.pending))
     return result.rowcount
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether rows are due and not delivered yet (pending or being sent)."""
+    due = OUTBOX.c.status.in_((OutboxStatus.pending.value, OutboxStatus.sending.value)) & (OUTBOX.c.due_at <= now)
+    return bool(await session.scalar(select(exists().where(due))))

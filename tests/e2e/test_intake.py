@@ -58,7 +58,7 @@ async def test_a_roster_formatted_to_the_last_row_does_not_hold_up_anyone(bot):
         await asyncio.sleep(0.1)
     assert max(answered) < 1.0, answered  # generous: the point is that the loop is not blocked for seconds
     assert "Baru: 2" in summary.text
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Person).where(Person.external_id.is_not(None))) == 2
 
 

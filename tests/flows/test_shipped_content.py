@@ -60,7 +60,7 @@ async def test_every_shipped_flow_walks_to_submit(db, clock):
             person = await make_person(s, role, cohort=cohort, mentor=mentor if role not in ("pp", "fsp") else None)
             mentee = await make_person(s, "cgp" if role == "pp" else "kepsek", cohort=cohort, mentor=person) if flow.subject == "mentee" else None
         chat = Chat(db, content, person, clock)
-        await chat.data(callbacks.open_for_mentee(flow.id, mentee.id) if mentee else callbacks.open_flow(flow.id))
+        await chat.data(callbacks.OpenForMentee(flow.id, mentee.id).pack() if mentee else callbacks.OpenFlow(flow.id).pack())
         assert f"(1/{len(flow.questions())})" in chat.text, (flow.id, chat.text)
         await walk_to_submit(chat, flow)
     async with db.session() as s:

@@ -1,4 +1,4 @@
-"""/jadwal: a person's next dated items in their own time zone, and the same as an .ics file."""
+"""/jadwal: a person's next dated items in their own time zone, the same as an .ics file, and the "j:" buttons."""
 from __future__ import annotations
 
 import logging
@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from core.ui import Button, Reply
 from core.dates import format_date, format_time
+from core.ui import Button, Reply
 from core.zones import abbreviation, local_datetime, local_today, zone_name, zone_of
 from program.calendar import DatedItem, events_for, item_title
-from scheduler.calendar_ui import entry_buttons
-from scheduler.callback_data import ICS
+from program.callbacks import JADWAL  # re-exported: the presses bot/app.py sends to press()
+from program.callbacks import CalendarFile
+from services import calendar_dates
+from services.context import Deps
+from services.turn import Acting, Outcome, Turn, act
 from store.models import Person, Role
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,28 @@ log = logging.getLogger(__name__)
 SHOWN = 8  # items listed in the chat
 ICS_DAYS = 400  # items within this many days go into the .ics file
 ICS_EVENT_HOURS = 2  # length of a timed event in the .ics file
+
+
+async def show(deps: Deps, turn: Turn) -> Outcome:
+    """/jadwal: the person's next dates."""
+    return await act(deps, turn, _show, command="jadwal")
+
+
+async def press(deps: Deps, turn: Turn, value: CalendarFile | calendar_dates.DatePress | None) -> Outcome:
+    """A "j:" button: the .ics file, or a step of setting a date; stale or forged data gets "no longer valid"."""
+    return await act(deps, turn, lambda acting: _press(acting, value))
+
+
+async def _show(acting: Acting) -> list[Reply]:
+    return await jadwal(acting.session, acting.content, acting.person, acting.clock)
+
+
+async def _press(acting: Acting, value: CalendarFile | calendar_dates.DatePress | None) -> list[Reply]:
+    if value is None:
+        return acting.reply("reminder.unknown_button")
+    if isinstance(value, CalendarFile):
+        return [await jadwal_ics(acting.session, acting.content, acting.person, acting.clock)]
+    return await calendar_dates.handle_button(acting.session, acting.content, acting.person, value, acting.clock)
 
 
 async def upcoming(session: AsyncSession, content: Content, person: Person, clock: Clock, days: int | None = None) -> list[DatedItem]:
@@ -40,7 +65,7 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
     A koordinator also gets a button to set Lokakarya dates, a PP one to set a mentee's PI date.
     """
     items = (await upcoming(session, content, person, clock))[:SHOWN]
-    setting = entry_buttons(content, person)
+    setting = calendar_dates.entry_buttons(content, person)
     if not items:
         key = "kalender.empty_koordinator" if person.role is Role.koordinator else "jadwal.empty"
         return [Reply(content.text(key), setting)]
@@ -52,7 +77,7 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
             lines.append(content.text("jadwal.line_time", jam=format_time(item.at_time), **values))
         else:
             lines.append(content.text("jadwal.line", **values))
-    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)], *setting])]
+    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), CalendarFile().pack())], *setting])]
 
 
 def _uid(person: Person, item: DatedItem) -> str:

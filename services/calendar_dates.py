@@ -1,7 +1,7 @@
 """Setting dates in the chat: a koordinator's cohort Lokakarya dates, a PP's mentee PI dates.
 
-State lives in ChatInput (kind "kalender"); every step checks the role again, so forged or stale
-button data is refused.
+State lives in ChatInput (kind "kalender"); every step checks the role again, so a stale button or one
+pointing at someone else's cohort or mentee is refused. The buttons are program/callbacks.py's ("j:").
 
 ```mermaid
 stateDiagram-v2
@@ -26,16 +26,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from core.ids import parse_id
-from core.parsing import parse_date
-from core.ui import Button, Reply
-from scheduler import dialogue_state, planner
 from core.dates import format_date
+from core.parsing import parse_date
+from core.ui import Button, Incoming, Reply
 from core.zones import local_today
 from program.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date
-from scheduler.callback_data import (
-    CAL_CANCEL, CAL_COHORT, CAL_LOKAKARYA, CAL_MENTEE, CAL_PI, CAL_SAVE, CAL_START_COHORT, CAL_START_MENTEE,
+from program.callbacks import (
+    CancelDate, CohortLokakarya, MenteePi, PickCohort, PickMentee, SaveDate, SetLokakarya, SetPi,
 )
+from scheduler import planner
+from services import dialogue_state
+from services.turn import Acting
 from store.models import ChatInput, Cohort, Event, Person, Role
 
 log = logging.getLogger(__name__)
@@ -47,47 +48,54 @@ STATE_TTL = timedelta(hours=1)  # an abandoned dialogue stops capturing typed te
 def entry_buttons(content: Content, person: Person) -> list[list[Button]]:
     """The /jadwal button that opens the dialogue for this role (none for other roles)."""
     if person.role is Role.koordinator:
-        return [[Button(content.text("kalender.button_lokakarya"), CAL_START_COHORT)]]
+        return [[Button(content.text("kalender.button_lokakarya"), PickCohort().pack())]]
     if person.role is Role.pp:
-        return [[Button(content.text("kalender.button_pi"), CAL_START_MENTEE)]]
+        return [[Button(content.text("kalender.button_pi"), PickMentee().pack())]]
     return []
 
 
-async def handle_button(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
-    """Act on a "j:" button of the dialogue."""
-    if data == CAL_START_COHORT:
-        return [await _cohorts(session, content, person)] if _is_koordinator(person) else _refused(content)
-    if data == CAL_START_MENTEE:
-        return [await _mentees(session, content, person)] if person.role is Role.pp else _refused(content)
-    if data.startswith(CAL_COHORT):
-        cohort = await _cohort(session, person, data[len(CAL_COHORT):])
-        return [await _lokakarya_list(session, content, cohort)] if cohort else _refused(content)
-    if data.startswith(CAL_LOKAKARYA):
-        cohort_id, _, raw_number = data[len(CAL_LOKAKARYA):].partition(":")
-        cohort, number = await _cohort(session, person, cohort_id), parse_id(raw_number)
-        if cohort is None or number is None or lokakarya_info(content, number) is None:
-            return _refused(content)
-        target = {"target": "lokakarya", "cohort_id": cohort.id, "number": number}
-        return [await _ask_date(session, content, person, target, clock)]
-    if data.startswith(CAL_MENTEE):
-        mentee = await _mentee(session, person, data[len(CAL_MENTEE):])
-        return [await _pi_list(session, content, mentee, clock)] if mentee else _refused(content)
-    if data.startswith(CAL_PI):
-        mentee_id, _, raw_number = data[len(CAL_PI):].partition(":")
-        mentee, number = await _mentee(session, person, mentee_id), parse_id(raw_number)
-        if mentee is None or number is None or not 1 <= number <= content.calendar.pi_count:
-            return _refused(content)
-        target = {"target": "pi", "mentee_id": mentee.id, "number": number}
-        return [await _ask_date(session, content, person, target, clock)]
-    if data in (CAL_SAVE, CAL_CANCEL):
-        state = await _load(session, person, clock)
-        if state is None or (data == CAL_SAVE and state.data.get("step") != "confirm"):
-            return [Reply(content.text("kalender.expired"))]
-        await _clear(session, person)
-        if data == CAL_CANCEL:
-            return [Reply(content.text("kalender.cancelled"), edit=True)]
-        return [await _save(session, content, person, state.data, clock)]
-    return [Reply(content.text("reminder.unknown_button"))]
+DatePress = PickCohort | CohortLokakarya | SetLokakarya | PickMentee | MenteePi | SetPi | SaveDate | CancelDate
+
+
+async def handle_button(session: AsyncSession, content: Content, person: Person, value: DatePress, clock: Clock) -> list[Reply]:
+    """Act on a button of the dialogue."""
+    match value:
+        case PickCohort():
+            return [await _cohorts(session, content, person)] if _is_koordinator(person) else _refused(content)
+        case PickMentee():
+            return [await _mentees(session, content, person)] if person.role is Role.pp else _refused(content)
+        case CohortLokakarya(cohort_id=cohort_id):
+            cohort = await _cohort(session, person, cohort_id)
+            return [await _lokakarya_list(session, content, cohort)] if cohort else _refused(content)
+        case SetLokakarya(cohort_id=cohort_id, number=number):
+            cohort = await _cohort(session, person, cohort_id)
+            if cohort is None or lokakarya_info(content, number) is None:
+                return _refused(content)
+            target = {"target": "lokakarya", "cohort_id": cohort.id, "number": number}
+            return [await _ask_date(session, content, person, target, clock)]
+        case MenteePi(mentee_id=mentee_id):
+            mentee = await _mentee(session, person, mentee_id)
+            return [await _pi_list(session, content, mentee, clock)] if mentee else _refused(content)
+        case SetPi(mentee_id=mentee_id, number=number):
+            mentee = await _mentee(session, person, mentee_id)
+            if mentee is None or not 1 <= number <= content.calendar.pi_count:
+                return _refused(content)
+            target = {"target": "pi", "mentee_id": mentee.id, "number": number}
+            return [await _ask_date(session, content, person, target, clock)]
+    state = await _load(session, person, clock)
+    if state is None or (isinstance(value, SaveDate) and state.data.get("step") != "confirm"):
+        return [Reply(content.text("kalender.expired"))]
+    await _clear(session, person)
+    if isinstance(value, CancelDate):
+        return [Reply(content.text("kalender.cancelled"), edit=True)]
+    return [await _save(session, content, person, state.data, clock)]
+
+
+async def take_message(acting: Acting, incoming: Incoming) -> list[Reply] | None:
+    """A typed date for the dialogue; None when no date is being asked for (or the message is no text)."""
+    if incoming.kind != "text":
+        return None
+    return await handle_text(acting.session, acting.content, acting.person, incoming.text, acting.clock)
 
 
 async def handle_text(session: AsyncSession, content: Content, person: Person, text: str, clock: Clock) -> list[Reply] | None:
@@ -109,15 +117,16 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
     await _store(session, person, data, clock)
     what = await _describe(session, content, data)
     return [Reply(content.text("kalender.confirm", apa=what, tanggal=format_date(on_date)),
-                  [[Button(content.text("kalender.save"), CAL_SAVE), Button(content.text("kalender.cancel"), CAL_CANCEL)]])]
+                  [[Button(content.text("kalender.save"), SaveDate().pack()),
+                    Button(content.text("kalender.cancel"), CancelDate().pack())]])]
 
 
-async def cancel(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply] | None:
+async def cancel(acting: Acting) -> list[Reply] | None:
     """Drop a date being set (for /batal); None when there is none."""
-    if await _load(session, person, clock) is None:
+    if await _load(acting.session, acting.person, acting.clock) is None:
         return None
-    await _clear(session, person)
-    return [Reply(content.text("kalender.cancelled"))]
+    await _clear(acting.session, acting.person)
+    return acting.reply("kalender.cancelled")
 
 
 async def replan_cohort(session: AsyncSession, content: Content, clock: Clock, cohort_id: int) -> planner.PlanStats:
@@ -133,7 +142,7 @@ async def _cohorts(session: AsyncSession, content: Content, person: Person) -> R
     cohorts = (await session.execute(select(Cohort).order_by(Cohort.code))).scalars().all()
     if not cohorts:
         return Reply(content.text("kalender.no_cohorts"))
-    rows = [[Button((c.code if c.name == c.code else f"{c.code} · {c.name}")[:60], f"{CAL_COHORT}{c.id}")] for c in cohorts]
+    rows = [[Button((c.code if c.name == c.code else f"{c.code} · {c.name}")[:60], CohortLokakarya(c.id).pack())] for c in cohorts]
     return Reply(content.text("kalender.choose_cohort"), rows)
 
 
@@ -142,7 +151,7 @@ async def _lokakarya_list(session: AsyncSession, content: Content, cohort: Cohor
         select(Event.number, Event.on_date).where(Event.cohort_id == cohort.id, Event.kind == "lokakarya",
                                                   Event.person_id.is_(None))
     )).all())
-    rows = [[Button(_label(content, lk.title, dates.get(lk.number)), f"{CAL_LOKAKARYA}{cohort.id}:{lk.number}")]
+    rows = [[Button(_label(content, lk.title, dates.get(lk.number)), SetLokakarya(cohort.id, lk.number).pack())]
             for lk in content.calendar.lokakarya]
     return Reply(content.text("kalender.choose_lokakarya", angkatan=cohort.code), rows, edit=True)
 
@@ -154,12 +163,12 @@ async def _mentees(session: AsyncSession, content: Content, person: Person) -> R
     )).scalars().all()
     if not mentees:
         return Reply(content.text("kalender.no_mentees"))
-    return Reply(content.text("kalender.choose_mentee"), [[Button(m.name[:60], f"{CAL_MENTEE}{m.id}")] for m in mentees])
+    return Reply(content.text("kalender.choose_mentee"), [[Button(m.name[:60], MenteePi(m.id).pack())] for m in mentees])
 
 
 async def _pi_list(session: AsyncSession, content: Content, mentee: Person, clock: Clock) -> Reply:
     dates = {i.number: i.on_date for i in await events_for(session, content, mentee, clock) if i.kind == "pi"}
-    rows = [[Button(_label(content, content.text("kalender.pi_label", nomor=n), dates.get(n)), f"{CAL_PI}{mentee.id}:{n}")]
+    rows = [[Button(_label(content, content.text("kalender.pi_label", nomor=n), dates.get(n)), SetPi(mentee.id, n).pack())]
             for n in range(1, content.calendar.pi_count + 1)]
     return Reply(content.text("kalender.choose_pi", mentee=mentee.name), rows, edit=True)
 
@@ -204,17 +213,15 @@ def _refused(content: Content) -> list[Reply]:
     return [Reply(content.text("kalender.not_allowed"))]
 
 
-async def _cohort(session: AsyncSession, person: Person, raw_id: str) -> Cohort | None:
+async def _cohort(session: AsyncSession, person: Person, cohort_id: int | None) -> Cohort | None:
     """The cohort, if the person is a koordinator and it exists."""
-    cohort_id = parse_id(raw_id)
     if not _is_koordinator(person) or cohort_id is None:
         return None
     return await session.get(Cohort, cohort_id)
 
 
-async def _mentee(session: AsyncSession, person: Person, raw_id: str) -> Person | None:
+async def _mentee(session: AsyncSession, person: Person, mentee_id: int | None) -> Person | None:
     """The CGP, if the person is a PP and the CGP is their own active mentee."""
-    mentee_id = parse_id(raw_id)
     if person.role is not Role.pp or mentee_id is None:
         return None
     mentee = await session.get(Person, mentee_id)
@@ -225,9 +232,9 @@ async def _mentee(session: AsyncSession, person: Person, raw_id: str) -> Person 
 
 async def _target_allowed(session: AsyncSession, person: Person, data: dict) -> bool:
     if data.get("target") == "lokakarya":
-        return await _cohort(session, person, str(data.get("cohort_id"))) is not None
+        return await _cohort(session, person, data.get("cohort_id")) is not None
     if data.get("target") == "pi":
-        return await _mentee(session, person, str(data.get("mentee_id"))) is not None
+        return await _mentee(session, person, data.get("mentee_id")) is not None
     return False
 
 

@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.ui import Attachment, Button, Reply
-from scheduler import lost_replies
+from services import lost_replies
 from scheduler.sender import OutboxSender
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
 from tests.scheduler.sendkit import FakeSender, fast_budget, texts_content
 
 NIGHT = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)  # 23:00 WIB: inside the default quiet hours
-SAID = lost_replies.fingerprint("text", "Jawaban saya")
+SAID = lost_replies.fingerprint_of(("text", "Jawaban saya"))
 REPLIES = [
     Reply("(1/3) Pertanyaan ✔️ Sudah", edit=True),
     Reply("(2/3) Pertanyaan berikutnya", [[Button("Kembali", "f:r:1:q2:b")]], [Attachment("photo", "F1", "foto")]),

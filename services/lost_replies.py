@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ui import Attachment, Button, Reply
+from services.context import Deps
 from store.outbox import OUTBOX, insert_rows
 from store.models import OutboxStatus, Person
 
@@ -35,13 +36,24 @@ KIND = "reply"
 class Lost:
     """The person's previous update, whose reply did not go out, and those replies still not delivered."""
 
-    said: str | None  # fingerprint of that update (see `fingerprint`); None for commands and media
+    said: str | None  # fingerprint of that update (see `fingerprint_of`); None for commands and media
     replies: list[Reply]
 
 
-def fingerprint(kind: str, value: str) -> str:
-    """What the person sent ("text" or "button" and its text or data), without keeping the text itself."""
+def fingerprint_of(said: tuple[str, str] | None) -> str | None:
+    """What the person sent ("text" or "button", and its text or data), without keeping the text itself."""
+    if said is None:
+        return None
+    kind, value = said
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+
+
+async def keep_undelivered(deps: Deps, person_id: int, replies: list[Reply], said: tuple[str, str] | None,
+                           update_id: int) -> None:
+    """Telegram refused a reply to the person's update: queue it and what follows, and remember it for their next one."""
+    async with deps.db.session() as session:
+        person = await session.get(Person, person_id)
+        await keep(session, person, replies, fingerprint_of(said), update_id, deps.clock.now())
 
 
 async def keep(session: AsyncSession, person: Person, replies: list[Reply], said: str | None, update_id: int,

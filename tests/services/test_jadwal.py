@@ -7,9 +7,8 @@ from icalendar import Calendar
 
 from core.clock import FrozenClock
 from core.content import load_content
-from scheduler.buttons import handle_callback
 from program.calendar import set_lokakarya_date
-from scheduler.jadwal import jadwal, jadwal_ics
+from services.jadwal import jadwal, jadwal_ics
 from store.models import Event
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import WIT, WITA, plan_content, utc  # noqa: F401
@@ -57,7 +56,7 @@ async def test_jadwal_without_dates_says_so(db, plan_content):
 async def test_ics_file_holds_the_upcoming_items(db, plan_content):
     _, cgp = await _cgp(db, WIT)
     async with db.session() as s:
-        (reply,) = await handle_callback(s, plan_content, cgp, "j:ics", FrozenClock(utc(2025, 5, 1)))
+        reply = await jadwal_ics(s, plan_content, cgp, FrozenClock(utc(2025, 5, 1)))
     name, data = reply.file
     events = {str(e["summary"]): e for e in Calendar.from_ical(data).walk("VEVENT")}
     assert name == "jadwal.ics" and len(events) == 3

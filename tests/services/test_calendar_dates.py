@@ -8,8 +8,11 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.content import load_content
-from scheduler import calendar_ui, dialogue_state, jadwal, planner
 from program.calendar import set_lokakarya_date
+from program.callbacks import JADWAL
+from scheduler import planner
+from services import calendar_dates, dialogue_state, jadwal
+from services.turn import Acting
 from store.models import ChatInput, Event, OutboxMessage, OutboxStatus
 from tests.factories import make_cohort, make_person
 
@@ -50,18 +53,18 @@ async def test_koordinator_sets_a_lokakarya_date_and_reminders_follow_at_once(db
         kor, pp, dewi, agus, *_ = await setup(s)
         [menu] = await jadwal.jadwal(s, content, kor, clock)
         assert "berkas CSV" in menu.text
-        [cohorts] = await calendar_ui.handle_button(s, content, kor, buttons(menu)["🗓 Atur tanggal Lokakarya"], clock)
+        [cohorts] = await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(buttons(menu)["🗓 Atur tanggal Lokakarya"]), clock)
         assert list(buttons(cohorts)) == ["A1 · Angkatan A1", "B2 · Angkatan B2"]
-        [lokakarya] = await calendar_ui.handle_button(s, content, kor, buttons(cohorts)["A1 · Angkatan A1"], clock)
+        [lokakarya] = await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(buttons(cohorts)["A1 · Angkatan A1"]), clock)
         assert list(buttons(lokakarya))[:2] == ["Lokakarya Orientasi", "Lokakarya 1"] and len(buttons(lokakarya)) == 8
-        [ask] = await calendar_ui.handle_button(s, content, kor, buttons(lokakarya)["Lokakarya 3"], clock)
+        [ask] = await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(buttons(lokakarya)["Lokakarya 3"]), clock)
         assert "Lokakarya 3 angkatan A1" in ask.text
-        [again] = await calendar_ui.handle_text(s, content, kor, "kapan-kapan", clock)
+        [again] = await calendar_dates.handle_text(s, content, kor, "kapan-kapan", clock)
         assert "tidak dapat dibaca" in again.text
-        [confirm] = await calendar_ui.handle_text(s, content, kor, "19 Maret 2026", clock)
+        [confirm] = await calendar_dates.handle_text(s, content, kor, "19 Maret 2026", clock)
         assert "Kamis, 19 Maret 2026" in confirm.text
         assert await feedback_rows(s, dewi) == []  # nothing before Simpan
-        [saved] = await calendar_ui.handle_button(s, content, kor, buttons(confirm)["✅ Simpan"], clock)
+        [saved] = await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(buttons(confirm)["✅ Simpan"]), clock)
         assert "PI 3 para CGP mengikuti: Kamis, 12 Maret 2026" in saved.text
         assert await s.get(ChatInput, kor.id) is None
         event = await s.scalar(select(Event).where(Event.kind == "lokakarya", Event.number == 3))
@@ -70,7 +73,7 @@ async def test_koordinator_sets_a_lokakarya_date_and_reminders_follow_at_once(db
         assert [r.due_at.isoformat() for r in await feedback_rows(s, dewi)] == [
             "2026-03-05T00:00:00+00:00", "2026-03-07T00:00:00+00:00", "2026-03-09T00:00:00+00:00"]
         assert (await feedback_rows(s, agus))[0].due_at.isoformat() == "2026-03-04T23:00:00+00:00"
-        [listed] = await calendar_ui.handle_button(s, content, kor, buttons(cohorts)["A1 · Angkatan A1"], clock)
+        [listed] = await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(buttons(cohorts)["A1 · Angkatan A1"]), clock)
         assert "Lokakarya 3 · 19/3/2026" in buttons(listed)
 
 
@@ -79,9 +82,9 @@ async def test_moving_a_lokakarya_moves_its_reminders(db, content):
     async with db.session() as s:
         kor, pp, dewi, *_ = await setup(s)
         for when in ("19/3/2026", "26/3/2026"):
-            await calendar_ui.handle_button(s, content, kor, f"j:l:{dewi.cohort_id}:3", clock)
-            await calendar_ui.handle_text(s, content, kor, when, clock)
-            await calendar_ui.handle_button(s, content, kor, "j:ok", clock)
+            await calendar_dates.handle_button(s, content, kor, JADWAL.unpack(f"j:l:{dewi.cohort_id}:3"), clock)
+            await calendar_dates.handle_text(s, content, kor, when, clock)
+            await calendar_dates.handle_button(s, content, kor, JADWAL.unpack("j:ok"), clock)
         rows = await feedback_rows(s, dewi)
         assert rows[0].due_at.isoformat() == "2026-03-12T00:00:00+00:00" and len(rows) == 3
         cancelled = (await s.execute(select(OutboxMessage.status).where(
@@ -97,14 +100,14 @@ async def test_pp_sets_a_mentee_pi_date_and_only_that_mentee_moves(db, content):
         await set_lokakarya_date(s, await s.get(type(dewi.cohort), dewi.cohort_id), 3, date(2026, 3, 19))
         await planner.plan(s, content, clock)
         [menu] = await jadwal.jadwal(s, content, pp, clock)
-        [mentees] = await calendar_ui.handle_button(s, content, pp, buttons(menu)["🗓 Atur tanggal PI mentee"], clock)
+        [mentees] = await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(buttons(menu)["🗓 Atur tanggal PI mentee"]), clock)
         assert list(buttons(mentees)) == ["Agus", "Dewi"]
-        [pis] = await calendar_ui.handle_button(s, content, pp, buttons(mentees)["Dewi"], clock)
+        [pis] = await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(buttons(mentees)["Dewi"]), clock)
         assert "PI 3 · 12/3/2026" in buttons(pis) and "PI 1" in buttons(pis)
-        [ask] = await calendar_ui.handle_button(s, content, pp, buttons(pis)["PI 3 · 12/3/2026"], clock)
+        [ask] = await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(buttons(pis)["PI 3 · 12/3/2026"]), clock)
         assert "PI 3 Dewi" in ask.text
-        [confirm] = await calendar_ui.handle_text(s, content, pp, "16/3/2026", clock)
-        [saved] = await calendar_ui.handle_button(s, content, pp, buttons(confirm)["✅ Simpan"], clock)
+        [confirm] = await calendar_dates.handle_text(s, content, pp, "16/3/2026", clock)
+        [saved] = await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(buttons(confirm)["✅ Simpan"]), clock)
         assert "Tersimpan: PI 3 Dewi pada Senin, 16 Maret 2026" in saved.text
         assert (await feedback_rows(s, dewi))[0].due_at.isoformat() == "2026-03-09T00:00:00+00:00"
         assert (await feedback_rows(s, agus))[0].due_at.isoformat() == "2026-03-04T23:00:00+00:00"
@@ -118,35 +121,37 @@ async def test_forged_and_foreign_data_is_refused(db, content):
         for person, data in [
             (dewi, "j:c"), (pp, "j:c"), (pp, f"j:c:{a1.id}"), (pp, f"j:l:{a1.id}:3"), (kor, f"j:l:{a1.id}:99"),
             (kor, "j:l:999:1"), (kor, "j:m"), (dewi, "j:m"), (pp, f"j:m:{eko.id}"), (pp, f"j:p:{eko.id}:3"),
-            (pp, f"j:p:{dewi.id}:7"), (pp, f"j:p:{far.id}:1"), (pp, "j:p:x:1"),
+            (pp, f"j:p:{dewi.id}:7"), (pp, f"j:p:{far.id}:1"),
         ]:
-            [reply] = await calendar_ui.handle_button(s, content, person, data, clock)
+            [reply] = await calendar_dates.handle_button(s, content, person, JADWAL.unpack(data), clock)
             assert refused in reply.text, (person.name, data)
+        assert JADWAL.unpack("j:p:x:1") is None  # malformed: refused before it gets here (services/jadwal.py)
         assert (await s.execute(select(ChatInput))).first() is None
         # A mentee moved to another PP between the steps: the typed date is refused.
-        await calendar_ui.handle_button(s, content, pp, f"j:p:{dewi.id}:3", clock)
+        await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(f"j:p:{dewi.id}:3"), clock)
         dewi.mentor_id = eko.mentor_id
-        [reply] = await calendar_ui.handle_text(s, content, pp, "16/3/2026", clock)
+        [reply] = await calendar_dates.handle_text(s, content, pp, "16/3/2026", clock)
         assert refused in reply.text
         assert await s.scalar(select(Event).where(Event.person_id == dewi.id)) is None
 
 
-async def test_cancel_expiry_and_other_dialogues(db, content):
+async def test_cancel_expiry_and_other_dialogues(db, content, deps_for):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         kor, pp, dewi, *_ = await setup(s)
-        assert await calendar_ui.handle_text(s, content, pp, "besok", clock) is None
-        assert await calendar_ui.cancel(s, content, pp, clock) is None
-        await calendar_ui.handle_button(s, content, pp, f"j:p:{dewi.id}:2", clock)
-        [dropped] = await calendar_ui.cancel(s, content, pp, clock)
+        acting = Acting(deps_for(content, clock), s, pp)
+        assert await calendar_dates.handle_text(s, content, pp, "besok", clock) is None
+        assert await calendar_dates.cancel(acting) is None
+        await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(f"j:p:{dewi.id}:2"), clock)
+        [dropped] = await calendar_dates.cancel(acting)
         assert "dibatalkan" in dropped.text and await s.get(ChatInput, pp.id) is None
-        await calendar_ui.handle_button(s, content, pp, f"j:p:{dewi.id}:2", clock)
-        clock.set(NOW + calendar_ui.STATE_TTL + timedelta(minutes=1))
-        assert await calendar_ui.handle_text(s, content, pp, "besok", clock) is None  # abandoned: typing goes elsewhere
-        [stale] = await calendar_ui.handle_button(s, content, pp, "j:ok", clock)
+        await calendar_dates.handle_button(s, content, pp, JADWAL.unpack(f"j:p:{dewi.id}:2"), clock)
+        clock.set(NOW + calendar_dates.STATE_TTL + timedelta(minutes=1))
+        assert await calendar_dates.handle_text(s, content, pp, "besok", clock) is None  # abandoned: typing goes elsewhere
+        [stale] = await calendar_dates.handle_button(s, content, pp, JADWAL.unpack("j:ok"), clock)
         assert "tidak berlaku" in stale.text
         await dialogue_state.save(s, kor, "siaran", {"step": "text"})
-        assert await calendar_ui.handle_text(s, content, kor, "besok", clock) is None
+        assert await calendar_dates.handle_text(s, content, kor, "besok", clock) is None
         assert (await s.get(ChatInput, kor.id)).kind == "siaran"
 
 

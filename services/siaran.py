@@ -16,6 +16,7 @@ stateDiagram-v2
     kind --> [*]: b:cancel / any step
 ```
 Outside the dialogue: b:list lists recent broadcasts, b:s:<id> shows one's live status, b:x:<id> cancels one.
+The buttons are services/callbacks.py's ("b:").
 The confirmation says how many messages go now, how many wait for quiet hours (until when, in the
 recipients' own time) and how many cannot go; it never says "being sent" of messages that wait.
 """
@@ -31,16 +32,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.dates import format_date, format_time
-from core.ids import parse_id
+from core.ui import Button, Incoming, Reply
 from core.zones import abbreviation, zone_name, zone_of
-from core.ui import Button, Reply
-from scheduler import dialogue_state
 from scheduler.broadcasts import (
-    AUDIENCE_KINDS, Audience, BroadcastReport, broadcast_report, cancel_broadcast, create_broadcast,
-    describe_audience, forecast,
+    AUDIENCE_KINDS, Audience, BroadcastReport, Forecast, broadcast_from_cli, broadcast_report, cancel_broadcast,
+    create_broadcast, describe_audience, forecast,
 )
-from store.outbox import WAKE_STALE
+from services import dialogue_state
+from services.callbacks import SIARAN  # re-exported: the presses bot/app.py sends to press()
+from services.callbacks import (
+    SiaranAt, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranSchedule, SiaranSend,
+    SiaranStatus, SiaranStop, SiaranUrgent, SiaranValue,
+)
+from services.context import Deps
+from services.turn import Acting, Outcome, Turn, act
 from store.models import Broadcast, ChatInput, Cohort, Person, Role
+from store.outbox import WAKE_STALE
 
 KIND = "siaran"
 PAGE_SIZE = 8
@@ -51,14 +58,64 @@ WHEN_FORMAT = "%d/%m/%Y %H:%M"
 WHEN_PATTERN = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})\s+(\d{1,2})[:.](\d{2})\s*$")
 
 
+SiaranPress = (SiaranKind | SiaranPage | SiaranValue | SiaranSend | SiaranUrgent | SiaranSchedule | SiaranAt
+               | SiaranAtUrgent | SiaranCancel | SiaranList | SiaranStatus | SiaranStop)
+
+
+async def compose(deps: Deps, turn: Turn) -> Outcome:
+    """/siaran: begin a broadcast."""
+    return await act(deps, turn, lambda acting: start(acting.session, acting.content, acting.person, acting.clock),
+                     command="siaran")
+
+
+async def press(deps: Deps, turn: Turn, value: SiaranPress | None) -> Outcome:
+    """A "b:" button of a koordinator; anyone else's, and stale or forged data, get "no longer valid"."""
+    return await act(deps, turn, lambda acting: _press(acting, value))
+
+
+async def _press(acting: Acting, value: SiaranPress | None) -> list[Reply]:
+    if acting.person.role is not Role.koordinator:
+        return acting.reply("error.stale_button")
+    return await handle_button(acting.session, acting.content, acting.person, value, acting.clock)
+
+
+async def take_message(acting: Acting, incoming: Incoming) -> list[Reply] | None:
+    """A koordinator's text for the composer; None when they compose nothing (or it is no text)."""
+    if acting.person.role is not Role.koordinator or incoming.kind != "text":
+        return None
+    return await handle_text(acting.session, acting.content, acting.person, incoming.text, acting.clock)
+
+
+async def cancel_draft(acting: Acting) -> list[Reply] | None:
+    """/batal of a koordinator's draft; None when there is none."""
+    if acting.person.role is not Role.koordinator:
+        return None
+    return await cancel(acting.session, acting.content, acting.person)
+
+
+async def from_command_line(deps: Deps, audience: str, text: str, at: datetime | None,
+                            urgent: bool) -> tuple[Broadcast, Forecast, str]:
+    """`pendamping siaran`: queue a broadcast now or `at` (naive: the koordinator's zone); with its forecast and label.
+
+    ValueError (nothing queued) for an unknown audience, an empty text, or a time already past.
+    """
+    async with deps.db.session() as session:
+        send_at = at or deps.clock.now()
+        broadcast, expected = await broadcast_from_cli(session, deps.content, audience, text, send_at, urgent=urgent)
+        if at is not None and broadcast.send_at <= deps.clock.now():
+            raise ValueError(f"--at {at:%Y-%m-%d %H:%M} is in the past")
+        label = await describe_audience(session, deps.content, Audience.from_json(broadcast.audience))
+    return broadcast, expected, label
+
+
 async def start(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
     """Begin a broadcast: ask for the kind of audience."""
     if person.role != Role.koordinator:
         return [Reply(content.text("siaran.not_allowed"))]
     await _save(session, person, {"step": "kind"})
-    kinds = [Button(content.text(f"siaran.kind.{k}"), f"b:k:{k}") for k in AUDIENCE_KINDS]
+    kinds = [Button(content.text(f"siaran.kind.{k}"), SiaranKind(k).pack()) for k in AUDIENCE_KINDS]
     rows = [kinds[i:i + 2] for i in range(0, len(kinds), 2)]
-    rows.append([Button(content.text("siaran.status_list_button"), "b:list")])
+    rows.append([Button(content.text("siaran.status_list_button"), SiaranList().pack())])
     return [Reply(content.text("siaran.choose_kind"), rows)]
 
 
@@ -86,46 +143,47 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
     return [Reply(content.text("siaran.use_buttons"))]
 
 
-async def handle_button(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
-    """Act on a "b:" button of the composer or of the scheduled list."""
+async def handle_button(session: AsyncSession, content: Content, person: Person, value: SiaranPress | None,
+                        clock: Clock) -> list[Reply]:
+    """Act on a button of the composer or of the scheduled list; None for stale or forged data."""
     if person.role != Role.koordinator:
         await _clear(session, person)
         return [Reply(content.text("siaran.not_allowed"))]
-    action, _, arg = data.removeprefix("b:").partition(":")
-    number = parse_id(arg)
-    if action == "list":
-        return [await _recent_list(session, content, person, clock)]
-    if action == "s" and number is not None:
-        return [await _status(session, content, person, number, clock)]
-    if action == "x" and number is not None:
-        cancelled = await cancel_broadcast(session, number)
-        if cancelled is None:
-            return [Reply(content.text("siaran.not_cancellable", nomor=arg))]
-        return [Reply(content.text("siaran.broadcast_cancelled", nomor=arg, jumlah=cancelled))]
+    match value:
+        case SiaranList():
+            return [await _recent_list(session, content, person, clock)]
+        case SiaranStatus(broadcast_id=number):
+            return [await _status(session, content, person, number, clock)]
+        case SiaranStop(broadcast_id=number):
+            cancelled = await cancel_broadcast(session, number)
+            if cancelled is None:
+                return [Reply(content.text("siaran.not_cancellable", nomor=number))]
+            return [Reply(content.text("siaran.broadcast_cancelled", nomor=number, jumlah=cancelled))]
     state = await _load(session, person)
-    if state is None:
+    if state is None or value is None:
         return [Reply(content.text("siaran.expired"))]
     draft = dict(state.data)
     step = draft.get("step")
-    if action == "cancel":
-        await _clear(session, person)
-        return [Reply(content.text("siaran.cancelled"))]
-    if action == "k" and step == "kind" and arg in AUDIENCE_KINDS:
-        if arg == "all":
-            return [await _ask_text(session, content, person, Audience("all"))]
-        draft.update(step="value", kind=arg, query="", page=0)
-        return [await _value_prompt(session, content, person, draft)]
-    if action == "p" and step == "value" and number is not None:
-        draft["page"] = number
-        return [await _value_prompt(session, content, person, draft)]
-    if action == "v" and step == "value" and number is not None and number < len(draft.get("options", [])):
-        return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][number][1]))]
-    if action in ("send", "urgent") and step == "confirm":
-        return [await _create(session, content, person, draft, clock.now(), clock, urgent=action == "urgent")]
-    if action in ("at", "atu") and step == "confirm_at":
-        send_at = datetime.fromisoformat(draft["send_at"])
-        return [await _create(session, content, person, draft, send_at, clock, urgent=action == "atu")]
-    if action == "sched" and step == "confirm":
+    match value:
+        case SiaranCancel():
+            await _clear(session, person)
+            return [Reply(content.text("siaran.cancelled"))]
+        case SiaranKind(kind=kind) if step == "kind":
+            if kind == "all":
+                return [await _ask_text(session, content, person, Audience("all"))]
+            draft.update(step="value", kind=kind.value, query="", page=0)
+            return [await _value_prompt(session, content, person, draft)]
+        case SiaranPage(page=page) if step == "value":
+            draft["page"] = page
+            return [await _value_prompt(session, content, person, draft)]
+        case SiaranValue(index=index) if step == "value" and index < len(draft.get("options", [])):
+            return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][index][1]))]
+        case SiaranSend() | SiaranUrgent() if step == "confirm":
+            return [await _create(session, content, person, draft, clock.now(), clock, urgent=isinstance(value, SiaranUrgent))]
+        case SiaranAt() | SiaranAtUrgent() if step == "confirm_at":
+            send_at = datetime.fromisoformat(draft["send_at"])
+            return [await _create(session, content, person, draft, send_at, clock, urgent=isinstance(value, SiaranAtUrgent))]
+    if isinstance(value, SiaranSchedule) and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
         return [Reply(content.text("siaran.ask_when", zona=_zone_name(content, person), contoh=_example(content, person, clock)))]
@@ -154,21 +212,21 @@ async def _value_prompt(session: AsyncSession, content: Content, person: Person,
         await _save(session, person, draft)
         key = "siaran.no_match" if draft.get("query") else "siaran.no_values"
         return Reply(content.text(key, cari=draft.get("query", "")),
-                     [[Button(content.text("siaran.cancel"), "b:cancel")]])
+                     [[Button(content.text("siaran.cancel"), SiaranCancel().pack())]])
     pages = (len(values) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(draft.get("page", 0), pages - 1)
     shown = values[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     draft.update(page=page, options=shown)
     await _save(session, person, draft)
-    rows = [[Button(label[:60], f"b:v:{i}")] for i, (label, _) in enumerate(shown)]
+    rows = [[Button(label[:60], SiaranValue(i).pack())] for i, (label, _) in enumerate(shown)]
     nav = []
     if page > 0:
-        nav.append(Button(content.text("siaran.back"), f"b:p:{page - 1}"))
+        nav.append(Button(content.text("siaran.back"), SiaranPage(page - 1).pack()))
     if page + 1 < pages:
-        nav.append(Button(content.text("siaran.more"), f"b:p:{page + 1}"))
+        nav.append(Button(content.text("siaran.more"), SiaranPage(page + 1).pack()))
     if nav:
         rows.append(nav)
-    rows.append([Button(content.text("siaran.cancel"), "b:cancel")])
+    rows.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
     return Reply(content.text("siaran.choose_value", jenis=kind_label.lower()), rows)
 
 
@@ -200,13 +258,14 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
                           hari=WAKE_STALE.days)]
     if expected.unreachable:
         lines.append(content.text("siaran.preview_blocked", jumlah=expected.unreachable))
-    buttons = [[Button(content.text("siaran.send_now"), "b:send"), Button(content.text("siaran.schedule"), "b:sched")]]
+    buttons = [[Button(content.text("siaran.send_now"), SiaranSend().pack()),
+                Button(content.text("siaran.schedule"), SiaranSchedule().pack())]]
     if expected.quiet:
         urgent = content.text("siaran.send_urgent")
         lines.append(content.text("siaran.preview_quiet", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends)))
         lines.append(content.text("siaran.preview_urgent_hint", tombol=urgent))
-        buttons.append([Button(urgent, "b:urgent")])
-    buttons.append([Button(content.text("siaran.cancel"), "b:cancel")])
+        buttons.append([Button(urgent, SiaranUrgent().pack())])
+    buttons.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
     return Reply("\n\n".join(lines), buttons)
 
 
@@ -229,8 +288,8 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
     return Reply(
         content.text("siaran.preview_at", waktu=_local(content, person, when), jumlah=expected.quiet,
                      jam=_times(content, expected.quiet_ends), tombol=urgent),
-        [[Button(content.text("siaran.schedule_confirm"), "b:at"), Button(urgent, "b:atu")],
-         [Button(content.text("siaran.cancel"), "b:cancel")]],
+        [[Button(content.text("siaran.schedule_confirm"), SiaranAt().pack()), Button(urgent, SiaranAtUrgent().pack())],
+         [Button(content.text("siaran.cancel"), SiaranCancel().pack())]],
     )
 
 
@@ -260,7 +319,7 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
     if expected.unreachable:
         lines.append(content.text("siaran.part_blocked", jumlah=expected.unreachable))
     lines.append(content.text("siaran.created_footer"))
-    return Reply("\n".join(lines), [[Button(content.text("siaran.status_list_button"), f"b:s:{broadcast.id}")]])
+    return Reply("\n".join(lines), [[Button(content.text("siaran.status_list_button"), SiaranStatus(broadcast.id).pack())]])
 
 
 async def _recent_list(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:
@@ -276,7 +335,7 @@ async def _recent_list(session: AsyncSession, content: Content, person: Person, 
             penerima=await describe_audience(session, content, Audience.from_json(b.audience)),
             keadaan=_state(content, person, b, clock)))
         buttons.append([Button(content.text("siaran.recent_button", nomor=b.id, cuplikan=_snippet(b.text, 30)),
-                               f"b:s:{b.id}")])
+                               SiaranStatus(b.id).pack())])
     return Reply("\n".join(lines), buttons)
 
 
@@ -291,10 +350,10 @@ async def _status(session: AsyncSession, content: Content, person: Person, broad
                           penerima=await describe_audience(session, content, Audience.from_json(broadcast.audience)),
                           keadaan=_state(content, person, broadcast, clock), sekarang=_local(content, person, now))]
     lines.extend(_status_lines(content, report, scheduled=broadcast.send_at > now))
-    buttons = [[Button(content.text("siaran.refresh"), f"b:s:{broadcast.id}")]]
+    buttons = [[Button(content.text("siaran.refresh"), SiaranStatus(broadcast.id).pack())]]
     if broadcast.status in ("scheduled", "sending"):
-        buttons[0].append(Button(content.text("siaran.cancel_item", nomor=broadcast.id), f"b:x:{broadcast.id}"))
-    buttons.append([Button(content.text("siaran.back_to_list"), "b:list")])
+        buttons[0].append(Button(content.text("siaran.cancel_item", nomor=broadcast.id), SiaranStop(broadcast.id).pack()))
+    buttons.append([Button(content.text("siaran.back_to_list"), SiaranList().pack())])
     return Reply("\n".join(lines), buttons)
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, update
 
 from core.clock import FrozenClock
-from scheduler import siaran
+from services import siaran
+from services.callbacks import SIARAN
 from scheduler.sender import OutboxSender
 from store.models import Broadcast, ChatInput, OutboxMessage, OutboxStatus, Role
 from tests.factories import make_cohort, make_person
@@ -38,14 +39,14 @@ async def test_compose_preview_and_send_now(db):
         kor, pp = await setup(s)
         [reply] = await siaran.start(s, CONTENT, kor, clock)
         assert set(buttons(reply)) >= {"Semua", "Per peran", "Per angkatan", "Per sekolah", "Per kabupaten/kota", "Kelompok PP"}
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Kelompok PP"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Kelompok PP"]), clock)
         assert list(buttons(reply))[:2] == ["Bu Rina", "Pak Umar"]
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Bu Rina"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Bu Rina"]), clock)
         assert "kelompok PP Bu Rina" in reply.text
         [reply] = await siaran.handle_text(s, CONTENT, kor, "Jangan lupa PI 3 minggu depan.", clock)
         assert "akan dikirim ke 2 orang (1 belum bergabung" in reply.text.replace("Akan", "akan")
         assert "Jangan lupa PI 3" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Kirim sekarang"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Kirim sekarang"]), clock)
         assert "(2 orang)" in reply.text and "• 1 orang: sedang dikirim sekarang." in reply.text
         assert "• 1 orang: belum bergabung" in reply.text
         assert await s.get(ChatInput, kor.id) is None
@@ -62,19 +63,19 @@ async def test_search_pages_and_schedule_in_koordinator_zone_then_cancel(db):
     async with db.session() as s:
         kor, pp = await setup(s)
         await siaran.start(s, CONTENT, kor, clock)
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:k:school", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:k:school"), clock)
         assert len([d for d in buttons(reply).values() if d.startswith("b:v:")]) == siaran.PAGE_SIZE
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Berikutnya ›"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Berikutnya ›"]), clock)
         assert "SMPN 2 Ambon" in buttons(reply)  # page 2 of 12 schools
         [reply] = await siaran.handle_text(s, CONTENT, kor, "smpn 1", clock)
         assert [b for b in buttons(reply) if b.startswith("S")] == ["SMPN 1 Ambon"]
         [reply] = await siaran.handle_text(s, CONTENT, kor, "tidak ada", clock)
         assert "Tidak ada yang cocok" in reply.text
         [reply] = await siaran.handle_text(s, CONTENT, kor, "Ambon", clock)
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["SMPN 1 Ambon"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["SMPN 1 Ambon"]), clock)
         [reply] = await siaran.handle_text(s, CONTENT, kor, "Rapat komunitas belajar.", clock)
         assert "1 orang (0 belum" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:sched"), clock)
         assert "WIT" in reply.text and "21/11/2026 08:00" in reply.text
         [reply] = await siaran.handle_text(s, CONTENT, kor, "besok pagi", clock)
         assert "format" in reply.text
@@ -84,13 +85,13 @@ async def test_search_pages_and_schedule_in_koordinator_zone_then_cancel(db):
         assert "Rabu, 25 November 2026, pukul 08.00 WIT" in reply.text  # echoed in words
         b = (await s.execute(select(Broadcast))).scalar_one()
         assert b.send_at == datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:list"), clock)
         assert "Rapat komunitas" in reply.text and "dijadwalkan Rabu, 25 November 2026, pukul 08.00 WIT" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"#{b.id} · Rapat komunitas belajar."], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)[f"#{b.id} · Rapat komunitas belajar."]), clock)
         assert "• menunggu waktu kirim: 1" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)[f"Batalkan #{b.id}"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)[f"Batalkan #{b.id}"]), clock)
         assert "dibatalkan" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, f"b:x:{b.id}", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(f"b:x:{b.id}"), clock)
         assert "tidak dapat dibatalkan" in reply.text
         statuses = (await s.execute(select(OutboxMessage.status))).scalars().all()
         assert statuses == [OutboxStatus.cancelled]
@@ -100,21 +101,21 @@ async def test_all_role_and_cancel_and_stale_buttons(db):
     clock = FrozenClock(NOW)
     async with db.session() as s:
         kor, pp = await setup(s)
-        assert (await siaran.handle_button(s, CONTENT, kor, "b:send", clock))[0].text == CONTENT.text("siaran.expired")
+        assert (await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:send"), clock))[0].text == CONTENT.text("siaran.expired")
         await siaran.start(s, CONTENT, kor, clock)
         [reply] = await siaran.handle_text(s, CONTENT, kor, "teks terlalu dini", clock)
         assert reply.text == CONTENT.text("siaran.use_buttons")
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:k:role", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:k:role"), clock)
         assert set(buttons(reply)) >= {"Koordinator", "Pengajar Praktik (PP)", "Calon Guru Penggerak (CGP)"}
-        [reply] = await siaran.handle_button(s, CONTENT, kor, buttons(reply)["Calon Guru Penggerak (CGP)"], clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Calon Guru Penggerak (CGP)"]), clock)
         [reply] = await siaran.handle_text(s, CONTENT, kor, "x" * 5000, clock)
         assert "5000" in reply.text
         [reply] = await siaran.handle_text(s, CONTENT, kor, "Halo CGP", clock)
         assert "12 orang (1 belum" in reply.text
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:cancel", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:cancel"), clock)
         assert reply.text == CONTENT.text("siaran.cancelled")
         await siaran.start(s, CONTENT, kor, clock)
-        [reply] = await siaran.handle_button(s, CONTENT, kor, "b:k:all", clock)
+        [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:k:all"), clock)
         assert "semua peserta" in reply.text
         assert await siaran.cancel(s, CONTENT, kor) is not None
         assert await siaran.cancel(s, CONTENT, kor) is None
@@ -128,11 +129,11 @@ async def test_only_koordinator_checked_on_every_call(db):
         assert (await siaran.start(s, CONTENT, pp, clock))[0].text == CONTENT.text("siaran.not_allowed")
         assert await s.get(ChatInput, pp.id) is None
         await siaran.start(s, CONTENT, kor, clock)
-        await siaran.handle_button(s, CONTENT, kor, "b:k:all", clock)
+        await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:k:all"), clock)
         kor.role = Role.pp  # demoted mid-dialogue
         [reply] = await siaran.handle_text(s, CONTENT, kor, "Halo", clock)
         assert reply.text == CONTENT.text("siaran.not_allowed")
-        assert (await siaran.handle_button(s, CONTENT, kor, "b:send", clock))[0].text == CONTENT.text("siaran.not_allowed")
+        assert (await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:send"), clock))[0].text == CONTENT.text("siaran.not_allowed")
         assert await s.get(ChatInput, kor.id) is None
         assert (await s.execute(select(Broadcast))).first() is None
 
@@ -157,8 +158,8 @@ async def evening_world(s):
 
 async def compose(s, kor, clock, text="Lokakarya besok dibatalkan."):
     await siaran.start(s, CONTENT, kor, clock)
-    [reply] = await siaran.handle_button(s, CONTENT, kor, "b:k:cohort", clock)
-    await siaran.handle_button(s, CONTENT, kor, buttons(reply)["A1 · Angkatan A1"], clock)
+    [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:k:cohort"), clock)
+    await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["A1 · Angkatan A1"]), clock)
     [preview] = await siaran.handle_text(s, CONTENT, kor, text, clock)
     return preview
 
@@ -179,7 +180,7 @@ async def test_at_half_past_nine_the_preview_and_confirmation_say_who_waits_for_
                 "waktu setempat.") in preview.text
         assert "1 penerima memblokir bot" in preview.text
         assert {"Kirim sekarang", "Kirim segera, abaikan jam tenang", "Jadwalkan", "Batal"} == set(buttons(preview))
-        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:send", clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:send"), clock)
         print(confirmation.text)
         assert confirmation.text.startswith("Siaran #1 untuk angkatan A1 (6 orang):")
         assert "• 1 orang: sedang dikirim sekarang." in confirmation.text
@@ -190,7 +191,7 @@ async def test_at_half_past_nine_the_preview_and_confirmation_say_who_waits_for_
         assert buttons(confirmation) == {"Status siaran": "b:s:1"}
     await drain(db, clock)
     async with db.session() as s:
-        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        [status] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:s:1"), clock)
         print(status.text)
         assert "Status siaran #1 untuk angkatan A1 (sedang berjalan), per Jumat, 20 November 2026, pukul 21.30 WIB:" in status.text
         for line in ("• terkirim: 1", "• sedang dikirim: 0",
@@ -205,12 +206,12 @@ async def test_an_urgent_broadcast_goes_through_quiet_hours_at_once(db):
     async with db.session() as s:
         kor = await evening_world(s)
         await compose(s, kor, clock)
-        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:urgent", clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:urgent"), clock)
         assert "• 4 orang: sedang dikirim sekarang." in confirmation.text
         assert "jam tenang" in confirmation.text and "mulai pukul" not in confirmation.text
     assert (await drain(db, clock)).sent == 4
     async with db.session() as s:
-        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        [status] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:s:1"), clock)
         assert "• terkirim: 4" in status.text and "menunggu jam tenang" not in status.text
 
 
@@ -220,24 +221,24 @@ async def test_a_broadcast_scheduled_into_quiet_hours_is_previewed_at_its_send_t
         kor = await evening_world(s)
         preview = await compose(s, kor, clock, "Pengumuman malam.")
         assert "jam tenang" not in preview.text and "Kirim segera, abaikan jam tenang" not in buttons(preview)
-        await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
+        await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:sched"), clock)
         [at] = await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
         print(at.text)
         assert at.text.startswith("Pada Jumat, 20 November 2026, pukul 21.30 WIB, 3 penerima sedang dalam jam tenang; mereka menerima "
                                   "pesan mulai pukul 06.00 atau 07.00 waktu setempat.")
         assert set(buttons(at)) == {"Jadwalkan", "Jadwalkan, abaikan jam tenang", "Batal"}
-        [confirmation] = await siaran.handle_button(s, CONTENT, kor, buttons(at)["Jadwalkan"], clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(at)["Jadwalkan"]), clock)
         assert "dijadwalkan pada Jumat, 20 November 2026, pukul 21.30 WIB" in confirmation.text
         assert "• 1 orang: dikirim pada waktu tersebut." in confirmation.text
         assert "• 3 orang: pada waktu tersebut sedang dalam jam tenang" in confirmation.text
-        [status] = await siaran.handle_button(s, CONTENT, kor, "b:s:1", clock)
+        [status] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:s:1"), clock)
         assert "• menunggu waktu kirim: 1" in status.text and "• menunggu jam tenang berakhir: 3" in status.text
         rows = (await s.execute(select(OutboxMessage.respect_quiet_hours))).scalars().all()
         assert set(rows) == {True}
         await compose(s, kor, clock, "Darurat malam.")
-        await siaran.handle_button(s, CONTENT, kor, "b:sched", clock)
+        await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:sched"), clock)
         await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
-        [confirmation] = await siaran.handle_button(s, CONTENT, kor, "b:atu", clock)
+        [confirmation] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:atu"), clock)
         assert "• 4 orang: dikirim pada waktu tersebut." in confirmation.text
         urgent = (await s.execute(select(OutboxMessage.respect_quiet_hours).where(OutboxMessage.broadcast_id == 2)))
         assert set(urgent.scalars()) == {False}
@@ -247,15 +248,15 @@ async def test_the_status_list_shows_broadcasts_sent_now_and_counts_copies(db):
     clock = FrozenClock(EVENING)
     async with db.session() as s:
         kor = await evening_world(s)
-        assert (await siaran.handle_button(s, CONTENT, kor, "b:list", clock))[0].text == CONTENT.text("siaran.no_broadcasts")
+        assert (await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:list"), clock))[0].text == CONTENT.text("siaran.no_broadcasts")
         await compose(s, kor, clock)
-        await siaran.handle_button(s, CONTENT, kor, "b:urgent", clock)
+        await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:urgent"), clock)
     await drain(db, clock)
     async with db.session() as s:  # one send had timed out before its retry went out
         await s.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(maybe_duplicate=True))
     clock.set(EVENING + timedelta(minutes=1))
     async with db.session() as s:
-        [recent] = await siaran.handle_button(s, CONTENT, kor, "b:list", clock)
+        [recent] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:list"), clock)
         assert "#1 · Jumat, 20 November 2026, pukul 21.30 WIB · angkatan A1 · sedang berjalan · Lokakarya besok dibatalkan." in recent.text
-        [status] = await siaran.handle_button(s, CONTENT, kor, buttons(recent)["#1 · Lokakarya besok dibatalkan."], clock)
+        [status] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(recent)["#1 · Lokakarya besok dibatalkan."]), clock)
         assert "(di antaranya 1 mungkin terkirim dua kali" in status.text

@@ -1,9 +1,7 @@
-"""Services shared by every handler, injected through the Application's context."""
+"""The dependencies every use case receives: settings, content, database, clock (injected, never global)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.clock import Clock
 from core.content import Content
@@ -12,27 +10,15 @@ from store.db import Database
 
 
 @dataclass
-class Services:
+class Deps:
     settings: Settings
     content: Content
     db: Database
     clock: Clock
     bot_username: str = ""
-    extras: dict[str, object] = field(default_factory=dict)
+    extras: dict[str, object] = field(default_factory=dict)  # what the transport and tests hang on (budget, timings)
 
     def __post_init__(self) -> None:
         # The configured zone for people without one travels with the content every use case receives.
         if self.content.default_tz != self.settings.default_tz:
             self.content = self.content.model_copy(update={"default_tz": self.settings.default_tz})
-
-
-class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """CallbackContext with typed access to the injected services."""
-
-    @property
-    def services(self) -> Services:
-        return self.application.bot_data["services"]
-
-
-def attach(application: Application, services: Services) -> None:
-    application.bot_data["services"] = services
