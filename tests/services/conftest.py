@@ -18,9 +18,10 @@ _update_ids = itertools.count(1)
 
 @pytest.fixture
 def deps_for(db: Database):
-    """Deps(content, clock) on the test database."""
-    def make(content: Content, clock: Clock) -> Deps:
-        settings = Settings.from_env(telegram_bot_token="123456789:TEST-services_token_0123456789ab", database_url=db.url, default_tz=content.default_tz)
+    """Deps(content, clock, **settings) on the test database."""
+    def make(content: Content, clock: Clock, **settings: object) -> Deps:
+        settings = Settings.from_env(telegram_bot_token="123456789:TEST-services_token_0123456789ab", database_url=db.url,
+                                     default_tz=content.default_tz, **settings)
         return Deps(settings=settings, content=content, db=db, clock=clock)
     return make
 
