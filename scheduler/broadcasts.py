@@ -107,12 +107,6 @@ def _people_query(audience: Audience) -> Select:
     return query
 
 
-async def audience_people(session: AsyncSession, audience: Audience) -> list[Person]:
-    """The people a broadcast to `audience` reaches, joined or not (never who left), by name."""
-    ids = _people_query(audience).scalar_subquery()
-    return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
-
-
 def _is_quiet(at: datetime, zone: str | None, quiet_start: time, quiet_end: time, default_tz: str) -> bool:
     return in_quiet_hours(at.astimezone(ZoneInfo(named_zone(zone, default_tz))).time(), quiet_start, quiet_end)
 

@@ -153,7 +153,8 @@ async def test_a_sender_whose_lock_connection_dies_takes_a_new_lock(db):
     async def advisory_holders() -> list[int]:
         async with db.session() as s:
             return list((await s.execute(text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"))).scalars())
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))).scalars())
 
     async with OutboxSender(db, FakeSender(), CONTENT, FrozenClock(datetime.now(timezone.utc)), fast_budget(),
                             "w") as sender:
