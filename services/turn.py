@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.content.schema import Content
 from core.clock import Clock
+from core.content.schema import Content
 from core.ui import Reply
 from flows import engine
 from flows.runs import RunBusy
@@ -67,7 +67,7 @@ class Acting:
     deps: Deps
     session: AsyncSession
     person: Person
-    pending_import: int | None = field(default=None)
+    pending_import: int | None = None  # set by a use case that recorded a file for import
 
     @property
     def content(self) -> Content:
