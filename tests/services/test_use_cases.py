@@ -1,4 +1,5 @@
-"""Use cases without Telegram: the unit of work's checks, the dialogue router, joining, a flow answered end to end."""
+"""Use cases without Telegram: the unit of work's checks, the dialogue router, joining, a flow answered end to end
+(its nudge reopening it, its submission stopping the nudge)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,11 +11,12 @@ from core.clock import FrozenClock
 from core.content import load_content
 from core.ui import Incoming, Reply
 from flows.callbacks import FLOWS, OpenFlow, RunAction
-from services import dialogues, joining, lost_replies, reflection, siaran
+from scheduler.callbacks import REMINDERS
+from services import background, dialogues, joining, lost_replies, reflection, reminders, siaran
 from services.commands import ROLE_COMMANDS
 from services.dialogues import DIALOGUES
 from services.turn import Turn
-from store.models import FlowRun, Person, Role, RunStatus
+from store.models import FlowRun, OutboxMessage, OutboxStatus, Person, Role, RunStatus
 from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
 
@@ -46,6 +48,13 @@ def _text(replies: list[Reply]) -> str:
 
 def _said(person: Person, text: str, at: datetime = NOW) -> tuple[Turn, Incoming]:
     return turn_of(person, ("text", text)), Incoming("text", at, text=text)
+
+
+async def _nudges(db, person: Person) -> list[OutboxMessage]:
+    async with db.session() as s:
+        return list(await s.scalars(select(OutboxMessage).where(
+            OutboxMessage.person_id == person.id, OutboxMessage.rule_id == "refleksi_pi1_belum_selesai",
+            OutboxMessage.status == OutboxStatus.pending)))
 
 
 def _presses(replies: list[Reply]) -> list[RunAction]:
@@ -106,8 +115,9 @@ async def test_an_update_handled_before_a_restart_shows_where_the_person_is(db, 
     await reflection.press(deps, turn_of(cgp), OpenFlow("pi1"))
     async with db.session() as s:
         last = (await s.get(Person, cgp.id)).last_update_id
-    repeat = Turn(cgp.tg_user_id, last, ("text", "x"), is_repeat=lambda handled: handled is not None and last <= handled)
-    outcome = await dialogues.message(deps, repeat, Incoming("text", NOW, text="x"))
+    # "1" would answer the first question (a choice, by its option's number), were the update not a repeat.
+    repeat = Turn(cgp.tg_user_id, last, ("text", "1"), is_repeat=lambda handled: handled is not None and last <= handled)
+    outcome = await dialogues.message(deps, repeat, Incoming("text", NOW, text="1"))
     assert "(1/" in _text(outcome.replies)
     async with db.session() as s:
         assert not (await s.scalars(select(FlowRun))).one().answers  # nothing was taken as an answer
@@ -117,6 +127,11 @@ async def test_a_flow_answered_through_the_services_is_submitted_once(db, deps, 
     _, pp, cgp = await _people(db)
     flow = content.flows["pi1"]
     opened = await reflection.press(deps, turn_of(cgp), OpenFlow("pi1"))
+    await background.plan(deps)
+    nudges = await _nudges(db, cgp)  # "not sent yet" from two days on, with a button back into the flow
+    assert nudges and all([b["data"] for b in n.buttons[0]] == ["s:f:pi1", "s:kendala"] for n in nudges)
+    resumed = await reminders.press(deps, turn_of(cgp), REMINDERS.unpack("s:f:pi1"))
+    assert content.text("flow.resume", title=flow.title) in _text(resumed.replies)
     replies = opened.replies
     assert [q.kind for q in flow.questions()][:2] == ["choice", "text"] and {q.kind for q in flow.questions()} == {"choice", "text"}
     for question in flow.questions():
@@ -132,6 +147,7 @@ async def test_a_flow_answered_through_the_services_is_submitted_once(db, deps, 
     assert "pesan lama" in _text(again.replies)
     async with db.session() as s:
         assert (await s.scalars(select(FlowRun.status))).all() == [RunStatus.submitted]
+    assert await _nudges(db, cgp) == []  # the submission stopped it, in the same unit of work
 
 
 async def test_joining_says_which_commands_the_chat_shows(db, deps_for, content):
