@@ -9,7 +9,7 @@ from typing import Literal
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str  # callback data, at most 64 bytes, namespaced ("f:", "r:", "s:", "b:", "j:")
+    data: str  # callback data packed by a core.callbacks class: at most 64 bytes, namespaced ("f:", "r:", "s:", "j:", "b:", "p:")
 
 
 @dataclass(frozen=True)
