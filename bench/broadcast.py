@@ -33,7 +33,7 @@ from sqlalchemy import insert
 
 from bot.app import build_application
 from bot.embedded import polling
-from bot.services import Services
+from services.context import Deps
 from core.clock import SystemClock
 from core.content.loader import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
@@ -133,11 +133,11 @@ async def run(url: str, recipients: int) -> Figures:
     for chat in chats:
         emulator.user(chat, f"Guru {chat}")
     settings = Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url)
-    services = Services(settings=settings, content=content, db=db, clock=SystemClock())
+    deps = Deps(settings=settings, content=content, db=db, clock=SystemClock())
     latencies: list[float] = []
     stop = asyncio.Event()
     try:
-        async with polling(build_application(services)):
+        async with polling(build_application(deps)):
             await asyncio.sleep(2)  # start-up calls (setMyCommands …) are not part of the broadcast
             user = asyncio.create_task(simulated_user(emulator, stop, latencies))
             emulator.stats.reset()

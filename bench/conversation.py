@@ -33,14 +33,14 @@ from sqlalchemy import make_url, select
 from bench.echo_bot import build_echo_application
 from bot.app import build_application
 from bot.embedded import polling
-from bot.services import Services
+from services.context import Deps
 from core.clock import SystemClock
 from core.content.loader import load_content
 from core.content.schema import Flow
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
-from scheduler.ratelimit import RateBudget
-from store import roster
+from core.ratelimit import RateBudget
+from roster import importer as roster
 from store.db import Database
 from store.migrate import recreate
 from store.models import Answer, FlowRun, Person
@@ -185,11 +185,11 @@ async def bench_ours(kind: str, users: int, flow_title: str, pg_url: str) -> tup
         async with BotApiEmulator(flood_limits=False) as emulator:
             settings = Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url, database_url=url)
             budget = RateBudget(rate=UNLIMITED, bulk_rate=UNLIMITED, chat_interval=0, min_gap=0)
-            services = Services(settings=settings, content=content, db=db, clock=SystemClock(), extras={"budget": budget})
+            deps = Deps(settings=settings, content=content, db=db, clock=SystemClock(), extras={"budget": budget})
             async with db.session() as session:
                 result = await roster.import_file(session, write_roster(workdir / "roster.csv", users).read_bytes(), SystemClock())
             codes = {person.external_id: code for person, code in result.issued}
-            async with polling(build_application(services)):
+            async with polling(build_application(deps)):
                 ids = await join_everyone(emulator, codes)
                 cgps = [ids[e] for e in ids if e.startswith("CGP")]
                 figures = Figures(kind, "pendamping")

@@ -34,8 +34,8 @@ from sqlalchemy import update as sql_update
 from core.clock import FrozenClock
 from core.content.loader import load_content
 from core.settings import SHIPPED_CONTENT_DIR
-from scheduler.calendar import set_lokakarya_date
-from scheduler.planned_rows import OUTBOX
+from program.calendar import set_lokakarya_date
+from store.outbox import OUTBOX
 from scheduler.planner import plan
 from scheduler.sender import due_rows_query
 from store.db import Database, sync_url

@@ -1,4 +1,4 @@
-"""Build the Application: services injected, handlers registered in one place, jobs scheduled."""
+"""Build the Application: dependencies injected, handlers registered in one place, jobs scheduled."""
 from __future__ import annotations
 
 import logging
@@ -14,50 +14,63 @@ from bot.acks import AckingBot, OpenUpdates
 from bot.budget import BudgetRateLimiter
 from bot.commands import publish_default_commands
 from bot import jobs
-from bot.handlers import errors, help as help_handlers, messages, private_only, profile, start
+from bot.context import BotContext, attach
+from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
-from bot.services import BotContext, Services, attach
 from core import worker_process
-from scheduler.ratelimit import RateBudget
-from store import imports
+from core.ratelimit import RateBudget
+from services import intake, jadwal, profile, progress, reflection, reminders, siaran
+from services.context import Deps
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
+# Each callback-data namespace (core/callbacks.py; declared beside the code that draws its buttons) and the
+# one use case its presses go to.
+BUTTONS = (
+    (reflection.FLOWS, reflection.press),  # f: open a flow, act on a question of a run
+    (progress.ANSWERS, progress.mentee_answers),  # r: one mentee's answers
+    (reminders.REMINDERS, reminders.press),  # s: Sudah selesai, Ada kendala, open the reminder's flow
+    (jadwal.JADWAL, jadwal.press),  # j: the .ics file, setting Lokakarya and PI dates
+    (siaran.SIARAN, siaran.press),  # b: the broadcast composer and status
+    (profile.PROFILE, profile.press),  # p: time zone and quiet hours
+)
+
 
 def register_handlers(application: Application) -> None:
     """Every handler, in one place. Order matters only within a group: the first match wins.
 
-    Commands come first so that /batal or /bantuan always work, even in the middle of a flow;
-    callback queries are routed by their data prefix; free text, media and documents go last,
-    to whatever the person is in the middle of (a flow, a broadcast draft, a roster upload).
     Group -1 runs before all of them: updates from groups and channels stop there (private chats only).
+    Commands come first so that /batal or /bantuan always work, even in the middle of a flow; a command
+    nobody has is answered before the free-message handler could take it as an answer. Button presses go
+    to their namespace's handler (one per namespace, by data prefix), anything else to the stale one.
+    Free text, media and documents go last, to whatever the person is in the middle of
+    (services/dialogues.py orders those).
     """
     add = application.add_handler
     add(TypeHandler(Update, private_only.PrivateOnly()), group=-1)
-    add(CommandHandler("start", start.start))
-    add(CommandHandler("bantuan", help_handlers.bantuan))
-    add(CommandHandler("profil", profile.profil))
-    for command, callback in messages.COMMANDS.items():
+    add(CommandHandler("start", commands.start))
+    add(CommandHandler("bantuan", commands.bantuan))
+    for command, callback in commands.COMMANDS.items():
         add(CommandHandler(command, callback))
-    add(CallbackQueryHandler(profile.profile_button, pattern=r"^p:"))
-    add(CallbackQueryHandler(messages.button))
+    for namespace, use_case in BUTTONS:
+        add(CallbackQueryHandler(buttons.pressed(namespace, use_case), pattern=namespace.pattern()))
+    add(CallbackQueryHandler(buttons.stale))
     add(ChatMemberHandler(messages.chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    add(MessageHandler(filters.COMMAND, messages.unknown_command))
+    add(MessageHandler(filters.COMMAND, commands.unknown))
     add(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, messages.message))
     application.add_error_handler(errors.on_error)
 
 
 async def _post_init(application: Application) -> None:
-    services: Services = application.bot_data["services"]
-    services.bot_username = application.bot.username
-    async with services.db.session() as session:
-        if interrupted := await imports.tell_interrupted(session, services.content, services.clock.now()):
-            log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
-    await publish_default_commands(application.bot, services.content)
+    deps: Deps = application.bot_data["deps"]
+    deps.bot_username = application.bot.username
+    if interrupted := await intake.tell_interrupted(deps):
+        log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
+    await publish_default_commands(application.bot, deps.content)
     jobs.schedule(application)
-    log.info("bot @%s ready (content %s)", application.bot.username, services.content.version)
+    log.info("bot @%s ready (content %s)", application.bot.username, deps.content.version)
 
 
 async def _post_stop(application: Application) -> None:
@@ -65,9 +78,9 @@ async def _post_stop(application: Application) -> None:
     worker_process.shutdown()
 
 
-def build_application(services: Services) -> Application:
-    settings = services.settings
-    budget = services.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate, restarted=True))
+def build_application(deps: Deps) -> Application:
+    settings = deps.settings
+    budget = deps.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate, restarted=True))
     open_updates = OpenUpdates()
     bot = AckingBot(
         settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
@@ -83,17 +96,17 @@ def build_application(services: Services) -> Application:
         .post_stop(_post_stop)
         .build()
     )
-    attach(application, services)
+    attach(application, deps)
     register_handlers(application)
     return application
 
 
-def run(application: Application, services: Services) -> None:
+def run(application: Application, deps: Deps) -> None:
     """Long polling by default; webhook mode (with Telegram's secret token check) when WEBHOOK_URL is set.
 
     The caller has reached Telegram once (bot/startup.py); a network drop after that is retried for ever.
     """
-    settings = services.settings
+    settings = deps.settings
     if settings.webhook_url:
         host, _, port = settings.webhook_listen.rpartition(":")
         application.run_webhook(

@@ -8,13 +8,19 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 
 log = logging.getLogger(__name__)
 
 # Calls that Telegram counts against the flood limits.
 COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 BULK = "bulk"  # rate_limit_args of calls whose budget the outbox sender already acquired
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait (a timedelta with PTB_TIMEDELTA, a number without)."""
+    retry = exc.retry_after
+    return retry if isinstance(retry, (int, float)) else retry.total_seconds()
 
 
 class BudgetRateLimiter(BaseRateLimiter[str]):
@@ -47,7 +53,7 @@ class BudgetRateLimiter(BaseRateLimiter[str]):
         try:
             return await self._send(callback, args, kwargs, chat if counted else None, counted)
         except RetryAfter as exc:
-            seconds = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
+            seconds = retry_seconds(exc)
             self.budget.pause(seconds)
             if rate_limit_args == BULK:
                 raise

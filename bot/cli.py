@@ -34,8 +34,8 @@ def _settings() -> Settings:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, run
     from bot.logs import setup_logging
-    from bot.services import Services
     from bot.startup import bot_user
+    from services.context import Deps
     from store.db import Database
     from store.schema_check import ensure_schema
 
@@ -45,8 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     content = load_content(settings.content_dir, settings.default_tz)
     ensure_schema(settings.database_url)
     asyncio.run(bot_user(settings, patient=True))  # waits out a network outage; a rejected token stops here
-    services = Services(settings=settings, content=content, db=Database(settings.database_url), clock=SystemClock())
-    run(build_application(services), services)
+    deps = Deps(settings=settings, content=content, db=Database(settings.database_url), clock=SystemClock())
+    run(build_application(deps), deps)
     return 0
 
 

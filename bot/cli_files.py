@@ -1,10 +1,24 @@
-"""Read a file named on the command line, or say in one line why it cannot be read."""
+"""Shared by the one-shot commands: the use cases' dependencies, and a file named on the command line."""
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from core.content import Content
+from core.clock import SystemClock
+from core.content import Content, load_content
+from core.settings import Settings
+from services.context import Deps
+from store.schema_check import checked_database
+
+
+@asynccontextmanager
+async def cli_deps(settings: Settings) -> AsyncIterator[Deps]:
+    """The use cases' dependencies for one command, on a database whose schema is current."""
+    content = load_content(settings.content_dir, settings.default_tz)
+    async with checked_database(settings.database_url) as db:
+        yield Deps(settings=settings, content=content, db=db, clock=SystemClock())
 
 
 def read_input(content: Content, path: Path) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Which commands each role may use; registered per chat with setMyCommands and checked server-side."""
+"""Publish the commands a chat shows (setMyCommands); which role has which is services/commands.py's."""
 from __future__ import annotations
 
 import logging
@@ -8,25 +8,9 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from core.content import Content
-from store.models import Role
+from services.commands import PUBLIC_COMMANDS
 
 log = logging.getLogger(__name__)
-
-PUBLIC_COMMANDS = ("start", "bantuan")
-COMMON = ("refleksi", "batal", "jadwal", "profil", "bantuan")
-ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.cgp: COMMON,
-    Role.kepsek: COMMON,
-    Role.pengawas: COMMON,
-    Role.guru: COMMON,
-    Role.pp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),
-    Role.fsp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),
-    Role.koordinator: ("siaran", "ringkasan", "ekspor", "jadwal", "batal", "profil", "bantuan"),
-}
-
-
-def allowed(role: Role, command: str) -> bool:
-    return command in PUBLIC_COMMANDS or command in ROLE_COMMANDS.get(role, ())
 
 
 def bot_commands(content: Content, names: tuple[str, ...]) -> list[BotCommand]:
@@ -38,10 +22,10 @@ async def publish_default_commands(bot: ExtBot, content: Content) -> None:
     await bot.set_my_commands(bot_commands(content, PUBLIC_COMMANDS), scope=BotCommandScopeDefault())
 
 
-async def publish_role_commands(bot: ExtBot, content: Content, chat_id: int, role: Role) -> None:
-    """Show this chat exactly the commands its role can use."""
+async def publish_role_commands(bot: ExtBot, content: Content, chat_id: int, names: tuple[str, ...]) -> None:
+    """Show this chat exactly these commands (its role's)."""
     try:
-        await bot.set_my_commands(bot_commands(content, ROLE_COMMANDS[role]), scope=BotCommandScopeChat(chat_id))
+        await bot.set_my_commands(bot_commands(content, names), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:  # a menu is a convenience; never fail the join over it
         log.warning("setMyCommands for chat failed: %s", exc)
 

@@ -13,31 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import logging
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.patch_stdout import patch_stdout
-from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.embedded import polling
 from bot.logs import setup_logging
-from bot.services import Services
 from core.clock import SystemClock
 from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
-from store import roster
+from services import background, intake
+from services.context import Deps
 from store.db import Database
 from store.migrate import upgrade
-from store.models import OutboxMessage, OutboxStatus
 
 DEMO_TOKEN = "100200300:DEMO-offline-token-not-secret"
 DEMO_ROSTER = SHIPPED_CONTENT_DIR / "examples" / "roster.csv"
@@ -266,19 +264,6 @@ async def chat_in_terminal(chat: DemoChat) -> None:
         watcher.cancel()
 
 
-def _outbox_due(db: Database) -> Callable[[], Awaitable[bool]]:
-    async def busy() -> bool:
-        """Whether outbox rows are due now and not yet delivered."""
-        async with db.session() as session:
-            return bool(await session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status.in_((OutboxStatus.pending, OutboxStatus.sending)),
-                    OutboxMessage.due_at <= datetime.now(timezone.utc),
-                )
-            ))
-    return busy
-
-
 async def run_demo(script: Path | None = None) -> int:
     setup_logging(DEMO_TOKEN, level=logging.WARNING)
     content = load_content(SHIPPED_CONTENT_DIR)
@@ -286,25 +271,25 @@ async def run_demo(script: Path | None = None) -> int:
         database_url = f"sqlite:///{tmp}/demo.db"
         upgrade(database_url)
         db = Database(database_url)
-        async with db.session() as session:
-            result = await roster.import_file(session, DEMO_ROSTER.read_bytes(), SystemClock())
-        codes = {person.external_id: code for person, code in result.issued}
-        people = _roster_people()
         emulator = BotApiEmulator()
         await emulator.start()
+        settings = Settings.from_env(
+            telegram_bot_token=DEMO_TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
+            content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="",
+        )
+        deps = Deps(settings=settings, content=content, db=db, clock=SystemClock())
+        imported = await intake.import_roster(deps, intake.read_roster_file(DEMO_ROSTER.read_bytes()))
+        codes = {person.external_id: code for person, code in imported.issued}
+        people = _roster_people()
         personas = []
         for n, external_id in enumerate(PERSONAS, 1):
             row = people[external_id]
             personas.append(Persona(external_id, row["nama"], content.text(f"role.{row['peran']}"), 1000 + n, codes[external_id]))
             emulator.user(1000 + n, row["nama"].split()[0])
-        settings = Settings.from_env(
-            telegram_bot_token=DEMO_TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
-            content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="",
-        )
-        services = Services(settings=settings, content=content, db=db, clock=SystemClock())
-        chat = DemoChat(emulator, personas, outbox_busy=_outbox_due(db) if script is not None else None)
+        outbox_busy = functools.partial(background.outbox_due, deps) if script is not None else None
+        chat = DemoChat(emulator, personas, outbox_busy=outbox_busy)
         try:
-            async with polling(build_application(services)):
+            async with polling(build_application(deps)):
                 chat.write("Pendamping — demo offline (tanpa token, tanpa internet).")
                 chat.write(f"Emulator Bot API: {emulator.base_url} · basis data sementara: {tmp}/demo.db")
                 chat.write(HELP)

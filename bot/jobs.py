@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from telegram.ext import Application, ContextTypes
 
 from bot.telegram_sender import TelegramSender
-from bot.services import Services
-from scheduler import broadcasts, digest, planner
-from scheduler.claimers import new_worker_id
-from scheduler.sender import OutboxSender
+from services import background
+from services.context import Deps
 
 log = logging.getLogger(__name__)
 
@@ -48,36 +46,27 @@ async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.job.data
-    async with services.db.session() as session:
-        await planner.plan(session, services.content, services.clock)
-    async with services.db.session() as session:
-        await digest.plan_digests(session, services.content, services.clock)
+    await background.plan(context.job.data)
 
 
 async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.job.data
-    async with services.db.session() as session:
-        await broadcasts.plan_broadcast_reports(session, services.content, services.clock)
+    await background.report_broadcasts(context.job.data)
 
 
 def schedule(application: Application) -> None:
     """Register the jobs once the bot is initialised."""
-    services: Services = application.bot_data["services"]
-    timings: JobTimings = services.extras.get("timings", JobTimings())
-    sender = OutboxSender(
-        services.db, TelegramSender(application.bot), services.content, services.clock, services.extras["budget"],
-        worker_id=new_worker_id(),
-    )
+    deps: Deps = application.bot_data["deps"]
+    timings: JobTimings = deps.extras.get("timings", JobTimings())
+    sender = background.outbox_sender(deps, TelegramSender(application.bot), deps.extras["budget"])
     application.bot_data["outbox_sender"] = sender
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox")
-    queue.run_repeating(_plan, data=services, name="plan", **_single(timings.plan, 1.0))
-    queue.run_repeating(_reports, data=services, name="broadcast-reports", **_single(timings.reports, 5.0))
+    queue.run_repeating(_plan, data=deps, name="plan", **_single(timings.plan, 1.0))
+    queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, 5.0))
 
 
 async def stop(application: Application) -> None:
     """After the jobs have stopped: give up the outbox sender's claims (another sender may take them over)."""
-    sender: OutboxSender | None = application.bot_data.pop("outbox_sender", None)
+    sender = application.bot_data.pop("outbox_sender", None)
     if sender is not None:
         await sender.close()

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
-from flows.replies import Attachment, Button, Reply
+from core.ui import Attachment, Button, Reply
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.cli_files import read_input
+from bot.cli_files import cli_deps, read_input
 from bot.startup import Unreachable, bot_user
-from core.clock import SystemClock
 from core.content import Content, load_content
 from core.settings import Settings
-from store import invites, roster
-from store.schema_check import checked_session
+from services import intake
 
 
 async def invite_username(settings: Settings, content: Content) -> tuple[str | None, str | None]:
@@ -35,17 +33,16 @@ async def import_roster_file(settings: Settings, path: Path, out: Path | None) -
     data = read_input(content, path)
     if data is None:
         return 1
-    parsed = roster.read_roster(data)
+    parsed = intake.read_roster_file(data)
     # Problems are reported without Telegram; the username only makes links, asked before anything is written.
     username, no_links = (None, None) if parsed.problems else await invite_username(settings, content)
-    try:
-        async with checked_session(settings.database_url) as session:
-            result = await roster.import_parsed(session, parsed, SystemClock())
-    except roster.RosterError as exc:
-        print(exc.report(content), file=sys.stderr)
+    async with cli_deps(settings) as deps:
+        imported = await intake.import_roster(deps, parsed)
+    if not imported.ok:
+        print(imported.text, file=sys.stderr)
         return 1
-    print(result.report(content))
-    _write_handout(content, result.issued, username, no_links, out)
+    print(imported.text)
+    _write_handout(content, imported.issued, username, no_links, out)
     return 0
 
 
@@ -53,22 +50,21 @@ async def reissue_codes(settings: Settings, out: Path | None) -> int:
     """New codes for everyone who has not pressed Start yet; their old codes stop working."""
     content = load_content(settings.content_dir, settings.default_tz)
     username, no_links = await invite_username(settings, content)
-    async with checked_session(settings.database_url) as session:
-        issued = await invites.reissue_codes(session, clock=SystemClock())
+    async with cli_deps(settings) as deps:
+        issued = await intake.reissue_codes(deps)
     print(content.text("roster.result.reissued", count=len(issued)))
     _write_handout(content, issued, username, no_links, out)
     return 0
 
 
-def _write_handout(content: Content, issued: list[invites.IssuedCode], username: str | None, no_links: str | None,
-                   out: Path | None) -> None:
+def _write_handout(content: Content, issued: list, username: str | None, no_links: str | None, out: Path | None) -> None:
     """Codes and links as CSV on standard output, or as .csv/.xlsx in `out`; why there are no links, if not."""
     if not issued:
         return
     if no_links:
         print(no_links, file=sys.stderr)
     if out is None:
-        sys.stdout.write(roster.handout_csv(issued, username).decode("utf-8-sig"))
+        sys.stdout.write(intake.handout(issued, username, xlsx=False).decode("utf-8-sig"))
         return
-    out.write_bytes(roster.handout_xlsx(issued, username) if out.suffix.lower() == ".xlsx" else roster.handout_csv(issued, username))
+    out.write_bytes(intake.handout(issued, username, xlsx=out.suffix.lower() == ".xlsx"))
     print(content.text("roster.result.handout"), out)

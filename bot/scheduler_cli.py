@@ -11,22 +11,19 @@ from pathlib import Path
 from telegram.ext import ExtBot
 
 from bot.budget import BudgetRateLimiter
-from bot.cli_files import read_input
+from bot.cli_files import cli_deps, read_input
 from bot.startup import bot_user
 from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
 from core.dates import format_time
+from core.ratelimit import RateBudget
 from core.settings import Settings
-from core.zones import abbreviation, local_today
-from scheduler import planner
-from scheduler.broadcasts import Audience, broadcast_from_cli, describe_audience
-from scheduler.calendar import CalendarImportError, import_calendar_csv
-from scheduler.claimers import new_worker_id
-from scheduler.ratelimit import RateBudget
-from scheduler.sender import OutboxSender
+from core.zones import abbreviation
+from services import background, intake, siaran
+from services.context import Deps
 from store.db import Database, is_sqlite
-from store.schema_check import checked_session, ensure_schema
+from store.schema_check import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +41,10 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
     except UnicodeDecodeError:
         print(content.text("cli.file_not_utf8", berkas=path), file=sys.stderr)
         return 1
-    try:
-        async with checked_session(settings.database_url) as session:
-            count = await import_calendar_csv(session, text, local_today(None, content.default_tz, SystemClock()))
-            await planner.plan(session, content, SystemClock())
-    except CalendarImportError as exc:
-        print(exc.report(content), file=sys.stderr)
-        return 1
-    print(content.text("kalender.import_done", jumlah=count))
-    return 0
+    async with cli_deps(settings) as deps:
+        imported = await intake.import_calendar(deps, text)
+    print(imported.text, file=sys.stdout if imported.ok else sys.stderr)
+    return 0 if imported.ok else 1
 
 
 async def create_siaran(settings: Settings, audience: str, text: str, at: str | None, urgent: bool = False) -> int:
@@ -61,18 +53,14 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
     `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before).
     """
     content = load_content(settings.content_dir, settings.default_tz)
-    clock = SystemClock()
     try:
-        send_at = datetime.strptime(at, AT_FORMAT) if at else clock.now()
+        send_at = datetime.strptime(at, AT_FORMAT) if at else None
     except ValueError:
         print(content.text("cli.siaran_bad_at", nilai=at), file=sys.stderr)
         return 2
     try:
-        async with checked_session(settings.database_url) as session:
-            broadcast, expected = await broadcast_from_cli(session, content, audience, text, send_at, urgent=urgent)
-            if at and broadcast.send_at <= clock.now():
-                raise ValueError(f"--at {at} is in the past")
-            label = await describe_audience(session, content, Audience.from_json(broadcast.audience))
+        async with cli_deps(settings) as deps:
+            broadcast, expected, label = await siaran.from_command_line(deps, audience, text, send_at, urgent)
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
@@ -103,7 +91,8 @@ async def send_outbox(settings: Settings, rate: int) -> int:
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
-    sender = OutboxSender(db, TelegramSender(bot), content, SystemClock(), budget, worker_id=new_worker_id("send-outbox"))
+    deps = Deps(settings=settings, content=content, db=db, clock=SystemClock())
+    sender = background.outbox_sender(deps, TelegramSender(bot), budget, "send-outbox")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

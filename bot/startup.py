@@ -7,6 +7,7 @@ import logging
 from telegram import Bot, User
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.budget import retry_seconds
 from bot.logs import scrub
 from core.early_texts import early_text
 from core.settings import Settings, SettingsError
@@ -40,7 +41,7 @@ async def bot_user(settings: Settings, patient: bool) -> User:
             if not patient:
                 raise Unreachable(reason) from None
             backoff = BACKOFF_SECONDS[min(tries, len(BACKOFF_SECONDS) - 1)]
-            delay = exc.retry_after.total_seconds() if isinstance(exc, RetryAfter) else backoff  # PTB_TIMEDELTA
+            delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else backoff
         except TelegramError as exc:
             reason = scrub(exc.message, settings.token)
             raise SettingsError(early_text("api_not_telegram", url=settings.telegram_api_url, reason=reason)) from None

@@ -1,20 +1,19 @@
-"""The scheduler's Sender implemented with python-telegram-bot; Telegram errors mapped to plain ones."""
+"""The outbox's Sender (core/delivery.py) implemented with python-telegram-bot; Telegram errors mapped to plain ones."""
 from __future__ import annotations
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.budget import BULK
+from bot.budget import BULK, retry_seconds
 from bot.render import keyboard_from_json, send_attachment
-from scheduler.sender import MaybeSent, PermanentError, RetryLater, TransientError, Unreachable
+from core.delivery import MaybeSent, PermanentError, RetryLater, TransientError, Unreachable
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot can't initiate")
 
 
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, RetryAfter):
-        retry = exc.retry_after
-        return RetryLater(retry if isinstance(retry, (int, float)) else retry.total_seconds())
+        return RetryLater(retry_seconds(exc))
     if isinstance(exc, Forbidden):
         return Unreachable(str(exc))
     if isinstance(exc, BadRequest):
@@ -28,7 +27,7 @@ def _translate(exc: Exception) -> Exception:
 
 
 class TelegramSender:
-    """Deliver outbox rows through the bot; raises scheduler.sender errors only."""
+    """Deliver outbox rows through the bot; raises core.delivery errors only."""
 
     def __init__(self, bot: ExtBot) -> None:
         self._bot = bot

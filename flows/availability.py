@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content, Flow
 from core.zones import local_today
-from scheduler.calendar import DatedItem, events_for
+from program.calendar import DatedItem, events_for
 from store.models import Person, Role
 
 

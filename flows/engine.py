@@ -2,33 +2,36 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.answers import attachments_of, by_question, format_answer
 from core.clock import Clock
 from core.content.schema import Content, Flow
 from core.dates import format_date
-from flows import availability, callbacks, runs
-from flows.answers import attachments_of, format_answer
-from flows.inputs import Incoming
+from core.ui import Button, Incoming, Reply
+from flows import availability, runs
+from flows.callbacks import REVIEW_QUESTION, FlowPress, OpenFlow, OpenForMentee, RunAction
 from flows.render import Walk
-from flows.replies import Button, Reply
 from flows.steps import Step
 from flows.submit import submit, summary_parts
 from store.models import FlowRun, Person, RunStatus
+from store.people import mentees_of
 
 log = logging.getLogger(__name__)
 
 NEW, SUBMITTED = "new", "submitted"
 
 
-async def has_active_run(session: AsyncSession, person: Person) -> bool:
-    """Whether the person is in the middle of a flow (free text goes to the engine)."""
-    return bool(await session.scalar(select(exists().where(
-        FlowRun.person_id == person.id, FlowRun.status == RunStatus.draft, FlowRun.mode != runs.PAUSED,
-    ))))
+@dataclass
+class Handled:
+    """What one update did to the person's flows: the replies, and the flow it submitted, if any."""
+
+    replies: list[Reply]
+    submitted: str | None = None  # its reminders stop (the caller applies that in the same unit of work)
 
 
 async def open_menu(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
@@ -37,7 +40,7 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
     if not flows:
         return [Reply(content.text("flow.menu.empty"))]
     statuses = await _statuses(session, person.id)
-    mentees = await my_mentees(session, person) if any(f.subject == "mentee" for f in flows) else []
+    mentees = await mentees_of(session, person) if any(f.subject == "mentee" for f in flows) else []
     closed = await availability.closed_until(session, content, person, clock, flows)
     lines, rows, later = [content.text("flow.menu.title")], [], []
     for flow in flows:
@@ -47,12 +50,12 @@ async def open_menu(session: AsyncSession, content: Content, person: Person, clo
         elif flow.subject == "mentee":
             done = sum(statuses.get((flow.id, m.id)) == SUBMITTED for m in mentees)
             lines.append(content.text("flow.menu.mentee_line", title=title, done=done, total=len(mentees)))
-            rows.append([Button(title, callbacks.open_flow(flow.id))])
+            rows.append([Button(title, OpenFlow(flow.id).pack())])
         else:
             status = statuses.get((flow.id, None), NEW)
             mark = content.text(f"flow.mark.{status}")
             lines.append(content.text("flow.menu.line", mark=mark, title=title, status=content.text(f"flow.status.{status}")))
-            rows.append([Button(f"{mark} {title}", callbacks.open_flow(flow.id))])
+            rows.append([Button(f"{mark} {title}", OpenFlow(flow.id).pack())])
     if any(f.awaiting_official for f in flows):
         lines += ["", content.text("flow.provisional.menu_note")]
     if later:
@@ -78,20 +81,27 @@ async def cancel(session: AsyncSession, content: Content, person: Person, clock:
     return [Reply(content.text("flow.cancelled", title=flow.title if flow else run.flow_id))]
 
 
-async def handle(session: AsyncSession, content: Content, person: Person, incoming: Incoming, clock: Clock) -> list[Reply] | None:
-    """Apply one update; None when it is not for the engine (no active run and no "f:" button)."""
-    if incoming.kind == "button":
-        if not (incoming.data or "").startswith(callbacks.PREFIX):
-            return None
-        replies = await _on_press(session, content, person, clock, incoming.data)
-    else:
-        run = await runs.claimed_active_run(session, person.id)
-        if run is None:
-            return None
-        step = await _step(session, content, person, clock, run)
-        replies = _flow_gone(content, run) if step is None else step.on_input(incoming)
+async def handle(session: AsyncSession, content: Content, person: Person, incoming: Incoming, clock: Clock) -> Handled | None:
+    """Apply a message to the person's active run; None when they have none."""
+    run = await runs.claimed_active_run(session, person.id)
+    if run is None:
+        return None
+    step = await _step(session, content, person, clock, run)
+    replies = _flow_gone(content, run) if step is None else step.on_input(incoming)
     await session.flush()
-    return replies
+    return Handled(replies)
+
+
+async def press(session: AsyncSession, content: Content, person: Person, value: FlowPress | None, clock: Clock) -> Handled:
+    """Apply an "f:" button; for stale or forged data (None), say so and show where the person stands."""
+    if value is None:
+        handled = Handled(await _stale(session, content, person, clock))
+    elif isinstance(value, RunAction):
+        handled = await _on_run_press(session, content, person, clock, value)
+    else:
+        handled = Handled(await _open(session, content, person, clock, value))
+    await session.flush()
+    return handled
 
 
 async def current_prompt(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
@@ -99,10 +109,6 @@ async def current_prompt(session: AsyncSession, content: Content, person: Person
     run = await runs.active_run(session, person.id)
     step = None if run is None else await _step(session, content, person, clock, run)
     return [] if step is None else step.prompt()
-
-
-async def my_mentees(session: AsyncSession, person: Person) -> list[Person]:
-    return list((await session.scalars(select(Person).where(Person.mentor_id == person.id).order_by(Person.name, Person.id))).all())
 
 
 async def _statuses(session: AsyncSession, person_id: int) -> dict[tuple[str, int | None], str]:
@@ -146,7 +152,7 @@ async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: 
     earlier = await session.scalar(stmt)
     if earlier is None:
         return None
-    given = runs.answers(earlier)
+    given = by_question(earlier.answers)
     by_id = {q.id: q for q in source.questions()}
     quotes = [
         content.text("flow.quote_item", question=by_id[qid].text, answer=format_answer(content, by_id[qid], given[qid]))
@@ -168,12 +174,8 @@ async def _step(session: AsyncSession, content: Content, person: Person, clock: 
     return step
 
 
-async def _on_press(session: AsyncSession, content: Content, person: Person, clock: Clock, data: str) -> list[Reply]:
-    press = callbacks.decode(data)
-    if press is None:
-        return await _stale(session, content, person, clock)
-    if press.verb == "r":
-        return await _on_run_press(session, content, person, clock, press)
+async def _open(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                press: OpenFlow | OpenForMentee) -> list[Reply]:
     flow = content.flows.get(press.flow_id)
     if flow is None:
         return [Reply(content.text("flow.menu.unknown"))]
@@ -183,7 +185,7 @@ async def _on_press(session: AsyncSession, content: Content, person: Person, clo
         return [Reply(content.text("flow.menu.not_open_yet", title=flow.title, date=format_date(opens)))]
     if flow.subject == "self":
         return await _start_or_resume(session, content, person, clock, flow, None)
-    if press.verb == "s":
+    if isinstance(press, OpenFlow):
         return await _mentee_picker(session, content, person, flow)
     mentee = await session.get(Person, press.mentee_id)
     if mentee is None or mentee.mentor_id != person.id:
@@ -202,14 +204,14 @@ async def _opens_later(session: AsyncSession, content: Content, person: Person, 
 
 
 async def _mentee_picker(session: AsyncSession, content: Content, person: Person, flow: Flow) -> list[Reply]:
-    mentees = await my_mentees(session, person)
+    mentees = await mentees_of(session, person)
     if not mentees:
         return [Reply(content.text("flow.menu.no_mentees"))]
     statuses = await _statuses(session, person.id)
     rows = []
     for mentee in mentees:
         mark = content.text(f"flow.mark.{statuses.get((flow.id, mentee.id), NEW)}")
-        rows.append([Button(f"{mark} {mentee.name}", callbacks.open_for_mentee(flow.id, mentee.id))])
+        rows.append([Button(f"{mark} {mentee.name}", OpenForMentee(flow.id, mentee.id).pack())])
     return [Reply(content.text("flow.menu.pick_mentee", title=flow.title), rows)]
 
 
@@ -262,27 +264,29 @@ async def _already_submitted(session: AsyncSession, content: Content, person: Pe
     """A final run cannot change: say so and show what was sent."""
     walk = Walk(content, flow, run, quote=await quote_of(session, content, flow, run))
     replies = [Reply(content.text("flow.already_submitted", title=flow.title))]
-    for text, items in summary_parts(walk, runs.answers(run), person, subject, own=True):
+    for text, items in summary_parts(walk, by_question(run.answers), person, subject, own=True):
         replies.append(Reply(text, attachments=attachments_of(items)))
     return replies
 
 
 async def _on_run_press(session: AsyncSession, content: Content, person: Person, clock: Clock,
-                        press: callbacks.Press) -> list[Reply]:
+                        press: RunAction) -> Handled:
     run = await runs.claimed_run(session, press.run_id)
     if run is None or run.person_id != person.id or run.status != RunStatus.draft or run.mode == runs.PAUSED:
-        return await _stale(session, content, person, clock)
+        return Handled(await _stale(session, content, person, clock))
     step = await _step(session, content, person, clock, run)
     if step is None:
-        return _flow_gone(content, run)
-    if press.question_id == callbacks.REVIEW and press.action == "s" and run.mode == runs.REVIEW:
+        return Handled(_flow_gone(content, run))
+    if press.question_id == REVIEW_QUESTION and press.action == "s" and run.mode == runs.REVIEW:
         missing = step.missing()
-        return step.ask_missing(missing) if missing else await submit(session, step)
+        if missing:
+            return Handled(step.ask_missing(missing))
+        return Handled(await submit(session, step), submitted=step.walk.flow.id)
     replies = step.on_press(press.question_id, press.action)
     if replies is None:
         log.info("stale press %s on run %s at %s/%s", press.action, run.id, run.mode, run.cursor)
-        return step.prompt(note=content.text("flow.stale"))
-    return replies
+        return Handled(step.prompt(note=content.text("flow.stale")))
+    return Handled(replies)
 
 
 async def _stale(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:

@@ -7,18 +7,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content, Flow
-from core.ids import parse_id
 from flows import runs
-from flows.answers import attachments_of, media_items
+from flows.callbacks import MenteeAnswers
+from core.answers import attachments_of, by_question, media_items
 from flows.render import Walk, pack
-from flows.replies import Button, Reply
-from flows.visibility import may_see
+from core.ui import Button, Reply
 from store.models import MENTOR_ROLES, Cohort, FlowRun, Person, Role, RunStatus
+from store.people import may_see, mentees_of
 
 log = logging.getLogger(__name__)
-
-PREFIX = "r:m:"
-
 
 def _mentee_flows(content: Content, viewer: Person, mentee: Person) -> list[Flow]:
     """The mentee's own flows, then the flows the viewer fills about them."""
@@ -37,7 +34,7 @@ async def overview(session: AsyncSession, content: Content, viewer: Person) -> l
 
 
 async def _mentees_overview(session: AsyncSession, content: Content, viewer: Person) -> list[Reply]:
-    mentees = list((await session.scalars(select(Person).where(Person.mentor_id == viewer.id).order_by(Person.name, Person.id))).all())
+    mentees = await mentees_of(session, viewer)
     if not mentees:
         return [Reply(content.text("progress.no_mentees"))]
     ids = [m.id for m in mentees]
@@ -57,7 +54,7 @@ async def _mentees_overview(session: AsyncSession, content: Content, viewer: Per
         block = "progress.mentee_block_left" if mentee.left else "progress.mentee_block"
         blocks.append(content.text(block, name=mentee.name, lines="\n".join(lines)))
     replies = [Reply(text) for text, _ in pack(blocks)]
-    replies[-1].buttons = [[Button(m.name, f"{PREFIX}{m.id}")] for m in mentees]
+    replies[-1].buttons = [[Button(m.name, MenteeAnswers(m.id).pack())] for m in mentees]
     return replies
 
 
@@ -94,12 +91,11 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
     return [Reply(text) for text, _ in pack(blocks)]
 
 
-async def handle_button(session: AsyncSession, content: Content, viewer: Person, data: str) -> list[Reply]:
-    """An "r:" press: one mentee's answers per flow, if the viewer may see them."""
-    target_id = parse_id(data.removeprefix(PREFIX)) if data.startswith(PREFIX) else None
+async def mentee_answers(session: AsyncSession, content: Content, viewer: Person, target_id: int | None) -> list[Reply]:
+    """One person's answers per flow (an "r:" button), if the viewer may see them; None for stale or forged data."""
     target = await session.get(Person, target_id) if target_id is not None else None
     if target is None or target.id == viewer.id or not may_see(viewer, target):
-        log.warning("person %s refused the answers of %r", viewer.id, data)
+        log.warning("person %s refused the answers of person %s", viewer.id, target_id)
         return [Reply(content.text("progress.refused"))]
     about = FlowRun.subject_id == target.id
     if viewer.role != Role.koordinator:
@@ -118,7 +114,7 @@ async def handle_button(session: AsyncSession, content: Content, viewer: Person,
             blocks.append(content.text("progress.run_title", mark=mark, title=walk.flow.title))
         else:
             blocks.append(content.text("progress.run_about", mark=mark, title=walk.flow.title, author=authors[run.person_id]))
-        given = runs.answers(run)
+        given = by_question(run.answers)
         for q in walk.questions:
             if q.id in given:
                 blocks.append(content.text("flow.summary.item", question=walk.question_text(q), answer=walk.answer_text(q, given[q.id])))

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.content.schema import Content, Flow, Question, Section
-from flows import callbacks
-from flows.answers import format_answer, media_items
-from flows.replies import Button, Reply
+from flows.callbacks import REVIEW_QUESTION, RunAction
+from core.answers import format_answer, media_items, plain_number
+from core.ui import Button, Reply
 from flows.runs import ASKING, EDITING
 from store.models import FlowRun
 
@@ -96,7 +96,7 @@ class Walk:
         return question.text
 
     def data(self, question_id: str, action: str) -> str:
-        return callbacks.run_action(self.run.id, question_id, action)
+        return RunAction(self.run.id, question_id, action).pack()
 
     def answer_text(self, question: Question, value: Any) -> str:
         return format_answer(self.content, question, value)
@@ -107,17 +107,13 @@ def _kind_hint(walk: Walk, q: Question) -> str | None:
         return walk.t("flow.hint.multi")
     if q.kind == "number":
         if q.min is not None and q.max is not None:
-            return walk.t("flow.hint.number_range", min=_num(q.min), max=_num(q.max))
+            return walk.t("flow.hint.number_range", min=plain_number(q.min), max=plain_number(q.max))
         return walk.t("flow.hint.number")
     if q.kind == "date":
         return walk.t("flow.hint.date_time" if q.with_time else "flow.hint.date")
     if q.kind == "media":
         return walk.t("flow.hint.media", kinds=media_kinds(walk, q))
     return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
 
 
 def media_kinds(walk: Walk, q: Question) -> str:
@@ -199,8 +195,8 @@ def review_replies(walk: Walk, answers: dict[str, Any]) -> list[Reply]:
     blocks.append(walk.t("flow.review_footer"))
     replies = [Reply(text) for text, _ in pack(blocks)]
     replies[-1].buttons = [[
-        Button(walk.t("flow.button.kirim"), walk.data(callbacks.REVIEW, "s")),
-        Button(walk.t("flow.button.ubah"), walk.data(callbacks.REVIEW, "e")),
+        Button(walk.t("flow.button.kirim"), walk.data(REVIEW_QUESTION, "s")),
+        Button(walk.t("flow.button.ubah"), walk.data(REVIEW_QUESTION, "e")),
     ]]
     return replies
 
@@ -213,5 +209,5 @@ def edit_picker(walk: Walk) -> Reply:
         if len(label) > PICK_LABEL:
             label = label[:PICK_LABEL - 1] + "…"
         rows.append([Button(label, walk.data(q.id, "u"))])
-    rows.append([Button(walk.t("flow.button.kembali"), walk.data(callbacks.REVIEW, "r"))])
+    rows.append([Button(walk.t("flow.button.kembali"), walk.data(REVIEW_QUESTION, "r"))])
     return Reply(walk.t("flow.edit_pick"), rows)

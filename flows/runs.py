@@ -125,10 +125,6 @@ def fold_status(statuses: list[RunStatus]) -> str:
     return "submitted" if statuses else "new"
 
 
-def answers(run: FlowRun) -> dict[str, Any]:
-    return {a.question_id: a.value for a in run.answers}
-
-
 def save_answer(run: FlowRun, question_id: str, value: Any, content_version: str, now: datetime) -> None:
     for answer in run.answers:
         if answer.question_id == question_id:

@@ -6,21 +6,20 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from core.answers import by_question, date_value, media_items, plain_number, store_date
 from core.clock import Clock
 from core.content.schema import Question
 from core.dates import format_date
 from core.ids import parse_id
+from core.parsing import parse_date_time, parse_number
+from core.ui import Button, Incoming, Reply
 from core.zones import local_today
-from flows import callbacks
-from flows.answers import date_value, media_items, store_date
-from flows.inputs import Incoming
-from flows.parsing import parse_date_time, parse_number
+from flows.callbacks import REVIEW_QUESTION, RunAction
 from flows.render import (
     LIMIT, Walk, answered_reply, edit_picker, keeps_answer, media_kinds, question_buttons, question_reply, review_replies,
     tg_len,
 )
-from flows.replies import Button, Reply
-from flows.runs import ASKING, EDITING, REVIEW, answers as answers_of, drop_answer, save_answer
+from flows.runs import ASKING, EDITING, REVIEW, drop_answer, save_answer
 from store.models import Person
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ class Step:
     def __init__(self, walk: Walk, person: Person, clock: Clock) -> None:
         self.walk, self.person, self.clock = walk, person, clock
         self.run = walk.run
-        self.answers: dict[str, Any] = answers_of(self.run)
+        self.answers: dict[str, Any] = by_question(self.run.answers)
 
     # state ---------------------------------------------------------------
     def set_state(self, **values: Any) -> None:
@@ -149,8 +148,8 @@ class Step:
     def review_expected(self) -> Reply:
         w = self.walk
         return Reply(w.t("flow.expect.review"), [[
-            Button(w.t("flow.button.kirim"), w.data(callbacks.REVIEW, "s")),
-            Button(w.t("flow.button.ubah"), w.data(callbacks.REVIEW, "e")),
+            Button(w.t("flow.button.kirim"), w.data(REVIEW_QUESTION, "s")),
+            Button(w.t("flow.button.ubah"), w.data(REVIEW_QUESTION, "e")),
         ]])
 
     def expected(self, q: Question) -> list[Reply]:
@@ -218,8 +217,8 @@ class Step:
         names: dict[str, str] = {}
         for row in question_buttons(self.walk, q, self.answers):
             for button in row:
-                press = callbacks.decode(button.data)
-                if press is not None and press.action:
+                press = RunAction.unpack(button.data)
+                if press is not None:
                     names.setdefault(_plain_words(button.label), press.action)
         if q.kind in ("choice", "multi"):
             verb = "c" if q.kind == "choice" else "t"
@@ -240,8 +239,8 @@ class Step:
         if value is None:
             return self.retry(q, "flow.expect.number")
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-            low = "-" if q.min is None else _plain(q.min)
-            high = "-" if q.max is None else _plain(q.max)
+            low = "-" if q.min is None else plain_number(q.min)
+            high = "-" if q.max is None else plain_number(q.max)
             return self.retry(q, "flow.expect.number_range", min=low, max=high)
         return self.accept(q, value)
 
@@ -308,7 +307,7 @@ class Step:
     # buttons -----------------------------------------------------------------
     def on_press(self, question_id: str, action: str) -> list[Reply] | None:
         """Apply a run button; None when the press does not fit where the run stands (stale)."""
-        if question_id == callbacks.REVIEW:
+        if question_id == REVIEW_QUESTION:
             return self.on_review_press(action) if self.run.mode == REVIEW else None
         if action == "u":
             q = self.walk.question(question_id)
@@ -402,7 +401,3 @@ def _index(arg: str, size: int) -> int | None:
 def _plain_words(text: str) -> str:
     """Text compared without case or extra spaces, as people type a button's label."""
     return " ".join(text.casefold().split())
-
-
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")

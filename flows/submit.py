@@ -8,21 +8,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.answers import date_value, media_items
 from core.dates import format_date, format_time
+from core.ui import Reply
 from core.zones import abbreviation, zone_name
-from flows.answers import date_value, media_items
+from flows.callbacks import MenteeAnswers
 from flows.render import Walk, pack
-from flows.replies import Reply
 from flows.runs import DONE
 from flows.steps import Step
-from scheduler.calendar import DatedItem, item_title
-from scheduler.callback_data import ICS
+from program.calendar import DatedItem, item_title
+from program.callbacks import CalendarFile
 from store.models import Event, OutboxMessage, Person, Role, RunStatus
 
 log = logging.getLogger(__name__)
 
 EVENT_SOURCE = "rpp_agreement"
-SUBMITTED_FLOWS = "submitted_flows"  # session.info key listing the flows submitted in this unit of work
 
 
 async def submit(session: AsyncSession, step: Step) -> list[Reply]:
@@ -37,8 +37,6 @@ async def submit(session: AsyncSession, step: Step) -> list[Reply]:
     if events and subject is not None:
         _queue_dates(session, walk, events, person, subject, now)
     await session.flush()
-    # Tell whoever owns the unit of work (bot/) that a flow was submitted, e.g. to stop its nudges.
-    session.info.setdefault(SUBMITTED_FLOWS, []).append(walk.flow.id)
     log.info("run %s of %s submitted; summary to %s", run.id, walk.flow.id, [r.id for r in recipients])
     text = walk.t("flow.submitted", title=walk.flow.title)
     if recipients:
@@ -86,7 +84,7 @@ def _queue_dates(session: AsyncSession, walk: Walk, events: list[Event], person:
         person_id=subject.id,
         kind="notice",
         text=content.text("flow.dates_to_subject", nama=person.name, judul=walk.flow.title, daftar="\n".join(lines)),
-        buttons=[[{"text": content.text("jadwal.button_ics"), "data": ICS}]],
+        buttons=[[{"text": content.text("jadwal.button_ics"), "data": CalendarFile().pack()}]],
         respect_quiet_hours=True,
         due_at=now,
     ))
@@ -135,7 +133,7 @@ def _queue_summary(session: AsyncSession, walk: Walk, answers: dict[str, Any], p
                    subject: Person | None, recipient: Person, now) -> None:
     parts = summary_parts(walk, answers, person, subject)
     about = subject or person
-    view = [[{"text": walk.t("flow.summary.view"), "data": f"r:m:{about.id}"}]]
+    view = [[{"text": walk.t("flow.summary.view"), "data": MenteeAnswers(about.id).pack()}]]
     for n, (text, attachments) in enumerate(parts, 1):
         session.add(OutboxMessage(
             dedupe_key=f"summary:{walk.run.id}:{recipient.id}:{n}",

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.zones import named_zone, zone_of
-from scheduler.outbox_rows import add_outbox_rows
+from store.outbox import insert_rows
 from scheduler.quiet import in_quiet_hours
 from store.models import Broadcast, Cohort, OutboxMessage, OutboxStatus, Person, Role
 from store.models import utcnow as now_utc
@@ -66,7 +66,7 @@ class Forecast:
     now: int  # reachable and outside their quiet hours (or the broadcast is urgent): sent at once
     quiet: int  # reachable but in their quiet hours: sent when those end
     quiet_ends: list[time]  # the local times those quiet hours end, earliest first
-    not_joined: int  # sent if they join within outbox_rows.WAKE_STALE
+    not_joined: int  # sent if they join within store.outbox.WAKE_STALE
     unreachable: int  # joined but blocked the bot
 
     @property
@@ -105,12 +105,6 @@ def _people_query(audience: Audience) -> Select:
         case "mentor_group":
             query = query.where(Person.mentor_id == int(audience.value))
     return query
-
-
-async def audience_people(session: AsyncSession, audience: Audience) -> list[Person]:
-    """The people a broadcast to `audience` reaches, joined or not (never who left), by name."""
-    ids = _people_query(audience).scalar_subquery()
-    return list((await session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.name))).scalars())
 
 
 def _is_quiet(at: datetime, zone: str | None, quiet_start: time, quiet_end: time, default_tz: str) -> bool:
@@ -252,7 +246,7 @@ async def plan_broadcast_reports(session: AsyncSession, content: Content, clock:
         if report.undelivered:
             broadcast.status = "sending"
             continue
-        await add_outbox_rows(session, [{
+        await insert_rows(session, [{
             "dedupe_key": f"b:{broadcast.id}:report", "person_id": broadcast.created_by, "kind": "notice",
             "broadcast_id": broadcast.id, "text": await report_text(session, content, broadcast, report),
             "due_at": now, "respect_quiet_hours": False,

@@ -1,22 +1,17 @@
-"""A person's state towards the bot: blocked or unblocked it (my_chat_member, or a 403 while sending),
-and what someone who left the program is told instead of any menu."""
+"""A person's state towards the bot: blocked or unblocked it (my_chat_member, or a 403 while sending)."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from flows.replies import Reply
-from scheduler.outbox_rows import add_outbox_rows, wake_rows
-from store.models import Person, Role
+from store.models import Person
+from store.outbox import insert_rows, wake_rows
 
 log = logging.getLogger(__name__)
-
-CONTACTS = 3  # koordinator named in the message to someone who left
 
 
 async def on_blocked(session: AsyncSession, content: Content, person: Person, clock: Clock) -> bool:
@@ -50,18 +45,8 @@ async def on_unblocked(session: AsyncSession, content: Content, person: Person, 
     return True
 
 
-async def left_reply(session: AsyncSession, content: Content, person: Person) -> list[Reply]:
-    """What someone who left gets for anything they send: no longer registered, and whom to ask."""
-    names = list(await session.scalars(
-        select(Person.name).where(Person.role == Role.koordinator, Person.cohort_id == person.cohort_id, ~Person.left)
-        .order_by(Person.name).limit(CONTACTS)
-    )) if person.cohort_id is not None else []
-    contact = content.text("left.contact", nama=", ".join(names)) if names else content.text("left.contact_unknown")
-    return [Reply(content.text("left.message", nama=person.name, kontak=contact))]
-
-
 async def _tell_mentor(session: AsyncSession, person: Person, key: str, text: str, now: datetime) -> None:
     if person.mentor_id is not None:
-        await add_outbox_rows(session, [{
+        await insert_rows(session, [{
             "dedupe_key": key, "person_id": person.mentor_id, "kind": "notice", "text": text, "due_at": now,
         }])

@@ -13,8 +13,8 @@ from core.clock import Clock
 from core.content.schema import Content
 from core.dates import format_date
 from core.zones import zone_of
-from scheduler.calendar import PERSON_KINDS, build_items, cohort_events, item_title, person_events
-from scheduler.planned_rows import OUTBOX, insert_rows
+from program.calendar import PERSON_KINDS, build_items, cohort_events, item_title, person_events
+from store.outbox import OUTBOX, insert_rows
 from store.models import Answer, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
 
 log = logging.getLogger(__name__)

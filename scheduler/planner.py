@@ -34,15 +34,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
-from scheduler import rules as R
 from core.dates import format_date, format_time
 from core.zones import abbreviation, local_datetime, zone_name, zone_of
-from scheduler.calendar import (
+from program.calendar import (
     COHORT_KINDS, DatedItem, build_items, cohort_events, item_title, lokakarya_info, person_events, pmo_topics,
 )
-from scheduler.callback_data import reminder_buttons
-from scheduler.planned_rows import OUTBOX, insert_rows
+from scheduler import rules as R
+from scheduler.callbacks import reminder_buttons
 from scheduler.stops import escalate
+from store.outbox import OUTBOX, insert_rows
 from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
 
 log = logging.getLogger(__name__)

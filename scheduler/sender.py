@@ -38,58 +38,27 @@ import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Boolean, Select, Text, bindparam, func, select, text, update
 
 from core.clock import Clock
 from core.content.schema import Content
+from core.delivery import MaybeSent, PermanentError, RetryLater, Sender, TransientError, Unreachable
+from core.ratelimit import RateBudget
 from core.zones import zone_of
 from scheduler.chat_member import on_blocked
 from scheduler.claimers import ClaimerLock, take_over_dead_claims
-from scheduler.outbox_rows import park_unreachable
 from scheduler.quiet import defer_for_quiet_hours
-from scheduler.ratelimit import RateBudget
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus, Person
+from store.outbox import park_unreachable
 
 log = logging.getLogger(__name__)
 
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
-
-
-class RetryLater(Exception):
-    """Telegram said 429: wait `seconds` before sending anything."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds} s")
-        self.seconds = seconds
-
-
-class Unreachable(Exception):
-    """The chat cannot receive messages (blocked the bot, chat not found, user deactivated)."""
-
-
-class TransientError(Exception):
-    """A 5xx or a network error; worth retrying later."""
-
-
-class MaybeSent(TransientError):
-    """Our request timed out: Telegram may have delivered the message, so a retry may send a copy."""
-
-
-class PermanentError(Exception):
-    """Telegram refused this message (a 400 other than an unreachable chat); retrying will not help."""
-
-
-class Sender(Protocol):
-    """The transport; bot/ implements it over Telegram and maps telegram.error.* to the errors above."""
-
-    async def send_text(self, chat_id: int, text: str, buttons: list[list[dict]] | None, silent: bool) -> int: ...
-
-    async def send_attachment(self, chat_id: int, attachment: dict, silent: bool) -> int: ...
 
 
 @dataclass

@@ -13,18 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
 from core.dates import format_date
-from core.ids import parse_id
 from core.zones import local_datetime, zone_of
-from flows.replies import Button, Reply
 from scheduler import rules as R
-from scheduler.callback_data import DONE, KENDALA, KENDALA_DURATION, KENDALA_REASON
-from scheduler.planned_rows import OUTBOX, insert_rows
+from store.outbox import OUTBOX, insert_rows
 from store.models import Acknowledgement, FlowRun, OutboxMessage, OutboxStatus, Pause, Person, RunStatus
 
 log = logging.getLogger(__name__)
 
-REASONS = ("sakit", "sinyal", "sekolah", "lainnya")
-DURATIONS = (3, 7, 14)  # days: 3 hari, 1 minggu, 2 minggu
 PAUSE_ENDS_AT = time(7, 0)  # local time the pause ends, on the last day
 ESCALATION_LOOKBACK = timedelta(days=60)  # sent nudges older than this no longer count
 
@@ -170,7 +165,7 @@ async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int
     return inserted
 
 
-def _reason_label(content: Content, reason: str) -> str:
+def reason_label(content: Content, reason: str) -> str:
     return content.text(f"kendala.reason.{reason}")
 
 
@@ -194,34 +189,9 @@ async def pause(session: AsyncSession, content: Content, person: Person, reason:
     if person.mentor_id:
         mentor = await session.get(Person, person.mentor_id)
         if mentor is not None and mentor.participating:
-            text = content.text("kendala.mentor_notice", mentee=person.name, alasan=_reason_label(content, reason),
+            text = content.text("kendala.mentor_notice", mentee=person.name, alasan=reason_label(content, reason),
                                 sampai=format_date(until.date()))
             session.add(OutboxMessage(dedupe_key=f"kendala:{record.id}", person_id=mentor.id, kind="notice", text=text, due_at=now))
             await session.flush()
     log.info("person %s paused %d day(s) (%s); %d nudge(s) deferred", person.id, days, reason, len(rows))
     return record
-
-
-async def handle_button(session: AsyncSession, content: Content, person: Person, data: str, clock: Clock) -> list[Reply]:
-    """Answer an "s:" button: Sudah selesai, or the Ada kendala reason → duration → pause steps."""
-    if data.startswith(DONE):
-        recorded = await acknowledge(session, content, person, data[len(DONE):])
-        if recorded is None:
-            return [Reply(content.text("reminder.unknown_button"))]
-        return [Reply(content.text("reminder.done_ok" if recorded else "reminder.done_again"))]
-    if data == KENDALA:
-        buttons = [[Button(_reason_label(content, r), KENDALA_REASON + r)] for r in REASONS]
-        return [Reply(content.text("kendala.ask_reason"), buttons)]
-    if data.startswith(KENDALA_REASON) and data[len(KENDALA_REASON):] in REASONS:
-        reason = data[len(KENDALA_REASON):]
-        buttons = [[Button(content.text(f"kendala.duration.d{d}"), f"{KENDALA_DURATION}{reason}:{d}") for d in DURATIONS]]
-        return [Reply(content.text("kendala.ask_duration"), buttons, edit=True)]
-    if data.startswith(KENDALA_DURATION):
-        reason, _, raw_days = data[len(KENDALA_DURATION):].partition(":")
-        days = parse_id(raw_days)
-        if reason in REASONS and days in DURATIONS:
-            record = await pause(session, content, person, reason, days, clock)
-            sampai = format_date(record.until.astimezone(zone_of(person, content.default_tz)).date())
-            key = "kendala.paused" if person.mentor_id else "kendala.paused_no_mentor"
-            return [Reply(content.text(key, sampai=sampai), edit=True)]
-    return [Reply(content.text("reminder.unknown_button"))]

@@ -6,10 +6,11 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.content.schema import Content
 from store.models import OutboxMessage, PendingImport, Person
-from store.roster import Texts
 
 FILE_NAME_LENGTH = 255
+
 
 async def receive(session: AsyncSession, person: Person, file_name: str | None, now: datetime) -> int:
     """Record a file the person sent for import; return its id for `finish`."""
@@ -24,7 +25,7 @@ async def finish(session: AsyncSession, import_id: int) -> None:
     await session.execute(delete(PendingImport).where(PendingImport.id == import_id))
 
 
-async def tell_interrupted(session: AsyncSession, texts: Texts, now: datetime) -> int:
+async def tell_interrupted(session: AsyncSession, texts: Content, now: datetime) -> int:
     """At start-up: queue a note to whoever sent a file whose import a restart cut off; return how many."""
     pending = list(await session.scalars(select(PendingImport).order_by(PendingImport.id)))
     for item in pending:

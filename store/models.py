@@ -14,6 +14,8 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from core.content.loader import MENTOR_ROLES as MENTOR_ROLE_CODES
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -62,7 +64,7 @@ class Role(str, enum.Enum):
     koordinator = "koordinator"
 
 
-MENTOR_ROLES = {Role.pp, Role.fsp}
+MENTOR_ROLES = {Role(code) for code in MENTOR_ROLE_CODES}  # the roles content may give flows about a mentee
 # Who may mentor whom: a CGP's mentor is a PP; school roles are mentored by an FSP.
 MENTOR_OF = {Role.cgp: Role.pp, Role.kepsek: Role.fsp, Role.pengawas: Role.fsp, Role.guru: Role.fsp}
 
@@ -88,7 +90,7 @@ class Person(Base):
     tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     last_update_id: Mapped[int | None] = mapped_column(BigInteger)  # the newest Telegram update handled for them
-    # The reply to their last update that Telegram did not take, queued in the outbox (scheduler.lost_replies).
+    # The reply to their last update that Telegram did not take, queued in the outbox (services/lost_replies.py).
     undelivered_reply: Mapped[dict[str, Any] | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))

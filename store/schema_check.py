@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.early_texts import early_text
 from core.settings import SettingsError
@@ -32,12 +31,11 @@ def ensure_schema(database_url: str) -> None:
 
 
 @asynccontextmanager
-async def checked_session(database_url: str) -> AsyncIterator[AsyncSession]:
-    """One committed unit of work on a database whose schema is current; for one-shot CLI commands."""
+async def checked_database(database_url: str) -> AsyncIterator[Database]:
+    """The database, once its schema is current; for one-shot CLI commands."""
     ensure_schema(database_url)
     db = Database(database_url)
     try:
-        async with db.session() as session:
-            yield session
+        yield db
     finally:
         await db.dispose()

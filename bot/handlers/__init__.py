@@ -1,1 +1,1 @@
-"""Thin handlers: translate an update into a call on flows/ or scheduler/ and render the result."""
+"""Thin handlers: translate an update into one call on services/ and render the result."""

@@ -6,7 +6,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
-from bot.services import BotContext
+from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,6 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, context.services.content.text("error.internal"))
+            await context.bot.send_message(update.effective_chat.id, context.deps.content.text("error.internal"))
         except TelegramError:
             log.warning("could not send the apology either")

@@ -19,7 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services import BotContext
+from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,12 @@ class PrivateOnly:
         raise ApplicationHandlerStop
 
     async def _refuse(self, update: Update, context: BotContext, chat: Chat) -> None:
-        text = context.services.content.text("private_only.notice", bot=context.bot.username)
+        text = context.deps.content.text("private_only.notice", bot=context.bot.username)
         query = update.callback_query
         try:
             if query is not None:
                 await query.answer(text, show_alert=True)
-            if not self.throttle.allow(chat.id, context.services.clock.now()):
+            if not self.throttle.allow(chat.id, context.deps.clock.now()):
                 return
             if query is None and chat.type != ChatType.CHANNEL:
                 await context.bot.send_message(chat.id, text)

@@ -15,13 +15,15 @@ from core.content import load_content
 from core.content.schema import Content
 from core.zones import abbreviation, local_today, zone_name
 from flows import callbacks, engine
-from flows.export import export_xlsx
-from flows.inputs import Incoming
-from scheduler import planner, siaran
-from scheduler.jadwal import jadwal
+from reports.export import export_xlsx
+from core.ui import Incoming
+from scheduler import planner
 from scheduler.sender import OutboxSender
 from store.models import Answer, Broadcast, Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.factories import make_cohort, make_person
+from services import siaran
+from services.callbacks import SIARAN
+from services.jadwal import jadwal
 from tests.scheduler.sendkit import FakeSender, add_row, fast_budget, texts_content
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content"
@@ -87,7 +89,7 @@ async def test_besok_is_read_in_the_default_zone(db, wita_content):
     async with db.session() as s:
         person = await s.get(Person, pp.id)
         flow = wita_content.flows["pi3_kesepakatan_rpp"]
-        await engine.handle(s, wita_content, person, Incoming("button", clock.now(), data=callbacks.open_for_mentee(flow.id, cgp.id)), clock)
+        await engine.press(s, wita_content, person, callbacks.OpenForMentee(flow.id, cgp.id), clock)
     async with db.session() as s:
         person = await s.get(Person, pp.id)
         await engine.handle(s, wita_content, person, Incoming("text", clock.now(), text="besok"), clock)
@@ -102,9 +104,9 @@ async def test_a_siaran_time_is_read_in_the_default_zone(db, wita_content):
         kor = await make_person(s, "koordinator", timezone=None)
         await make_person(s, "cgp", cohort=await make_cohort(s))
         await siaran.start(s, wita_content, kor, clock)
-        await siaran.handle_button(s, wita_content, kor, "b:k:all", clock)
+        await siaran.handle_button(s, wita_content, kor, SIARAN.unpack("b:k:all"), clock)
         await siaran.handle_text(s, wita_content, kor, "Rapat daring.", clock)
-        [ask] = await siaran.handle_button(s, wita_content, kor, "b:sched", clock)
+        [ask] = await siaran.handle_button(s, wita_content, kor, SIARAN.unpack("b:sched"), clock)
         assert "WITA" in ask.text
         [reply] = await siaran.handle_text(s, wita_content, kor, "25/11/2026 08:00", clock)
         send_at = await s.scalar(select(Broadcast.send_at))

@@ -10,12 +10,12 @@ from pathlib import Path
 from bot.app import build_application
 from bot.embedded import polling
 from bot.jobs import JobTimings
-from bot.services import Services
+from services.context import Deps
 from core.clock import Clock, SystemClock
 from core.content import Content
 from core.settings import Settings
 from emulator import BotApiEmulator, SentMessage
-from store import roster
+from roster import importer as roster
 from store.db import Database
 
 TOKEN = "123456789:TEST-e2e_token_0123456789abcdef"
@@ -51,7 +51,7 @@ class User:
 @dataclass
 class RunningBot:
     emulator: BotApiEmulator
-    services: Services
+    deps: Deps
 
     def user(self, user_id: int, first_name: str = "Pengguna") -> User:
         self.emulator.user(user_id, first_name)
@@ -59,8 +59,8 @@ class RunningBot:
 
     async def import_roster(self, path: Path) -> dict[str, str]:
         """Import a roster file directly; return {external id: invite code} of newly issued codes."""
-        async with self.services.db.session() as session:
-            result = await roster.import_file(session, path.read_bytes(), self.services.clock)
+        async with self.deps.db.session() as session:
+            result = await roster.import_file(session, path.read_bytes(), self.deps.clock)
         return {person.external_id: code for person, code in result.issued}
 
 
@@ -76,12 +76,12 @@ async def running_bot(
     emulator: BotApiEmulator, db: Database, content: Content, clock: Clock | None = None, timings: JobTimings = FAST_JOBS,
     **settings: object,
 ) -> AsyncIterator[RunningBot]:
-    services = Services(
+    deps = Deps(
         settings=settings_for(emulator, db.url, **settings), content=content, db=db, clock=clock or SystemClock(),
         extras={"timings": timings},
     )
-    async with polling(build_application(services)):
-        yield RunningBot(emulator, services)
+    async with polling(build_application(deps)):
+        yield RunningBot(emulator, deps)
 
 
 QUESTION = re.compile(r"\((\d+)/(\d+)\)")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from emulator import BotApiEmulator, NoMessage, SentMessage
 from scheduler import broadcasts, planner
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from store.models import Cohort, OutboxMessage, Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import RunningBot, User
@@ -39,30 +39,30 @@ async def join(bot: RunningBot, *external_ids: str) -> dict[str, User]:
 
 async def plan(bot: RunningBot) -> planner.PlanStats:
     """Run the reminder planner at the bot's (frozen) clock, as the periodic job does."""
-    async with bot.services.db.session() as s:
-        return await planner.plan(s, bot.services.content, bot.services.clock)
+    async with bot.deps.db.session() as s:
+        return await planner.plan(s, bot.deps.content, bot.deps.clock)
 
 
 async def report_broadcasts(bot: RunningBot) -> int:
     """Queue the delivery reports of finished broadcasts, as the periodic job does."""
-    async with bot.services.db.session() as s:
-        return await broadcasts.plan_broadcast_reports(s, bot.services.content, bot.services.clock)
+    async with bot.deps.db.session() as s:
+        return await broadcasts.plan_broadcast_reports(s, bot.deps.content, bot.deps.clock)
 
 
 async def set_lokakarya(bot: RunningBot, number: int, on: date) -> None:
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         cohort = await s.scalar(select(Cohort).where(Cohort.code == COHORT))
         await set_lokakarya_date(s, cohort, number, on)
 
 
 async def person(bot: RunningBot, external_id: str) -> Person:
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         return await s.scalar(select(Person).where(Person.external_id == external_id))
 
 
 async def outbox_rows(bot: RunningBot, external_id: str, rule_id: str | None = None) -> list[OutboxMessage]:
     """A person's outbox rows (of one rule, if given), by due time."""
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         query = (select(OutboxMessage).join(Person, Person.id == OutboxMessage.person_id)
                  .where(Person.external_id == external_id).order_by(OutboxMessage.due_at, OutboxMessage.id))
         if rule_id is not None:

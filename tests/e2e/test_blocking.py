@@ -24,9 +24,9 @@ async def bot(emulator, db, content) -> AsyncIterator[RunningBot]:
 
 async def broadcast_to_cgps(bot: RunningBot, text: str) -> None:
     creator_id = (await person(bot, "K001")).id
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         creator = await s.get(Person, creator_id)
-        await create_broadcast(s, creator, Audience("role", "cgp"), text, bot.services.clock.now())
+        await create_broadcast(s, creator, Audience("role", "cgp"), text, bot.deps.clock.now())
 
 
 async def wait_status(bot: RunningBot, external_id: str, status: OutboxStatus, timeout: float = 5.0) -> None:

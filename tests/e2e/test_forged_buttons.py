@@ -1,4 +1,5 @@
-"""Malformed or forged button data, in every namespace, gets the namespace's "no longer valid" answer, never an error."""
+"""Malformed or forged button data, in every namespace, gets the namespace's "no longer valid" answer, never an error;
+well-formed data about someone else's cohort or mentee is refused as such."""
 from __future__ import annotations
 
 import pytest
@@ -31,11 +32,12 @@ PRESSES = {
     ],
     "PP01": [
         (f"f:m:jurnal_pi1:{HUGE36}", FLOW_STALE), ("f:m:jurnal_pi1:", FLOW_STALE), ("f:m::1", FLOW_STALE),
-        (f"j:m:{HUGE}", NO_DATE), ("j:m:²", NO_DATE), (f"j:p:{HUGE}:1", NO_DATE), (f"j:p:1:{HUGE}", NO_DATE),
-        ("j:", UNKNOWN_REMINDER),
+        (f"j:m:{HUGE}", UNKNOWN_REMINDER), ("j:m:²", UNKNOWN_REMINDER), (f"j:p:{HUGE}:1", UNKNOWN_REMINDER),
+        (f"j:p:1:{HUGE}", UNKNOWN_REMINDER), ("j:", UNKNOWN_REMINDER), ("j:p:999999:1", NO_DATE),
     ],
     "koordinator": [
-        (f"j:c:{HUGE}", NO_DATE), (f"j:l:{HUGE}:1", NO_DATE), (f"j:l:1:{HUGE}", NO_DATE), ("j:l:1:²", NO_DATE),
+        (f"j:c:{HUGE}", UNKNOWN_REMINDER), (f"j:l:{HUGE}:1", UNKNOWN_REMINDER), (f"j:l:1:{HUGE}", UNKNOWN_REMINDER),
+        ("j:l:1:²", UNKNOWN_REMINDER), ("j:c:999", NO_DATE),
         (f"b:x:{HUGE}", SIARAN_EXPIRED), ("b:x:²", SIARAN_EXPIRED), (f"b:p:{HUGE}", SIARAN_EXPIRED),
         (f"b:v:{HUGE}", SIARAN_EXPIRED), ("b:", SIARAN_EXPIRED), (f"r:m:{HUGE}", REFUSED),
     ],

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.app import build_application
 from bot.embedded import polling
 from bot.handlers.private_only import PrivateOnly
-from bot.services import Services
+from services.context import Deps
 from core.clock import SystemClock
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
@@ -158,13 +158,13 @@ async def test_a_button_pressed_in_a_channel_is_refused(bot, emulator, db, cohor
 
 async def test_start_alone_never_binds_a_group(emulator, db, content):
     """Even without the private-only guard, /start from a group neither joins nor re-points a chat."""
-    services = Services(settings=settings_for(emulator, db.url), content=content, db=db, clock=SystemClock(),
+    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=SystemClock(),
                         extras={"timings": FAST_JOBS})
-    application = build_application(services)
+    application = build_application(deps)
     [guard] = [h for h in application.handlers[-1] if isinstance(h.callback, PrivateOnly)]
     application.remove_handler(guard, group=-1)
     async with polling(application):
-        bot = RunningBot(emulator, services)
+        bot = RunningBot(emulator, deps)
         codes = await bot.import_roster(EXAMPLES / "roster.csv")
         pp = bot.user(7001, "Bambang")
         await pp.say(f"/start {codes['PP01']}", "Selamat datang")

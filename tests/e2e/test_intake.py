@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import func, select
 
 from bot import acks
-from bot.handlers import calendar_file
+from program import calendar_import
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, TOKEN, User
@@ -58,14 +58,14 @@ async def test_a_roster_formatted_to_the_last_row_does_not_hold_up_anyone(bot):
         await asyncio.sleep(0.1)
     assert max(answered) < 1.0, answered  # generous: the point is that the loop is not blocked for seconds
     assert "Baru: 2" in summary.text
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Person).where(Person.external_id.is_not(None))) == 2
 
 
 async def test_a_calendar_file_too_long_to_read_quickly_is_refused_at_once(bot):
     koordinator = bot.user(KOORDINATOR_ID, "Koordinator")
     await koordinator.say("/start", "Koordinator")
-    rows = "".join(f"{n % 40},{n % 9},{n % 28 + 1} Maret 2026\n" for n in range(calendar_file.MAX_ROWS + 1))
+    rows = "".join(f"{n % 40},{n % 9},{n % 28 + 1} Maret 2026\n" for n in range(calendar_import.MAX_ROWS + 1))
     reply = await koordinator.send_file("kalender.csv", f"angkatan,lokakarya,tanggal\n{rows}".encode(), "kalender")
     assert reply.text == ("Berkas kalender ini berisi 501 baris tanggal, padahal paling banyak 500 baris per berkas. "
                           "Mohon bagi menjadi beberapa berkas, lalu kirim satu per satu.")

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from flows.callbacks import open_for_mentee
+from flows.callbacks import OpenForMentee
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
 
@@ -57,16 +57,16 @@ async def test_ringkasan_lists_only_the_pps_own_mentees(bot, emulator, cohort):
 
 
 async def test_forged_presses_for_another_pps_mentee_are_refused(bot, emulator, cohort):
-    people = await _people(bot.services.db)
+    people = await _people(bot.deps.db)
     nurhayati = people["CGP05"]
     pp = cohort["PP01"]
     anchor = (await pp.say("/bantuan")).message_id
 
     emulator.press(pp.id, anchor, f"r:m:{nurhayati.id}")
     assert "tidak dapat melihat data peserta ini" in (await pp.next()).text
-    emulator.press(pp.id, anchor, open_for_mentee("jurnal_pi1", nurhayati.id))
+    emulator.press(pp.id, anchor, OpenForMentee("jurnal_pi1", nurhayati.id).pack())
     assert "bukan mentee Bapak/Ibu" in (await pp.next()).text
-    emulator.press(pp.id, anchor, open_for_mentee("pi3_kesepakatan_rpp", nurhayati.id))
+    emulator.press(pp.id, anchor, OpenForMentee("pi3_kesepakatan_rpp", nurhayati.id).pack())
     assert "bukan mentee Bapak/Ibu" in (await pp.next()).text
     emulator.press(pp.id, anchor, "r:m:999999")
     assert "tidak dapat melihat" in (await pp.next()).text
@@ -78,13 +78,13 @@ async def test_forged_presses_for_another_pps_mentee_are_refused(bot, emulator, 
 
 
 async def test_a_cgp_cannot_read_anyones_answers_by_button(bot, emulator, cohort):
-    people = await _people(bot.services.db)
+    people = await _people(bot.deps.db)
     dewi = cohort["CGP01"]
     anchor = (await dewi.say("/bantuan")).message_id
     for target in ("CGP05", "CGP02", "CGP01", "PP01"):
         emulator.press(dewi.id, anchor, f"r:m:{people[target].id}")
         assert "tidak dapat melihat data peserta ini" in (await dewi.next()).text
-    emulator.press(dewi.id, anchor, open_for_mentee("jurnal_pi1", people["CGP05"].id))
+    emulator.press(dewi.id, anchor, OpenForMentee("jurnal_pi1", people["CGP05"].id).pack())
     assert "tidak tersedia untuk peran" in (await dewi.next()).text
     assert SECRET not in _everything_shown(emulator, dewi.id)
 

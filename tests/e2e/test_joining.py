@@ -18,7 +18,7 @@ async def test_valid_code_joins_and_shows_the_role_menu(bot, emulator):
     assert "Calon Guru Penggerak" in reply.text
     assert "/refleksi" in reply.text
     assert {c for c, _ in emulator.commands(5001)} == CGP_COMMANDS
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         person = await s.scalar(select(Person).where(Person.external_id == "CGP01"))
         assert person.tg_user_id == 5001 and person.joined_at is not None
 

@@ -11,7 +11,7 @@ import pytest
 from core.clock import FrozenClock
 from emulator import BotApiEmulator
 from scheduler.broadcasts import Audience, create_broadcast
-from store import roster
+from roster import importer as roster
 from store.models import OutboxStatus, Person, Role
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
@@ -35,8 +35,8 @@ async def reimport(bot: RunningBot, **status: str) -> None:
     """Import the example roster again with a status column: the given people's status, aktif for the rest."""
     lines = ROSTER.decode().splitlines()
     rows = [lines[0] + ",status"] + [f"{line},{status.get(line.split(',')[0], 'aktif')}" for line in lines[1:]]
-    async with bot.services.db.session() as s:
-        await roster.import_file(s, "\n".join(rows).encode(), bot.services.clock)
+    async with bot.deps.db.session() as s:
+        await roster.import_file(s, "\n".join(rows).encode(), bot.deps.clock)
 
 
 async def says_left(emulator: BotApiEmulator, send: Callable[[], object]) -> None:
@@ -72,7 +72,7 @@ async def test_a_code_of_someone_who_left_before_joining_says_so(bot, emulator):
 
 async def test_left_people_are_out_of_broadcasts_stay_left_when_unblocking_and_come_back_when_aktif(bot, emulator):
     await join(bot, "CGP01", "CGP02", "PP01")
-    async with bot.services.db.session() as s:  # queued while Dewi was still in the program
+    async with bot.deps.db.session() as s:  # queued while Dewi was still in the program
         creator = Person(name="Koordinator", role=Role.koordinator)
         s.add(creator)
         await s.flush()
@@ -96,7 +96,7 @@ async def test_left_people_are_out_of_broadcasts_stay_left_when_unblocking_and_c
     report = await emulator.wait_for(KOORDINATOR_ID, "Laporan siaran")
     assert "terkirim 1, gagal 0, diblokir 0, menunggu 0" in report.text and "Rina" not in report.text
 
-    bot.services.clock.set(LATER)  # the earlier broadcast falls due: Agus gets it, Dewi's is parked
+    bot.deps.clock.set(LATER)  # the earlier broadcast falls due: Agus gets it, Dewi's is parked
     await emulator.wait_for(AGUS, "Siaran sebelum Dewi keluar.")
     for _ in range(50):
         if any(r.status == OutboxStatus.waiting for r in await outbox_rows(bot, "CGP01")):

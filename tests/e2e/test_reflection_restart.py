@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.clock import SystemClock
-from store import roster
+from roster import importer as roster
 from store.models import FlowRun
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import TOKEN, User, answer_until_review, progress

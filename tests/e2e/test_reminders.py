@@ -68,7 +68,7 @@ async def test_rpp_dates_reach_the_cgp_and_the_pp_in_their_own_zones(bot, emulat
     await users["CGP05"].press("Ubah zona waktu")
     await users["CGP05"].press("WIT (Asia/Jayapura)", "WIT")
     mentee = await person(bot, "CGP05")
-    async with bot.services.db.session() as s:  # what the PP's PI 3 agreement (pi3_kesepakatan_rpp) writes
+    async with bot.deps.db.session() as s:  # what the PP's PI 3 agreement (pi3_kesepakatan_rpp) writes
         for kind, day in (("rpp_submit", 10), ("rpp_return", 13), ("rpp_revision", 16), ("observation", 20)):
             s.add(Event(kind=kind, number=0, person_id=mentee.id, on_date=date(2026, 3, day), source="flow"))
     await plan(bot)
@@ -123,7 +123,7 @@ async def test_ada_kendala_pauses_the_cgps_reminders_and_tells_the_pp(bot, emula
     assert "tunda sampai Kamis, 12 Maret 2026" in paused.text
     notice = await emulator.wait_for(PP01, "Kabar dari Dewi Lestari")
     assert "Sakit" in notice.text and "12 Maret 2026" in notice.text
-    async with bot.services.db.session() as s:
+    async with bot.deps.db.session() as s:
         pause = await s.scalar(select(Pause))
         assert pause.until == utc(2026, 3, 12, 0)
     later = [r for r in await outbox_rows(bot, "CGP01", "feedback360_pi3") if r.status == OutboxStatus.pending]
@@ -142,7 +142,7 @@ async def test_quiet_hours_defer_a_22_00_reminder_to_06_00_instead_of_dropping_i
     await set_lokakarya(bot, 3, date(2026, 3, 19))
     await plan(bot)
     first = (await outbox_rows(bot, "CGP01", "feedback360_pi3"))[0]
-    async with bot.services.db.session() as s:  # as a rule timed 22:00 would plan it
+    async with bot.deps.db.session() as s:  # as a rule timed 22:00 would plan it
         row = await s.get(type(first), first.id)
         row.due_at = utc(2026, 3, 5, 15)  # 22:00 WIB
     clock.set(utc(2026, 3, 5, 15, 0, 30))

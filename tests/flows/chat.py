@@ -6,8 +6,9 @@ from datetime import timedelta
 from core.clock import FrozenClock
 from core.content.schema import Content
 from flows import engine
-from flows.inputs import Incoming
-from flows.replies import Attachment, Reply
+from flows.callbacks import FLOWS
+from core.ui import Incoming
+from core.ui import Attachment, Reply
 from store.db import Database
 from store.models import Person
 
@@ -32,6 +33,8 @@ class Chat:
         async with self.db.session() as session:
             person = await session.get(Person, self.person.id)
             result = await call(session, person)
+        if isinstance(result, engine.Handled):
+            result = result.replies
         self.replies = result or []
         return result
 
@@ -50,8 +53,9 @@ class Chat:
         return await self.incoming(Incoming("text", self.clock.now(), text=text))
 
     async def data(self, data: str) -> list[Reply] | None:
+        """Press a button with this data (decoded as the bot does: None when malformed)."""
         self.tick()
-        return await self.incoming(Incoming("button", self.clock.now(), data=data))
+        return await self._run(lambda s, p: engine.press(s, self.content, p, FLOWS.unpack(data), self.clock))
 
     async def press(self, label: str) -> list[Reply] | None:
         """Press the button whose label contains `label` in the last replies."""

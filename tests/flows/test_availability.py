@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR
 from flows import callbacks
-from scheduler.calendar import set_lokakarya_date
+from program.calendar import set_lokakarya_date
 from store.models import Cohort, FlowRun
 from tests.flows.chat import Chat
 
@@ -50,26 +50,26 @@ async def test_a_pi_opens_a_week_before_its_date_and_not_before(db, people, ship
     assert f"🔒 {title} — dibuka Rabu, 26 Maret 2025" in chat.text
     assert any(shipped.flows["pi1"].title in label for label in chat.buttons())  # undated PI 1 stays open
 
-    refused = await chat.data(callbacks.open_flow("pi3"))  # an old or forged button
+    refused = await chat.data(callbacks.OpenFlow("pi3").pack())  # an old or forged button
     assert "baru dibuka pada Rabu, 26 Maret 2025" in refused[0].text
     assert await runs_of(db, people["cgp"], "pi3") == 0
 
     clock.set(clock.now() + (opens - TODAY))
     await chat.menu()
     assert any(title in label for label in chat.buttons())
-    started = await chat.data(callbacks.open_flow("pi3"))
+    started = await chat.data(callbacks.OpenFlow("pi3").pack())
     assert "(1/" in started[-1].text
     assert await runs_of(db, people["cgp"], "pi3") == 1
 
 
 async def test_a_draft_stays_resumable_when_its_date_moves_later(db, people, shipped, clock):
     chat = Chat(db, shipped, people["cgp"], clock)
-    await chat.data(callbacks.open_flow("pi2"))
+    await chat.data(callbacks.OpenFlow("pi2").pack())
     await chat.cancel()
     await lokakarya(db, people, 2, TODAY + timedelta(days=60))
     await chat.menu()
     assert any(shipped.flows["pi2"].title in label for label in chat.buttons())
-    resumed = await chat.data(callbacks.open_flow("pi2"))
+    resumed = await chat.data(callbacks.OpenFlow("pi2").pack())
     assert "Melanjutkan" in resumed[0].text
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from flows import callbacks, engine, runs
-from flows.inputs import Incoming
-from flows.replies import Attachment
+from core.ui import Incoming
+from core.ui import Attachment
 from store.db import Database
 from store.models import Answer, FlowRun
 from tests.flows.test_inputs import cursor, goto
@@ -45,11 +45,11 @@ async def test_forged_and_foreign_presses_are_stale(db, people, chat_for):
     await mine.data("f:r:zz!:perasaan:c0")
     assert "pesan lama" in mine.text
     run = await run_row(db)
-    await mine.data(callbacks.run_action(run.id, "perasaan", "c9"))
-    await mine.data(callbacks.run_action(run.id, "perasaan", "c²"))  # passes isdigit(), fails int()
-    await mine.data(callbacks.run_action(run.id, "perasaan", "c" + "9" * 20))
-    await mine.data(callbacks.run_action(run.id, "perasaan", "k"))  # required: no Lewati
-    await mine.data(callbacks.run_action(run.id, callbacks.REVIEW, "s"))  # not in the review yet
+    await mine.data(callbacks.RunAction(run.id, "perasaan", "c9").pack())
+    await mine.data(callbacks.RunAction(run.id, "perasaan", "c²").pack())  # passes isdigit(), fails int()
+    await mine.data(callbacks.RunAction(run.id, "perasaan", "c" + "9" * 20).pack())
+    await mine.data(callbacks.RunAction(run.id, "perasaan", "k").pack())  # required: no Lewati
+    await mine.data(callbacks.RunAction(run.id, callbacks.REVIEW_QUESTION, "s").pack())  # not in the review yet
     assert "pesan lama" in mine.text
     async with db.session() as s:
         assert (await s.scalars(select(FlowRun.cursor).order_by(FlowRun.id))).all() == ["perasaan", "perasaan"]
@@ -80,10 +80,13 @@ async def test_claim_is_compare_and_set(db, people, chat_for):
 
 
 async def handle_in_own_session(db: Database, content, person_id, incoming, clock):
+    """One update in its own unit of work: a message (Incoming) or a button's data (str); its replies."""
     from store.models import Person
     async with db.session() as s:
         person = await s.get(Person, person_id)
-        return await engine.handle(s, content, person, incoming, clock)
+        if isinstance(incoming, str):
+            return (await engine.press(s, content, person, callbacks.FLOWS.unpack(incoming), clock)).replies
+        return (await engine.handle(s, content, person, incoming, clock)).replies
 
 
 async def test_two_texts_at_once_advance_once(db, people, chat_for, flow_content, clock):
@@ -100,7 +103,7 @@ async def test_two_texts_at_once_advance_once(db, people, chat_for, flow_content
 async def test_same_button_twice_at_once_answers_once(db, people, chat_for, flow_content, clock):
     chat = chat_for(people["cgp"])
     await goto(chat, "perasaan")
-    press = Incoming("button", AT, data=chat.buttons()["Senang"])
+    press = chat.buttons()["Senang"]
     results = await asyncio.gather(*(handle_in_own_session(db, flow_content, people["cgp"].id, press, clock) for _ in range(2)))
     assert sum("pesan lama" in r[0].text for r in results) == 1
     assert (await run_row(db)).cursor == "skala"
@@ -131,7 +134,7 @@ async def test_restart_continues_at_same_question(db, people, chat_for):
 
 
 async def test_two_starts_at_once_make_one_run(db, people, flow_content, clock):
-    press = Incoming("button", AT, data=callbacks.open_flow("pi1"))
+    press = callbacks.OpenFlow("pi1").pack()
     results = await asyncio.gather(*(handle_in_own_session(db, flow_content, people["cgp"].id, press, clock) for _ in range(3)))
     assert sum("📝 PI 1" in r[0].text for r in results) == 1
     assert sum("Melanjutkan PI 1" in r[0].text for r in results) == 2

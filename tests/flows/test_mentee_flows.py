@@ -43,12 +43,12 @@ async def test_pp_picks_only_own_mentees_and_dates_become_events(db, people, cha
 
 async def test_forged_mentee_press_is_refused(db, people, chat_for):
     chat = chat_for(people["pp"])
-    await chat.data(callbacks.open_for_mentee("rpp", people["other"].id))
+    await chat.data(callbacks.OpenForMentee("rpp", people["other"].id).pack())
     assert "bukan mentee" in chat.text
-    await chat.data(callbacks.open_for_mentee("rpp", 999999))
+    await chat.data(callbacks.OpenForMentee("rpp", 999999).pack())
     assert "bukan mentee" in chat.text
     cgp_chat = chat_for(people["cgp"])
-    await cgp_chat.data(callbacks.open_for_mentee("rpp", people["cgp2"].id))
+    await cgp_chat.data(callbacks.OpenForMentee("rpp", people["cgp2"].id).pack())
     assert "tidak tersedia untuk peran" in cgp_chat.text
     async with db.session() as s:
         assert (await s.scalars(select(FlowRun))).all() == []
@@ -57,7 +57,7 @@ async def test_forged_mentee_press_is_refused(db, people, chat_for):
 async def test_repeatable_flow_starts_a_new_run_after_submit(db, people, chat_for):
     chat = chat_for(people["pp"])
     for n in range(2):
-        await chat.data(callbacks.open_for_mentee("jurnal", people["cgp2"].id))
+        await chat.data(callbacks.OpenForMentee("jurnal", people["cgp2"].id).pack())
         assert "(1/2)" in chat.text
         await chat.send(f"Catatan {n}")
         await chat.press("Lewati")
@@ -71,11 +71,11 @@ async def test_repeatable_flow_starts_a_new_run_after_submit(db, people, chat_fo
 
 async def test_starting_another_flow_pauses_the_current_one(db, people, chat_for):
     chat = chat_for(people["pp"])
-    await chat.data(callbacks.open_for_mentee("jurnal", people["cgp"].id))
+    await chat.data(callbacks.OpenForMentee("jurnal", people["cgp"].id).pack())
     await chat.send("Catatan Citra")
-    await chat.data(callbacks.open_for_mentee("jurnal", people["cgp2"].id))
+    await chat.data(callbacks.OpenForMentee("jurnal", people["cgp2"].id).pack())
     assert "Tentang: Cahyo" in chat.text
-    await chat.data(callbacks.open_for_mentee("jurnal", people["cgp"].id))
+    await chat.data(callbacks.OpenForMentee("jurnal", people["cgp"].id).pack())
     assert "Melanjutkan" in chat.text and "(2/2)" in chat.text
     async with db.session() as s:
         modes = dict((await s.execute(select(FlowRun.subject_id, FlowRun.mode))).all())
@@ -84,7 +84,7 @@ async def test_starting_another_flow_pauses_the_current_one(db, people, chat_for
 
 async def test_carry_forward_quotes_own_earlier_plan(db, people, chat_for):
     chat = chat_for(people["cgp"])
-    await chat.data(callbacks.open_flow("pi2"))
+    await chat.data(callbacks.OpenFlow("pi2").pack())
     assert "(1/2) Di PI 1 Anda menulis:\n(Belum ada rencana" in chat.text
     await chat.cancel()
     other = chat_for(people["cgp2"])
@@ -97,7 +97,7 @@ async def test_carry_forward_quotes_own_earlier_plan(db, people, chat_for):
     await chat.press("8. Apa")
     await chat.send("Rencana Citra sendiri")
     await chat.press("Kirim")
-    await chat.data(callbacks.open_flow("pi2"))
+    await chat.data(callbacks.OpenFlow("pi2").pack())
     assert "Melanjutkan PI 2" in chat.text
     assert "• Apa rencana tindak lanjut Anda?\n  “Rencana Citra sendiri”\nBagaimana pelaksanaannya?" in chat.text
     await chat.send("Berjalan baik")

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from core.content import load_content
 from core.content.schema import Content
 from flows import callbacks
-from flows.export import export_xlsx
-from flows.progress import handle_button
+from reports.export import export_xlsx
+from flows.progress import mentee_answers
 from store.models import FlowRun, RunStatus
 from tests.flows.conftest import REPO
 
@@ -32,7 +32,7 @@ async def test_the_pp_menu_follows_the_program(people, chat_for, shipped):
         "pi5_persiapan_coaching", "pi5_penilaian_coaching", "jurnal_pi5", "jurnal_pi6",
     ]
     assert opened[10:18] == [f"lokakarya_{n}" for n in range(8)]
-    assert menu.buttons[0][0].data == callbacks.open_flow("jurnal_pi1")
+    assert menu.buttons[0][0].data == callbacks.OpenFlow("jurnal_pi1").pack()
 
 
 def _run(person_id: int, flow_id: str, subject_id: int | None = None) -> FlowRun:
@@ -45,7 +45,7 @@ async def test_answers_and_exports_follow_the_program(db, people, shipped):
     async with db.session() as s:
         s.add_all([_run(pp.id, "lokakarya_0"), _run(pp.id, "jurnal_pi1", cgp.id), _run(cgp.id, "pi2"), _run(cgp.id, "pi1")])
     async with db.session() as s:
-        replies = await handle_button(s, shipped, await s.get(type(pp), pp.id), f"r:m:{cgp.id}")
+        replies = await mentee_answers(s, shipped, await s.get(type(pp), pp.id), cgp.id)
         text = "\n".join(r.text for r in replies)
         _, data = await export_xlsx(s, shipped, await s.get(type(pp), people["koord"].id))
     titles = [shipped.flows[f].title for f in ("pi1", "jurnal_pi1", "pi2")]

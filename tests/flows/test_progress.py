@@ -6,7 +6,8 @@ import io
 from openpyxl import load_workbook
 
 from flows import progress
-from flows.export import export_xlsx
+from flows.callbacks import ANSWERS
+from reports.export import export_xlsx
 from store.models import Person
 from tests.flows.test_walk import answer_all_pi1, start_pi1
 
@@ -34,9 +35,15 @@ async def test_pp_overview_lists_own_mentees_with_status(db, people, chat_for, f
     assert [(b.label, b.data) for b in buttons] == [("Cahyo", f"r:m:{people['cgp2'].id}"), ("Citra", f"r:m:{people['cgp'].id}")]
 
 
+def target(data: str) -> int | None:
+    """The person an "r:" button is about, as its handler decodes it; None for malformed data."""
+    value = ANSWERS.unpack(data)
+    return value.person_id if value else None
+
+
 async def test_mentee_answers_for_their_pp(db, people, chat_for, flow_content):
     await submitted_pi1(chat_for(people["cgp"]))
-    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.mentee_answers(s, c, v, target(f"r:m:{people['cgp'].id}")))
     text = "\n".join(r.text for r in replies)
     assert text.startswith("Jawaban Citra:") and "✅ PI 1" in text and "Apa yang Anda pelajari?\n➡️ Saya belajar tentang visi." in text
     assert [a.file_id for r in replies for a in r.attachments] == ["P1"]
@@ -45,11 +52,11 @@ async def test_mentee_answers_for_their_pp(db, people, chat_for, flow_content):
 async def test_pp_can_never_see_another_pps_mentee(db, people, chat_for, flow_content):
     await submitted_pi1(chat_for(people["other"]))
     for data in (f"r:m:{people['other'].id}", f"r:m:{people['pp2'].id}", "r:m:abc", "r:x:1", f"r:m:{people['koord'].id}"):
-        replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, data))
+        replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.mentee_answers(s, c, v, target(data)))
         assert [r.text for r in replies] == ["Maaf, Bapak/Ibu tidak dapat melihat data peserta ini."], data
-    replies = await as_viewer(db, flow_content, people["cgp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['other'].id}"))
+    replies = await as_viewer(db, flow_content, people["cgp"], lambda s, c, v: progress.mentee_answers(s, c, v, target(f"r:m:{people['other'].id}")))
     assert "tidak dapat melihat" in replies[0].text
-    replies = await as_viewer(db, flow_content, people["pp2"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['other'].id}"))
+    replies = await as_viewer(db, flow_content, people["pp2"], lambda s, c, v: progress.mentee_answers(s, c, v, target(f"r:m:{people['other'].id}")))
     assert "Saya belajar tentang visi." in replies[0].text
 
 
@@ -59,7 +66,7 @@ async def test_koordinator_sees_cohort_completion(db, people, chat_for, flow_con
     replies = await as_viewer(db, flow_content, people["koord"], progress.overview)
     # in program order: PI 1 (its event), then the flows without an event
     assert replies[0].text.splitlines()[:3] == ["Perkembangan Angkatan A1 (terkirim / peserta):", "PI 1: 1/3", "Jurnal Pendampingan: 0/3"]
-    replies = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    replies = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: progress.mentee_answers(s, c, v, target(f"r:m:{people['cgp'].id}")))
     assert "Saya belajar tentang visi." in replies[0].text
 
 
@@ -100,7 +107,7 @@ async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people,
     replies = await as_viewer(db, flow_content, people["pp"], progress.overview)
     text = "\n".join(r.text for r in replies)
     assert "👤 Citra (keluar)\n✅ PI 1" in text and "👤 Cahyo\n✏️ PI 1" in text
-    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.handle_button(s, c, v, f"r:m:{people['cgp'].id}"))
+    replies = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: progress.mentee_answers(s, c, v, target(f"r:m:{people['cgp'].id}")))
     assert "Saya belajar tentang visi." in replies[0].text
 
     replies = await as_viewer(db, flow_content, people["koord"], progress.overview)

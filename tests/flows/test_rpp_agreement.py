@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.content import load_content
 from core.content.schema import Content
 from flows import callbacks
-from scheduler.buttons import handle_callback
-from scheduler.callback_data import ICS
+from program.callbacks import CalendarFile
+from services.jadwal import jadwal_ics
 from store.models import Answer, Event, OutboxMessage, Person
 from tests.flows.conftest import REPO
 
@@ -32,7 +32,7 @@ async def _answer(db) -> dict[str, object]:
 async def test_dates_are_echoed_checked_and_sent_to_the_cgp(db, people, chat_for, shipped, clock):
     # today is Monday 10 March 2025 (WIB)
     chat = chat_for(people["pp"], shipped)
-    await chat.data(callbacks.open_for_mentee(FLOW, people["cgp"].id))
+    await chat.data(callbacks.OpenForMentee(FLOW, people["cgp"].id).pack())
     assert "(1/4)" in chat.text
 
     await chat.send("3/3/2025")  # a week ago: probably a typo, so asked
@@ -84,10 +84,10 @@ async def test_dates_are_echoed_checked_and_sent_to_the_cgp(db, people, chat_for
         "Pengingat akan dikirim menjelang setiap tanggal. Tekan tombol di bawah untuk menyimpannya ke kalender HP."
     )
     assert notice.respect_quiet_hours and notice.due_at == clock.now()
-    assert notice.buttons == [[{"text": shipped.text("jadwal.button_ics"), "data": ICS}]]
+    assert notice.buttons == [[{"text": shipped.text("jadwal.button_ics"), "data": CalendarFile().pack()}]]
 
     async with db.session() as s:  # the CGP presses it: their calendar file holds the agreed dates
-        (reply,) = await handle_callback(s, shipped, await s.get(Person, cgp.id), ICS, clock)
+        reply = await jadwal_ics(s, shipped, await s.get(Person, cgp.id), clock)
     ics = {str(e["summary"]): e for e in Calendar.from_ical(reply.file[1]).walk("VEVENT")}
     assert ics["Pengumpulan RPP"].decoded("dtstart") == date(2025, 3, 17)
     assert ics["Observasi kelas (PI 4)"].decoded("dtstart").isoformat() == "2025-03-27T08:00:00+07:00"
@@ -95,7 +95,7 @@ async def test_dates_are_echoed_checked_and_sent_to_the_cgp(db, people, chat_for
 
 async def test_a_stale_confirmation_saves_nothing(db, people, chat_for, shipped):
     chat = chat_for(people["pp"], shipped)
-    await chat.data(callbacks.open_for_mentee(FLOW, people["cgp"].id))
+    await chat.data(callbacks.OpenForMentee(FLOW, people["cgp"].id).pack())
     await chat.send("3/3/2025")
     confirm = chat.buttons()["✔️ Ya, tanggal itu benar"]
     await chat.send("17/3/2025")  # typed the right one instead

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flows import engine
+from flows import runs
 from store.models import Answer, ContentVersion, FlowRun, OutboxMessage, RunStatus
 
 
@@ -140,7 +140,7 @@ async def test_submitted_is_final_and_not_repeatable(db, people, chat_for):
     async with db.session() as s:
         assert len((await s.scalars(select(FlowRun))).all()) == 1
         assert len((await s.scalars(select(OutboxMessage))).all()) == 1
-        assert not await engine.has_active_run(s, people["cgp"])
+        assert await runs.active_run(s, people["cgp"].id) is None
 
 
 async def test_cancel_keeps_draft_and_resume_continues(db, people, chat_for):
@@ -158,7 +158,7 @@ async def test_cancel_keeps_draft_and_resume_continues(db, people, chat_for):
     await chat.press("PI 1")
     assert "Melanjutkan PI 1" in chat.text and "(3/9)" in chat.text
     async with db.session() as s:
-        assert await engine.has_active_run(s, people["cgp"])
+        assert await runs.active_run(s, people["cgp"].id) is not None
         assert len((await s.scalars(select(Answer))).all()) == 2
 
 

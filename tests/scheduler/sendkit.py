@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from scheduler.sender import Unreachable
 from store.models import OutboxMessage, Person
 

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from scheduler.chat_member import left_reply, on_blocked, on_unblocked
+from scheduler.chat_member import on_blocked, on_unblocked
+from services.joining import left_reply
 from store.models import OutboxMessage, OutboxStatus
 from tests.factories import make_cohort, make_person
 from tests.scheduler.sendkit import texts_content

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, text
 
 from core.clock import FrozenClock
-from scheduler.outbox_rows import wake_rows
+from store.outbox import wake_rows
 from scheduler.sender import (
     DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
 )

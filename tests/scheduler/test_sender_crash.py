@@ -28,7 +28,7 @@ BATCH = 10
 CHILD = """
 import asyncio, os, sys
 from core.clock import SystemClock
-from scheduler.ratelimit import RateBudget
+from core.ratelimit import RateBudget
 from scheduler.sender import OutboxSender
 from store.db import Database
 from tests.scheduler.sendkit import texts_content
@@ -153,7 +153,8 @@ async def test_a_sender_whose_lock_connection_dies_takes_a_new_lock(db):
     async def advisory_holders() -> list[int]:
         async with db.session() as s:
             return list((await s.execute(text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"))).scalars())
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))).scalars())
 
     async with OutboxSender(db, FakeSender(), CONTENT, FrozenClock(datetime.now(timezone.utc)), fast_budget(),
                             "w") as sender:

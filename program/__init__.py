@@ -1,0 +1,1 @@
+"""The program calendar: dated items, events, PI/Lokakarya/PMO dates, calendar import."""

@@ -1,0 +1,1 @@
+"""Reports as files: the /ekspor workbook (and, later, documents and charts)."""

@@ -1,0 +1,1 @@
+"""Roster files: columns, parsing, validation, import, report wording, handouts, invite codes."""
