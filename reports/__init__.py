@@ -1,0 +1,1 @@
+"""Reports: spreadsheets, documents and PNG charts made from the store's data."""
