@@ -49,8 +49,10 @@ class BotApiEmulator:
         overall_per_second: int = 30,
         per_chat_per_second: int = 1,
         per_chat_burst: int = 3,
+        paid_per_second: int = 1000,
     ) -> None:
-        self.limiter = FloodLimiter(flood_limits, overall_per_second, per_chat_per_second, per_chat_burst=per_chat_burst)
+        self.limiter = FloodLimiter(flood_limits, overall_per_second, per_chat_per_second, per_chat_burst=per_chat_burst,
+                                    paid_overall=paid_per_second)
         self.world = World(username, first_name, self.limiter)
         self._users = UserSide(self.world)
         self._cursors: dict[int, int] = {}

@@ -3,7 +3,7 @@
 Pure functions: plain dataclasses in, `Chart` out (PNG bytes plus what the picture shows, read back from
 the drawn figure so tests can compare it with the tables). matplotlib is imported on the first render,
 not with this module: callers build the inputs for free and the bot pays matplotlib's import (~0.5 s)
-only when it draws. Rendering is CPU-bound (~0.1-0.3 s a chart) and matplotlib is not thread-safe:
+only when it draws. Rendering is CPU-bound (~0.05-0.1 s a chart) and matplotlib is not thread-safe:
 render in one worker off the event loop. No pyplot, no global rcParams: a Figure on its own Agg canvas.
 
 For a small phone: 1080 px wide, text of 28 px and more, the Okabe-Ito colours (safe for colour-blind
@@ -184,7 +184,8 @@ def completion_charts(table: CompletionTable, texts: ChartTexts, *, title: str, 
                       top: int = 10, max_columns: int = 6) -> list[Chart]:
     """Draw the groups most behind first (at most `top`, then one row for the rest), paged by flows.
 
-    A cell reads "7/10" when that fits `max_columns` across the page, else "70%" (big districts).
+    A row's cells read "7/10", or "70%" when its fractions would not fit `max_columns` across the page
+    (big districts, the folded row).
     """
     rows = _most_behind(table.rows, texts.others, top)
     widest_name = max(_width(r.name, TEXT_PX) for r in rows)
@@ -225,7 +226,7 @@ def _most_behind(rows: Sequence[CompletionRow], others: str, top: int) -> list[C
 
 
 def _row_texts(row: CompletionRow, cell_px: float) -> list[str]:
-    """ "7/10" per cell, or "70%" where a fraction of the row is too wide for its cell (big districts, the folded row)."""
+    """The row's fractions ("7/10"), or its percentages if one fraction is too wide for a cell."""
     fractions = [f"{_number(c.done)}/{_number(c.total)}" if c.total else "–" for c in row.cells]
     if max(_width(text, CELL_PX) for text in fractions) + CELL_PAD_PX <= cell_px:
         return fractions
