@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -103,6 +104,15 @@ class BotApiEmulator:
     def stats(self) -> FloodStats:
         """Accepted sends and 429s (timestamps from time.monotonic)."""
         return self.limiter.stats
+
+    @property
+    def stars_balance(self) -> Decimal:
+        """The bot's Telegram Stars (getMyStarBalance); each billed paid-broadcast message takes 0.1."""
+        return self.world.stars_balance
+
+    @stars_balance.setter
+    def stars_balance(self, stars: int | Decimal) -> None:
+        self.world.stars_balance = Decimal(stars)
 
     @property
     def tokens(self) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from emulator.errors import bad_request
 from emulator.keyboards import Markup, parse_markup
+from emulator.limits import STARS_PER_PAID_MESSAGE
 from emulator.params import Params
 from emulator.records import SentMessage
 from emulator.state import ChatState, World, now
@@ -74,6 +75,8 @@ def store(world: World, chat: ChatState, params: Params, out: Outgoing, reply: d
         chat.keyboard = None
     paid = params.bool("allow_paid_broadcast")
     billed = world.limiter.record(chat.user.id, paid=paid)
+    if billed:
+        world.stars_balance -= STARS_PER_PAID_MESSAGE
     record = SentMessage(
         chat_id=chat.user.id, message_id=message_id, kind=out.kind, text=out.text, date=date,
         buttons=out.markup.buttons, keyboard=out.markup.keyboard, remove_keyboard=out.markup.remove_keyboard,

@@ -191,6 +191,7 @@ async def test_paid_broadcast_lifts_the_overall_limit_for_stars(emu: BotApiEmula
     app = await start_bot()
     emu.flood_limits = True
     emu.limiter.clock = lambda: 100.0  # every send in the same second, however slow the machine
+    emu.stars_balance = 10_000
     for user_id in range(1, 61):
         emu.user(user_id)
     for user_id in range(1, 41):
@@ -208,6 +209,8 @@ async def test_paid_broadcast_lifts_the_overall_limit_for_stars(emu: BotApiEmula
     assert first.paid_broadcast and not first.billed
     assert emu.sent(40)[0].billed and emu.sent(42)[1].billed
     assert emu.sent(41)[0].kind == "photo" and emu.sent(41)[0].paid_broadcast
+    balance = await app.bot.get_my_star_balance()
+    assert (balance.amount, balance.nanostar_amount) == (9_998, 500_000_000)
 
 
 async def test_blocked_user_gives_403_and_my_chat_member_updates(emu: BotApiEmulator, start_bot: StartBot) -> None:
