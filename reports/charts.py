@@ -6,8 +6,9 @@ not with this module: callers build the inputs for free and the bot pays matplot
 only when it draws. Rendering is CPU-bound (~0.05-0.1 s a chart) and matplotlib is not thread-safe:
 render in one worker off the event loop. No pyplot, no global rcParams: a Figure on its own Agg canvas.
 
-For a small phone: 1080 px wide, text of 28 px and more, the Okabe-Ito colours (safe for colour-blind
-readers) and numbers written on the marks. A completion chart lists the groups most behind first and
+For a small phone: 1080 px wide and, with the default `top`, at most about 1280 px tall (the long side
+Telegram keeps unscaled when the picture is sent as a photo), text of 28 px and more, the Okabe-Ito
+colours (safe for colour-blind readers) and numbers written on the marks. A completion chart lists the groups most behind first and
 folds the rest into one "N lainnya" row (the full list belongs in the text and the export); flows that
 do not fit across go on further pages. The same data gives the same bytes: fixed size and DPI, the
 DejaVu fonts matplotlib bundles, no software or time stamp in the PNG.
