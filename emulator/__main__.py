@@ -14,7 +14,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m emulator", description="Local Telegram Bot API emulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--flood-limits", action="store_true", help="answer 429 above 30 msg/s or 1 msg/s per chat")
+    parser.add_argument("--flood-limits", action="store_true",
+                        help="answer 429 above 30 msg/s (1000 with allow_paid_broadcast) or 1 msg/s per chat")
     parser.add_argument("--username", default="pendamping_demo_bot", help="the bot's username in getMe")
     return parser.parse_args(argv)
 

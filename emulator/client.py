@@ -168,7 +168,8 @@ class EmulatorClient:
         return await self._get("answered_callbacks")
 
     async def stats(self) -> dict[str, Any]:
-        """Return {"sends", "rejected", "per_second", "send_times", "rejected_times"}."""
+        """Return {"sends", "rejected", "per_second", "send_times", "rejected_times", "paid_sends", "billed",
+        "stars_spent" (a decimal string)}."""
         return await self._get("stats")
 
     async def pending_updates(self) -> list[dict[str, Any]]:

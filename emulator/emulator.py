@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -49,8 +50,10 @@ class BotApiEmulator:
         overall_per_second: int = 30,
         per_chat_per_second: int = 1,
         per_chat_burst: int = 3,
+        paid_per_second: int = 1000,
     ) -> None:
-        self.limiter = FloodLimiter(flood_limits, overall_per_second, per_chat_per_second, per_chat_burst=per_chat_burst)
+        self.limiter = FloodLimiter(flood_limits, overall_per_second, per_chat_per_second, per_chat_burst=per_chat_burst,
+                                    paid_overall=paid_per_second)
         self.world = World(username, first_name, self.limiter)
         self._users = UserSide(self.world)
         self._cursors: dict[int, int] = {}
@@ -101,6 +104,15 @@ class BotApiEmulator:
     def stats(self) -> FloodStats:
         """Accepted sends and 429s (timestamps from time.monotonic)."""
         return self.limiter.stats
+
+    @property
+    def stars_balance(self) -> Decimal:
+        """The bot's Telegram Stars (getMyStarBalance); each billed paid-broadcast message takes 0.1."""
+        return self.world.stars_balance
+
+    @stars_balance.setter
+    def stars_balance(self, stars: int | Decimal) -> None:
+        self.world.stars_balance = Decimal(stars)
 
     @property
     def tokens(self) -> list[str]:

@@ -25,6 +25,8 @@ class SentMessage:
     file_id: str | None = None
     filename: str | None = None
     content: bytes | None = None
+    paid_broadcast: bool = False  # sent with allow_paid_broadcast
+    billed: bool = False  # a paid broadcast beyond the free 30/s: 0.1 Star from the bot's balance
     history: list[str | None] = field(default_factory=list)  # earlier texts, oldest first
     deleted: bool = False
     raw: dict[str, Any] = field(default_factory=dict)  # the Message object as the Bot API returns it

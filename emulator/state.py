@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from emulator.errors import ApiError, blocked, chat_not_found, not_member, unauthorized
@@ -148,6 +149,7 @@ class World:
         self.signal = Signal()
         self.held: dict[str, asyncio.Future[bool]] = {}  # method (lower case) → resolves True to go on, False to drop
         self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
+        self.stars_balance = Decimal(0)  # getMyStarBalance; paid broadcasts' billed messages come off it
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token not revoked; the bot's id is the token's number."""

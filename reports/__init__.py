@@ -1,1 +1,1 @@
-"""Reports as files: the /ekspor workbook (and, later, documents and charts)."""
+"""Reports as files: the /ekspor workbook, Word documents and PNG charts."""

@@ -8,6 +8,7 @@ from emulator.methods.registry import method
 from emulator.params import Params
 from emulator.state import GroupInfo, World
 
+NANOSTARS = 10**9  # in a Star
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
@@ -23,6 +24,13 @@ def get_me(world: World, params: Params) -> dict[str, Any]:
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
+
+
+@method("getMyStarBalance")
+def get_my_star_balance(world: World, params: Params) -> dict[str, Any]:
+    """The bot's Stars as a StarAmount: whole Stars and nanostars, both truncated toward zero."""
+    amount = int(world.stars_balance)
+    return {"amount": amount, "nanostar_amount": int((world.stars_balance - amount) * NANOSTARS)}
 
 
 @method("getUpdates")

@@ -6,6 +6,7 @@ from typing import Any
 
 from emulator.errors import bad_request
 from emulator.keyboards import Markup, parse_markup
+from emulator.limits import STARS_PER_PAID_MESSAGE
 from emulator.params import Params
 from emulator.records import SentMessage
 from emulator.state import ChatState, World, now
@@ -30,9 +31,9 @@ class Outgoing:
 
 
 def open_chat(world: World, params: Params) -> ChatState:
-    """Return the target chat after the chat, block and flood checks."""
+    """Return the target chat after the chat, block and flood checks (a paid broadcast's limit if asked)."""
     chat = world.chat(params.values.get("chat_id"))
-    world.limiter.check(chat.user.id)
+    world.limiter.check(chat.user.id, paid=params.bool("allow_paid_broadcast"))
     return chat
 
 
@@ -72,14 +73,18 @@ def store(world: World, chat: ChatState, params: Params, out: Outgoing, reply: d
         chat.keyboard = out.markup.keyboard
     elif out.markup.remove_keyboard:
         chat.keyboard = None
+    paid = params.bool("allow_paid_broadcast")
+    billed = world.limiter.record(chat.user.id, paid=paid)
+    if billed:
+        world.stars_balance -= STARS_PER_PAID_MESSAGE
     record = SentMessage(
         chat_id=chat.user.id, message_id=message_id, kind=out.kind, text=out.text, date=date,
         buttons=out.markup.buttons, keyboard=out.markup.keyboard, remove_keyboard=out.markup.remove_keyboard,
         disable_notification=params.bool("disable_notification"), parse_mode=out.parse_mode,
         reply_to_message_id=reply["message_id"] if reply else None, media_group_id=out.media_group_id,
-        file_id=out.file_id, filename=out.filename, content=out.content, raw=message,
+        file_id=out.file_id, filename=out.filename, content=out.content, paid_broadcast=paid, billed=billed,
+        raw=message,
     )
     chat.sources[message_id] = out.source
     world.add_bot_message(chat, message, record)
-    world.limiter.record(chat.user.id)
     return message

@@ -85,6 +85,10 @@ async def test_block_and_reads_over_http(emu: BotApiEmulator, start_bot: StartBo
     assert (document.kind, document.filename, document.content) == ("document", "x.txt", b"abc")
     await client.set_flood_limits(True)
     assert emu.flood_limits and (await client.stats())["sends"] == 1
+    await app.bot.send_message(ANI, "siaran", allow_paid_broadcast=True)
+    stats = await client.stats()
+    assert (stats["sends"], stats["paid_sends"], stats["billed"], stats["stars_spent"]) == (2, 1, 0, "0.0")
+    assert [m.paid_broadcast for m in await client.sent(ANI)] == [False, True]
     with pytest.raises(EmulatorError, match="no message 42"):
         await client.press(ANI, 42, "x")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 from telegram import (
@@ -183,6 +184,33 @@ async def test_flood_limits_answer_429_with_retry_after(emu: BotApiEmulator, sta
         await app.bot.send_message(31, "siaran")
     assert emu.stats.sends == 30 and emu.stats.rejected == 2
     assert sum(emu.stats.per_second()) == 30
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_paid_broadcast_lifts_the_overall_limit_for_stars(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.flood_limits = True
+    emu.limiter.clock = lambda: 100.0  # every send in the same second, however slow the machine
+    emu.stars_balance = 10_000
+    for user_id in range(1, 61):
+        emu.user(user_id)
+    for user_id in range(1, 41):
+        await app.bot.send_message(user_id, "siaran", allow_paid_broadcast=True)
+    await app.bot.send_photo(41, b"\x89PNG\r\n\x1a\n", caption="grafik", allow_paid_broadcast=True)
+    await app.bot.send_media_group(42, [InputMediaPhoto(b"\x89PNG\r\n\x1a\n")] * 2, allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):  # without the flag, the 30 a second still hold
+        await app.bot.send_message(50, "siaran")
+    with pytest.raises(RetryAfter):  # and with it, one chat's limit (a burst of 3)
+        for _ in range(3):
+            await app.bot.send_message(1, "lagi", allow_paid_broadcast=True)
+    stats = emu.stats
+    assert (stats.paid_sends, stats.billed, stats.stars_spent) == (45, 15, Decimal("1.5"))
+    [first] = emu.sent(1)[:1]
+    assert first.paid_broadcast and not first.billed
+    assert emu.sent(40)[0].billed and emu.sent(42)[1].billed
+    assert emu.sent(41)[0].kind == "photo" and emu.sent(41)[0].paid_broadcast
+    balance = await app.bot.get_my_star_balance()
+    assert (balance.amount, balance.nanostar_amount) == (9_998, 500_000_000)
 
 
 async def test_blocked_user_gives_403_and_my_chat_member_updates(emu: BotApiEmulator, start_bot: StartBot) -> None:
