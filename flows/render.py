@@ -93,6 +93,8 @@ class Walk:
     def question_text(self, question: Question) -> str:
         if self.flow.carry_forward and question.id == self.flow.carry_forward.question.id:
             return question.text.replace("{kutipan}", self.quote or self.t("flow.carry_none"))
+        if question.awaiting_official:
+            return self.t("flow.provisional.question", text=question.text)
         return question.text
 
     def data(self, question_id: str, action: str) -> str:

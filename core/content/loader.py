@@ -391,6 +391,7 @@ def _check_flows(flows: _Flows, flow_docs: dict[str, _Document], calendar: Calen
             if unmentored := [r for r in flow.audience if r not in MENTORED_ROLES]:
                 problems.append(doc.problem(("summary_to",), f"summary to 'mentor' but {', '.join(unmentored)} has no mentor"))
         _check_not_before(flow, doc, problems)
+        _check_prefill(flow, flows, doc, problems)
         if flow.carry_forward:
             src = flows.get(flow.carry_forward.from_flow)
             if flows.dangling(flow.carry_forward.from_flow):
@@ -413,6 +414,30 @@ def _check_not_before(flow: Flow, doc: _Document, problems: list[Problem]) -> No
             where = paths.get(q.id, ())
             problems.append(doc.problem(where + ("not_before",), f"not_before: {q.not_before!r} is not an earlier date question of this flow"))
         asked[q.id] = q.kind
+
+
+def _check_prefill(flow: Flow, flows: _Flows, doc: _Document, problems: list[Problem]) -> None:
+    """prefill_from names questions that exist, in flows answered by the mentee or about the mentee."""
+    paths = dict(_question_paths_of(doc))
+    for q in flow.questions():
+        where = paths.get(q.id, ())
+        if q.prefill_from and flow.subject != "mentee":
+            problems.append(doc.problem(where + ("prefill_from",), "prefill_from is for flows about a mentee (subject: mentee)"))
+            continue
+        for j, source in enumerate(q.prefill_from):
+            at = where + ("prefill_from", j)
+            src = flows.get(source.flow)
+            if flows.dangling(source.flow):
+                problems.append(doc.problem(at + ("flow",), f"unknown flow {source.flow!r}"))
+            elif source.flow == flow.id:
+                problems.append(doc.problem(at + ("flow",), "a question cannot be drafted from its own flow"))
+            elif src is not None:
+                if src.subject == "self" and not set(src.audience) & MENTORED_ROLES:
+                    problems.append(doc.problem(at + ("flow",), f"flow {src.id!r} is not answered by a mentee (its audience: {', '.join(src.audience)})"))
+                known = {sq.id for sq in src.questions()}
+                for k, qid in enumerate(source.questions):
+                    if qid not in known:
+                        problems.append(doc.problem(at + ("questions", k), f"flow {src.id!r} has no question {qid!r}"))
 
 
 def _question_paths_of(doc: _Document) -> list[tuple[str, tuple]]:
