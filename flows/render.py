@@ -5,20 +5,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.content.schema import Content, Flow, Question, Section
+from core.textlen import LIMIT, tg_len
 from flows import callbacks
 from flows.answers import format_answer, media_items
 from flows.replies import Button, Reply
 from flows.runs import ASKING, EDITING
 from store.models import FlowRun
 
-LIMIT = 4096
 SCALE_ROW = 6
 PICK_LABEL = 48
-
-
-def tg_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _cut(block: str, limit: int) -> list[str]:

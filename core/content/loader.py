@@ -13,6 +13,7 @@ from core.zones import FALLBACK_TZ
 from core.content.schema import (
     CalendarTemplate, Content, EventRef, Flow, KomunitasBelajar, PmoGuide, ReminderRule,
 )
+from core.content.templates import TEMPLATE_NAMES, TEMPLATES_DIR, problem as template_problem
 
 FLOWS_DIR = "flows"
 RULES_FILE = "reminders.yaml"
@@ -294,6 +295,7 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
             continue
         _flatten_texts(doc.data, (), texts, doc, problems)
 
+    templates = _load_templates(root, digest, problems)
     _check_flows(flows, flow_docs, calendar, problems)
     _check_references(flows, calendar, cal_doc, komunitas, docs[KB_FILE], pmo, docs[PMO_FILE], problems)
 
@@ -302,8 +304,28 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
     in_order = dict(sorted(flows.items(), key=lambda item: item[1].program_order))  # the one place flows are ordered
     return Content(
         version=digest.hexdigest()[:12], flows=in_order, rules=rules, calendar=calendar, texts=texts,
-        komunitas_belajar=komunitas, pmo=pmo, default_tz=default_tz,
+        komunitas_belajar=komunitas, pmo=pmo, templates=templates, default_tz=default_tz,
     )
+
+
+def _load_templates(root: Path, digest: Any, problems: list[Problem]) -> dict[str, bytes]:
+    """The Word templates, each rendered once with sample values; the folder is optional, its files are not."""
+    folder = root / TEMPLATES_DIR
+    if not folder.is_dir():
+        return {}
+    templates: dict[str, bytes] = {}
+    for name in TEMPLATE_NAMES:
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(_name(path, root), 1, "", "file missing"))
+            continue
+        data = path.read_bytes()
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
+        if reason := template_problem(name, data):
+            problems.append(Problem(_name(path, root), 1, "", f"template does not render: {reason}"))
+            continue
+        templates[name] = data
+    return templates
 
 
 def _load_rules(doc: _Document | None, flows: _Flows, calendar: CalendarTemplate | None, problems: list[Problem]) -> list[ReminderRule]:
