@@ -413,7 +413,7 @@ class Content(Strict):
     texts: dict[str, str]
     komunitas_belajar: list[KomunitasBelajar] = []
     pmo: PmoGuide | None = None
-    templates: dict[str, bytes] = {}  # Word templates by file name (content/templates), checked to render
+    templates: dict[str, bytes] = Field(default={}, repr=False)  # Word templates by file name (content/templates)
     # Not from the YAML: the zone of people without one (Settings.default_tz, given at load).
     default_tz: str = FALLBACK_TZ
 
