@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, Literal
 
-from core.content.schema import Content, Flow, Section as FlowSection
+from core.content.schema import Content, Flow, Section
 from core.content.templates import JURNAL, KELOMPOK, PANDUAN, TemplateError, render
 from core.dates import format_date, format_time
 from core.textlen import LIMIT, shorten, tg_len
@@ -31,7 +31,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Section:
+class AnswerSection:
     title: str
     entries: list[Entry]
 
@@ -52,7 +52,7 @@ class JurnalDoc:
     pp: str
     mentee: str
     pi: int
-    sections: list[Section]
+    sections: list[AnswerSection]
     rtl: list[Dated] = field(default_factory=list)
     school: str | None = None
     cohort: str | None = None
@@ -81,7 +81,7 @@ class MenteeContext:
 
     name: str
     school: str | None = None
-    reflection: list[Section] = field(default_factory=list)  # their answers to this PI's reflection, once sent
+    reflection: list[AnswerSection] = field(default_factory=list)  # their answers to this PI's reflection, once sent
     reflection_sent: date | None = None
     last_rtl: list[Dated] = field(default_factory=list)  # the RTL of the previous jurnal
     aksi_nyata: list[Entry] = field(default_factory=list)  # their own plans from the previous PI
@@ -127,7 +127,7 @@ def session_guide(content: Content, flow: Flow, mentee: MenteeContext | None = N
     )
 
 
-def _parts(content: Content, sections: list[FlowSection], prefix: str = "") -> list[GuidePart]:
+def _parts(content: Content, sections: list[Section], prefix: str = "") -> list[GuidePart]:
     parts = []
     for n, section in enumerate(sections, 1):
         number = f"{prefix}{n}"
@@ -360,7 +360,7 @@ def _entries(content: Content, entries: list[Entry]) -> list[dict[str, Any]]:
     ]
 
 
-def _sections(content: Content, sections: list[Section]) -> list[dict[str, Any]]:
+def _sections(content: Content, sections: list[AnswerSection]) -> list[dict[str, Any]]:
     return [{"title": s.title, "entries": _entries(content, s.entries)} for s in sections]
 
 

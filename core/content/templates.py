@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate, Listing
 from lxml import etree
@@ -27,7 +28,7 @@ TEMPLATE_NAMES = (JURNAL, KELOMPOK, PANDUAN)
 
 # Characters XML 1.0 cannot hold (a pasted answer may carry them); tab and newline stay.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)  # a template cannot reach Python
 
 _ENTRY = {"number": 1, "question": "Bagaimana perkembangan CGP?", "mark": "", "answer": "Baris pertama\nbaris kedua"}
 _SECTION = {"title": "Perkembangan CGP", "entries": [_ENTRY]}
@@ -73,7 +74,7 @@ def render(template: bytes, context: Mapping[str, Any]) -> bytes:
         document.render(_prepared(context), jinja_env=_ENV)
     except jinja2.TemplateError as exc:
         raise TemplateError(_describe(exc)) from exc
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, etree.XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise TemplateError(f"not a Word document (.docx): {exc}") from exc
     out = io.BytesIO()
     document.save(out)

@@ -60,6 +60,18 @@ def test_a_file_that_is_not_a_word_document(copy: Path) -> None:
     assert problem.startswith("content/templates/panduan_pi.docx:1: (top): template does not render: not a Word document (.docx)")
 
 
+def test_another_office_file_is_not_a_word_document(copy: Path, content_dir: Path) -> None:
+    shutil.copy(content_dir / "examples/roster.xlsx", copy / "templates/jurnal_pendampingan.docx")
+    (problem,) = _problems(copy)
+    assert problem.startswith("content/templates/jurnal_pendampingan.docx:1: (top): template does not render: not a Word document (.docx)")
+
+
+def test_a_template_cannot_reach_python(copy: Path) -> None:
+    _add_paragraph(copy / "templates/jurnal_pendampingan.docx", "{{ mentee.__class__.__mro__ }}")
+    (problem,) = _problems(copy)
+    assert "template does not render" in problem and "unsafe" in problem
+
+
 def test_a_missing_template(copy: Path) -> None:
     (copy / "templates/jurnal_kelompok.docx").unlink()
     assert _problems(copy) == ["content/templates/jurnal_kelompok.docx:1: (top): file missing"]

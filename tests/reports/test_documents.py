@@ -14,7 +14,7 @@ from core.content import Content, load_content
 from core.content.templates import JURNAL, KELOMPOK, PANDUAN, SAMPLES, TemplateError
 from core.textlen import LIMIT, tg_len
 from reports.documents import (
-    Dated, Entry, GroupJurnalDoc, JurnalDoc, MenteeContext, Section, group_jurnal_context, group_jurnal_docx,
+    AnswerSection, Dated, Entry, GroupJurnalDoc, JurnalDoc, MenteeContext, group_jurnal_context, group_jurnal_docx,
     group_jurnal_text, guide_chat_text, guide_context, guide_docx, jurnal_context, jurnal_docx, jurnal_text,
     session_guide,
 )
@@ -30,11 +30,11 @@ def _jurnal(**changes: Any) -> JurnalDoc:
         pp="Budi Santoso", mentee="Ani Lestari", pi=3, school="SD Negeri 1 Contoh", cohort="Angkatan 9",
         theme="Implementasi Pembelajaran yang Berpihak pada Murid", on=date(2027, 1, 7),
         sections=[
-            Section("Catatan pendampingan per fokus", [
+            AnswerSection("Catatan pendampingan per fokus", [
                 Entry("Fokus \"Diskusi hasil lokakarya 2\": apa yang dibahas bersama CGP?",
                       "BAGJA sudah diterapkan di kelas 4.\nTantangan: waktu & dukungan <rekan>."),
             ]),
-            Section("Perkembangan CGP", [Entry("Bagaimana perkembangan CGP?", "Portofolio sudah 60%.")]),
+            AnswerSection("Perkembangan CGP", [Entry("Bagaimana perkembangan CGP?", "Portofolio sudah 60% & <blog> siap.")]),
         ],
         rtl=[
             Dated("Menyerahkan RPP berdiferensiasi", date(2027, 1, 11)),
@@ -66,7 +66,7 @@ def test_jurnal_document_holds_the_answers_and_the_dated_rtl(content: Content) -
     assert "Jurnal Pendampingan Individu 3" in text
     assert "Calon Guru Penggerak | Ani Lestari" in text and "Tanggal pendampingan | Kamis, 7 Januari 2027" in text
     assert "BAGJA sudah diterapkan di kelas 4.\nTantangan: waktu & dukungan <rekan>." in text  # line break, escaping
-    assert "1. Bagaimana perkembangan CGP?\nPortofolio sudah 60%." in text
+    assert "1. Bagaimana perkembangan CGP?\nPortofolio sudah 60% & <blog> siap." in text
     assert "1 | Menyerahkan RPP berdiferensiasi | Senin, 11 Januari 2027" in text
     assert "2 | Observasi pembelajaran | Kamis, 14 Januari 2027, pukul 08.00" in text
     assert "3 | Membaca ulang modul 2.2 | " in text
@@ -74,7 +74,7 @@ def test_jurnal_document_holds_the_answers_and_the_dated_rtl(content: Content) -
 
 
 def test_provisional_jurnal_and_question_are_marked(content: Content) -> None:
-    provisional = Section("Rencana Tindak Lanjut (RTL)", [Entry("Sampai tanggal berapa?", "Senin, 11 Januari 2027", provisional=True)])
+    provisional = AnswerSection("Rencana Tindak Lanjut (RTL)", [Entry("Sampai tanggal berapa?", "Senin, 11 Januari 2027", provisional=True)])
     doc = _jurnal(pi=6, provisional=True, sections=[provisional], school=None)
     text = _document_text(jurnal_docx(content, doc))
     assert "Isian sementara — menunggu format resmi dari program" in text
@@ -101,7 +101,7 @@ def test_jurnal_as_text_for_the_lms(content: Content) -> None:
         "\n"
         "B. Perkembangan CGP\n"
         "1. Bagaimana perkembangan CGP?\n"
-        "   Portofolio sudah 60%.\n"
+        "   Portofolio sudah 60% & <blog> siap.\n"
         "\n"
         "C. Rencana Tindak Lanjut (RTL)\n"
         "1. Menyerahkan RPP berdiferensiasi — Senin, 11 Januari 2027\n"
@@ -113,7 +113,7 @@ def test_jurnal_as_text_for_the_lms(content: Content) -> None:
 
 def _group() -> GroupJurnalDoc:
     other = _jurnal(mentee="Cahyo", school="SMP Negeri 2", rtl=[Dated("Mengumpulkan lembar umpan balik")],
-                    sections=[Section("Perkembangan CGP", [Entry("Bagaimana perkembangan CGP?", "Baru mulai.")])])
+                    sections=[AnswerSection("Perkembangan CGP", [Entry("Bagaimana perkembangan CGP?", "Baru mulai.")])])
     return GroupJurnalDoc(pp="Budi Santoso", pi=3, as_of=date(2027, 1, 12), jurnals=[_jurnal(), other],
                           missing=["Citra", "Dodi"], cohort="Angkatan 9", theme="Implementasi Pembelajaran yang Berpihak pada Murid")
 
@@ -125,7 +125,7 @@ def test_group_document_has_an_overview_and_each_mentees_jurnal(content: Content
     # The next follow-up from the day of the document: the RPP (11 Jan) is past, the observation is next.
     assert "1 | Ani Lestari | SD Negeri 1 Contoh | Kamis, 7 Januari 2027 | Observasi pembelajaran — Kamis, 14 Januari 2027, pukul 08.00" in text
     assert "2 | Cahyo | SMP Negeri 2 | Kamis, 7 Januari 2027 | Mengumpulkan lembar umpan balik" in text
-    assert text.index("1. Ani Lestari") < text.index("Portofolio sudah 60%.") < text.index("2. Cahyo") < text.index("Baru mulai.")
+    assert text.index("1. Ani Lestari") < text.index("Portofolio sudah 60% & <blog> siap.") < text.index("2. Cahyo") < text.index("Baru mulai.")
 
 
 def test_group_as_text_for_the_lms(content: Content) -> None:
@@ -142,7 +142,7 @@ def test_group_as_text_for_the_lms(content: Content) -> None:
 def _mentee(**changes: Any) -> MenteeContext:
     values: dict[str, Any] = dict(
         name="Ani Lestari", school="SD Negeri 1 Contoh", reflection_sent=date(2027, 1, 4),
-        reflection=[Section("Keterlaksanaan tahapan BAGJA", [
+        reflection=[AnswerSection("Keterlaksanaan tahapan BAGJA", [
             Entry("Apakah Bapak/Ibu telah menerapkan metode BAGJA?", "Sudah, untuk program literasi pagi.")])],
         last_rtl=[Dated("Menyusun rencana komunitas praktisi", date(2026, 12, 20))],
         aksi_nyata=[Entry("Apa rencana Bapak/Ibu ke depannya?", "Membuka kelas berbagi tiap Jumat.")],
@@ -227,7 +227,7 @@ def test_an_edited_template_still_renders(content: Content) -> None:
     text = _document_text(jurnal_docx(edited, _jurnal()))
     assert text.startswith("Dinas Pendidikan — catatan untuk Ani Lestari (SD Negeri 1 Contoh)\nJurnal Pendampingan Individu 3")
     assert text.endswith("Disusun oleh Budi Santoso, Kamis, 7 Januari 2027.")
-    assert "Portofolio sudah 60%." in text
+    assert "Portofolio sudah 60% & <blog> siap." in text
 
 
 def test_a_missing_template_is_said_by_name(content: Content) -> None:
@@ -237,7 +237,7 @@ def test_a_missing_template_is_said_by_name(content: Content) -> None:
 
 
 def test_answers_with_characters_xml_cannot_hold_still_render(content: Content) -> None:
-    doc = _jurnal(sections=[Section("Catatan", [Entry("Tempelan?", "awal\x0b\x00tengah\takhir")])])
+    doc = _jurnal(sections=[AnswerSection("Catatan", [Entry("Tempelan?", "awal\x0b\x00tengah\takhir")])])
     assert "awaltengah\takhir" in _document_text(jurnal_docx(content, doc))
 
 
