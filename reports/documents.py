@@ -263,7 +263,7 @@ def guide_chat_text(content: Content, guide: SessionGuide) -> str:
     t = content.text
     lines = [t("reports.guide.chat.title", judul=guide.title)]
     if guide.provisional:
-        lines.append("⚠️ " + t("reports.provisional_note"))
+        lines.append(t("reports.guide.chat.provisional"))
     mentee = guide.mentee
     if mentee is not None:
         lines.append(t("reports.guide.chat.mentee_school" if mentee.school else "reports.guide.chat.mentee",
