@@ -178,7 +178,7 @@ def test_guide_without_a_mentee_or_date(content: Content) -> None:
     guide = session_guide(content, content.flows["pi6"])
     text = _document_text(guide_docx(content, guide))
     assert "Isian sementara — menunggu format resmi dari program" in text  # PI 6 is empty in the documents
-    assert "Tanggal | –" in text and "Tentang" not in text and "Pemetaan Aset" in text
+    assert "Tanggal | –" in text and "Tentang" not in text and "Calon Guru Penggerak" not in text and "Pemetaan Aset" in text
     assert guide_chat_text(content, guide).startswith("🧭 Panduan Pendampingan Individu 6\n⚠️ Sementara — menunggu format resmi")
     with pytest.raises(ValueError, match="not a PI"):
         session_guide(content, content.flows["lokakarya_0"])
