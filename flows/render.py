@@ -5,20 +5,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.content.schema import Content, Flow, Question, Section
-from flows.callbacks import REVIEW_QUESTION, RunAction
 from core.answers import format_answer, media_items, plain_number
+from core.textlen import LIMIT, tg_len
 from core.ui import Button, Reply
+from flows.callbacks import REVIEW_QUESTION, RunAction
 from flows.runs import ASKING, EDITING
 from store.models import FlowRun
 
-LIMIT = 4096
 SCALE_ROW = 6
 PICK_LABEL = 48
-
-
-def tg_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _cut(block: str, limit: int) -> list[str]:
@@ -93,6 +88,8 @@ class Walk:
     def question_text(self, question: Question) -> str:
         if self.flow.carry_forward and question.id == self.flow.carry_forward.question.id:
             return question.text.replace("{kutipan}", self.quote or self.t("flow.carry_none"))
+        if question.awaiting_official:
+            return self.t("flow.provisional.question", text=question.text)
         return question.text
 
     def data(self, question_id: str, action: str) -> str:

@@ -13,6 +13,7 @@ from core.zones import FALLBACK_TZ
 from core.content.schema import (
     CalendarTemplate, Content, EventRef, Flow, KomunitasBelajar, PmoGuide, ReminderRule,
 )
+from core.content.templates import TEMPLATE_NAMES, TEMPLATES_DIR, problem as template_problem
 
 FLOWS_DIR = "flows"
 RULES_FILE = "reminders.yaml"
@@ -294,6 +295,7 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
             continue
         _flatten_texts(doc.data, (), texts, doc, problems)
 
+    templates = _load_templates(root, digest, problems)
     _check_flows(flows, flow_docs, calendar, problems)
     _check_references(flows, calendar, cal_doc, komunitas, docs[KB_FILE], pmo, docs[PMO_FILE], problems)
 
@@ -302,8 +304,28 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
     in_order = dict(sorted(flows.items(), key=lambda item: item[1].program_order))  # the one place flows are ordered
     return Content(
         version=digest.hexdigest()[:12], flows=in_order, rules=rules, calendar=calendar, texts=texts,
-        komunitas_belajar=komunitas, pmo=pmo, default_tz=default_tz,
+        komunitas_belajar=komunitas, pmo=pmo, templates=templates, default_tz=default_tz,
     )
+
+
+def _load_templates(root: Path, digest: Any, problems: list[Problem]) -> dict[str, bytes]:
+    """The Word templates, each rendered once with sample values; the folder is optional, its files are not."""
+    folder = root / TEMPLATES_DIR
+    if not folder.is_dir():
+        return {}
+    templates: dict[str, bytes] = {}
+    for name in TEMPLATE_NAMES:
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(_name(path, root), 1, "", "file missing"))
+            continue
+        data = path.read_bytes()
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
+        if reason := template_problem(name, data):
+            problems.append(Problem(_name(path, root), 1, "", f"template does not render: {reason}"))
+            continue
+        templates[name] = data
+    return templates
 
 
 def _load_rules(doc: _Document | None, flows: _Flows, calendar: CalendarTemplate | None, problems: list[Problem]) -> list[ReminderRule]:
@@ -391,6 +413,7 @@ def _check_flows(flows: _Flows, flow_docs: dict[str, _Document], calendar: Calen
             if unmentored := [r for r in flow.audience if r not in MENTORED_ROLES]:
                 problems.append(doc.problem(("summary_to",), f"summary to 'mentor' but {', '.join(unmentored)} has no mentor"))
         _check_not_before(flow, doc, problems)
+        _check_prefill(flow, flows, doc, problems)
         if flow.carry_forward:
             src = flows.get(flow.carry_forward.from_flow)
             if flows.dangling(flow.carry_forward.from_flow):
@@ -413,6 +436,30 @@ def _check_not_before(flow: Flow, doc: _Document, problems: list[Problem]) -> No
             where = paths.get(q.id, ())
             problems.append(doc.problem(where + ("not_before",), f"not_before: {q.not_before!r} is not an earlier date question of this flow"))
         asked[q.id] = q.kind
+
+
+def _check_prefill(flow: Flow, flows: _Flows, doc: _Document, problems: list[Problem]) -> None:
+    """prefill_from names questions that exist, in flows answered by the mentee or about the mentee."""
+    paths = dict(_question_paths_of(doc))
+    for q in flow.questions():
+        where = paths.get(q.id, ())
+        if q.prefill_from and flow.subject != "mentee":
+            problems.append(doc.problem(where + ("prefill_from",), "prefill_from is for flows about a mentee (subject: mentee)"))
+            continue
+        for j, source in enumerate(q.prefill_from):
+            at = where + ("prefill_from", j)
+            src = flows.get(source.flow)
+            if flows.dangling(source.flow):
+                problems.append(doc.problem(at + ("flow",), f"unknown flow {source.flow!r}"))
+            elif source.flow == flow.id:
+                problems.append(doc.problem(at + ("flow",), "a question cannot be drafted from its own flow"))
+            elif src is not None:
+                if src.subject == "self" and not set(src.audience) & MENTORED_ROLES:
+                    problems.append(doc.problem(at + ("flow",), f"flow {src.id!r} is not answered by a mentee (its audience: {', '.join(src.audience)})"))
+                known = {sq.id for sq in src.questions()}
+                for k, qid in enumerate(source.questions):
+                    if qid not in known:
+                        problems.append(doc.problem(at + ("questions", k), f"flow {src.id!r} has no question {qid!r}"))
 
 
 def _question_paths_of(doc: _Document) -> list[tuple[str, tuple]]:

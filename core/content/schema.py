@@ -41,6 +41,13 @@ class Option(Strict):
     label: str
 
 
+class PrefillSource(Strict):
+    """Answers a draft is made from: these questions of another flow about (or by) the same mentee."""
+
+    flow: Ident
+    questions: list[Ident] = Field(min_length=1)
+
+
 class Question(Strict):
     id: Ident
     text: str
@@ -60,6 +67,10 @@ class Question(Strict):
     future: bool = False
     not_before: Ident | None = None
     with_time: bool = False
+    # Not from the program documents: marked as provisional wherever the question is shown.
+    awaiting_official: bool = False
+    # Text questions of a flow about a mentee: the answers a draft of this answer is made from.
+    prefill_from: list[PrefillSource] = []
 
     @field_validator("options")
     @classmethod
@@ -83,6 +94,8 @@ class Question(Strict):
             raise ValueError("creates_event needs a date question")
         if (self.future or self.not_before or self.with_time) and self.kind != "date":
             raise ValueError("future, not_before and with_time are for date questions")
+        if self.prefill_from and self.kind != "text":
+            raise ValueError("prefill_from is for text questions (a draft is text)")
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate option id")
@@ -143,6 +156,7 @@ class Flow(Strict):
     theme: str | None = None
     focus: list[str] = []
     assessment: str | None = None
+    prepare: list[str] = []  # what the participant should have prepared before the session (the PP's guide)
     intro: str | None = None
     subject: Literal["self", "mentee"] = "self"  # mentee: a PP/FSP fills it about one mentee
     summary_to: list[Literal["mentor", "subject_mentor", "koordinator"]] = ["mentor"]
@@ -399,6 +413,7 @@ class Content(Strict):
     texts: dict[str, str]
     komunitas_belajar: list[KomunitasBelajar] = []
     pmo: PmoGuide | None = None
+    templates: dict[str, bytes] = Field(default={}, repr=False)  # Word templates by file name (content/templates)
     # Not from the YAML: the zone of people without one (Settings.default_tz, given at load).
     default_tz: str = FALLBACK_TZ
 

@@ -27,11 +27,11 @@ async def test_the_pp_menu_follows_the_program(people, chat_for, shipped):
     chat = chat_for(people["pp"], shipped)
     (menu,) = await chat.menu()
     opened = [row[0].data.removeprefix("f:s:") for row in menu.buttons]
-    assert opened[:10] == [
-        "jurnal_pi1", "jurnal_pi2", "pi3_kesepakatan_rpp", "jurnal_pi3", "pi4_observasi", "jurnal_pi4",
-        "pi5_persiapan_coaching", "pi5_penilaian_coaching", "jurnal_pi5", "jurnal_pi6",
+    assert opened[:11] == [
+        "jurnal_pi1", "jurnal_pi2", "pi3_kesepakatan_rpp", "pi3_penilaian_refleksi", "jurnal_pi3", "pi4_observasi",
+        "jurnal_pi4", "pi5_persiapan_coaching", "pi5_penilaian_coaching", "jurnal_pi5", "jurnal_pi6",
     ]
-    assert opened[10:18] == [f"lokakarya_{n}" for n in range(8)]
+    assert opened[11:19] == [f"lokakarya_{n}" for n in range(8)]
     assert menu.buttons[0][0].data == callbacks.OpenFlow("jurnal_pi1").pack()
 
 

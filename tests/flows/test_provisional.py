@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from core.content import load_content
+from flows import callbacks
 from core.content.schema import Content
 from store.models import OutboxMessage
 from tests.flows.conftest import REPO
@@ -32,3 +33,14 @@ async def test_provisional_flow_is_marked_in_the_menu_the_flow_and_the_summary(d
         [summary] = (await s.scalars(select(OutboxMessage))).all()
     assert summary.person_id == people["pp"].id
     assert summary.text.startswith("📝 Citra mengirim Pendampingan Individu 6\n⚠️ Isian sementara — menunggu format resmi")
+
+
+async def test_a_provisional_question_is_marked_where_it_is_asked(db, people, chat_for, shipped):
+    chat = chat_for(people["pp"], shipped)
+    await chat.data(callbacks.open_for_mentee("jurnal_pi1", people["cgp"].id))
+    assert "(1/12)" in chat.text and "sementara" not in chat.text
+    for n in range(8):
+        await chat.send(f"Catatan {n}")
+    assert "(9/12) Sampai tanggal berapa tindak lanjut tersebut disepakati untuk dilaksanakan? ⚠️ (sementara — tidak ada di dokumen program)" in chat.text
+    await chat.press("Lewati")
+    assert "(10/12)" in chat.replies[-1].text and "sementara" not in chat.replies[-1].text
