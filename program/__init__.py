@@ -1,0 +1,1 @@
+"""The program calendar: dated items, Lokakarya and PI dates, PMO months, holidays."""
