@@ -16,6 +16,7 @@ from core.dates import format_date
 from core.ids import parse_id
 from core.zones import local_datetime, zone_of
 from flows.replies import Button, Reply
+from program.holidays import HolidayCalendar
 from scheduler import rules as R
 from scheduler.callback_data import DONE, KENDALA, KENDALA_DURATION, KENDALA_REASON
 from scheduler.planned_rows import OUTBOX, insert_rows
@@ -100,8 +101,11 @@ async def on_flow_submitted(session: AsyncSession, content: Content, person: Per
     return cancelled
 
 
-async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int:
-    """Tell the mentor once when a person ignored `escalate.after` sent nudges of an open occurrence."""
+async def escalate(session: AsyncSession, content: Content, clock: Clock, holidays: HolidayCalendar) -> int:
+    """Tell the mentor once when a person ignored `escalate.after` sent nudges of an open occurrence.
+
+    Not on the mentor's day off: the first planning of their next working day tells them.
+    """
     rules = {r.id: r for r in content.rules if r.escalate}
     if not rules:
         return 0
@@ -140,6 +144,8 @@ async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int
         rule, subject = rules[rule_id], subjects.get(subject_id)
         mentor = mentors.get(subject.mentor_id) if subject and subject.mentor_id else None
         if subject is None or not subject.participating or mentor is None or not mentor.participating:
+            continue
+        if not holidays.is_working_day(now.astimezone(zone_of(mentor, content.default_tz)).date(), mentor):
             continue
         key = R.ReminderKey(rule_id, subject_id, event_key, 0)
         if key.run_id is not None and key.run_id not in drafts:
