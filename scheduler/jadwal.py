@@ -1,4 +1,4 @@
-"""/jadwal: a person's next dated items in their own time zone, and the same as an .ics file."""
+"""/jadwal: a person's next dated items and days off in their own time zone, and the items as an .ics file."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +13,7 @@ from core.content.schema import Content
 from flows.replies import Button, Reply
 from core.dates import format_date, format_time
 from core.zones import abbreviation, local_datetime, local_today, zone_name, zone_of
+from program.holidays import HolidayCalendar
 from scheduler.calendar import DatedItem, events_for, item_title
 from scheduler.calendar_ui import entry_buttons
 from scheduler.callback_data import ICS
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 SHOWN = 8  # items listed in the chat
 ICS_DAYS = 400  # items within this many days go into the .ics file
 ICS_EVENT_HOURS = 2  # length of a timed event in the .ics file
+HOLIDAY_WEEKS = 4  # days off listed: those of the coming weeks
 
 
 async def upcoming(session: AsyncSession, content: Content, person: Person, clock: Clock, days: int | None = None) -> list[DatedItem]:
@@ -35,15 +37,17 @@ async def upcoming(session: AsyncSession, content: Content, person: Person, cloc
 
 
 async def jadwal(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
-    """List the next items with dates (and times) in the person's zone, with a button for the .ics file.
+    """List the next items with dates (and times) in the person's zone, with a button for the .ics file,
+    then the days off of the coming weeks.
 
     A koordinator also gets a button to set Lokakarya dates, a PP one to set a mentee's PI date.
     """
     items = (await upcoming(session, content, person, clock))[:SHOWN]
     setting = entry_buttons(content, person)
+    days_off = await _days_off(session, content, person, clock)
     if not items:
         key = "kalender.empty_koordinator" if person.role is Role.koordinator else "jadwal.empty"
-        return [Reply(content.text(key), setting)]
+        return [Reply("\n".join([content.text(key), *days_off]), setting)]
     zone = abbreviation(zone_name(person, content.default_tz))
     lines = [content.text("jadwal.heading", zona=zone)]
     for item in items:
@@ -52,7 +56,24 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
             lines.append(content.text("jadwal.line_time", jam=format_time(item.at_time), **values))
         else:
             lines.append(content.text("jadwal.line", **values))
-    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), ICS)], *setting])]
+    return [Reply("\n".join(lines + days_off), [[Button(content.text("jadwal.button_ics"), ICS)], *setting])]
+
+
+async def _days_off(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[str]:
+    """A blank line, a heading and one line per day off (or run of them) or school holiday ahead; none: []."""
+    calendar = await HolidayCalendar.load(session, content)
+    found = calendar.upcoming(local_today(person, content.default_tz, clock), HOLIDAY_WEEKS * 7, person)
+    if not found:
+        return []
+    lines = ["", content.text("jadwal.holidays_heading", minggu=HOLIDAY_WEEKS)]
+    for holiday in found:
+        name = content.text("jadwal.holiday_provisional", nama=holiday.name) if holiday.provisional else holiday.name
+        if holiday.start == holiday.end:
+            lines.append(content.text("jadwal.holiday_line", tanggal=format_date(holiday.start), nama=name))
+        else:
+            lines.append(content.text("jadwal.holiday_range", dari=format_date(holiday.start),
+                                      sampai=format_date(holiday.end), nama=name))
+    return lines
 
 
 def _uid(person: Person, item: DatedItem) -> str:
