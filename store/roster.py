@@ -35,6 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "angkatan": ("angkatan", "cohort"),
     "sekolah": ("sekolah", "nama sekolah", "asal sekolah"),
     "kabupaten/kota": ("kabupaten/kota", "kabupaten", "kota", "kab/kota", "kab./kota"),
+    "provinsi": ("provinsi", "province"),
     "mentor": ("mentor", "id mentor"),
     "zona waktu": ("zona waktu", "timezone", "tz"),
     "status": ("status", "keaktifan"),
@@ -58,7 +59,7 @@ TIMEZONES = {
 }
 # status → still in the program; someone who left gets no reminders and is left out of counts.
 STATUSES = {"aktif": True, "keluar": False, "nonaktif": False, "tidak aktif": False, "mengundurkan diri": False}
-MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "mentor": 64, "status": 32}
+MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "provinsi": 100, "mentor": 64, "status": 32}
 COHORT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 COHORT_PREFIX = re.compile(r"^angkatan\s*", re.IGNORECASE)
 HANDOUT_COLUMNS = ("id", "nama", "peran", "kode", "tautan")
@@ -121,6 +122,7 @@ class RosterRow:
     mentor: str | None  # the mentor's stable id
     timezone: str | None  # IANA name
     in_program: bool = True  # the status column: False for someone who left the program
+    province: str | None = None  # for the province's days off (holidays.yaml)
 
 
 @dataclass(frozen=True)
@@ -310,7 +312,7 @@ def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: 
     }
     # Optional columns left out of the file leave the stored value alone.
     for column, attr, value in (("sekolah", "school", row.school), ("kabupaten/kota", "district", row.district),
-                                ("zona waktu", "timezone", row.timezone)):
+                                ("zona waktu", "timezone", row.timezone), ("provinsi", "province", row.province)):
         if roster.has(column):
             values[attr] = value
     # Only the roster says who left; whether they blocked the bot is Telegram's say.
@@ -445,6 +447,7 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
         row=number, external_id=values["id"], name=values["nama"], role=role, cohort=cohort,
         school=values.get("sekolah") or None, district=values.get("kabupaten/kota") or None,
         mentor=mentor, timezone=timezone, in_program=STATUSES.get(status, True),
+        province=" ".join(values.get("provinsi", "").split()) or None,
     )
 
 
