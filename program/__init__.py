@@ -1,1 +1,1 @@
-"""The program calendar: dated items, events, PI/Lokakarya/PMO dates, calendar import."""
+"""The program calendar: dated items, events, PI/Lokakarya/PMO dates, calendar import, working days and holidays."""

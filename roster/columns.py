@@ -13,6 +13,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "angkatan": ("angkatan", "cohort"),
     "sekolah": ("sekolah", "nama sekolah", "asal sekolah"),
     "kabupaten/kota": ("kabupaten/kota", "kabupaten", "kota", "kab/kota", "kab./kota"),
+    "provinsi": ("provinsi", "province"),
     "mentor": ("mentor", "id mentor"),
     "zona waktu": ("zona waktu", "timezone", "tz"),
     "status": ("status", "keaktifan"),
@@ -36,6 +37,6 @@ TIMEZONES = {
 }
 # status → still in the program; someone who left gets no reminders and is left out of counts.
 STATUSES = {"aktif": True, "keluar": False, "nonaktif": False, "tidak aktif": False, "mengundurkan diri": False}
-MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "mentor": 64, "status": 32}
+MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "provinsi": 100, "mentor": 64, "status": 32}
 COHORT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 COHORT_PREFIX = re.compile(r"^angkatan\s*", re.IGNORECASE)

@@ -124,7 +124,7 @@ def _values(row: RosterRow, roster: Roster, cohorts: dict[str, Cohort], people: 
     }
     # Optional columns left out of the file leave the stored value alone.
     for column, attr, value in (("sekolah", "school", row.school), ("kabupaten/kota", "district", row.district),
-                                ("zona waktu", "timezone", row.timezone)):
+                                ("zona waktu", "timezone", row.timezone), ("provinsi", "province", row.province)):
         if roster.has(column):
             values[attr] = value
     # Only the roster says who left; whether they blocked the bot is Telegram's say.

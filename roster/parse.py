@@ -27,6 +27,7 @@ class RosterRow:
     mentor: str | None  # the mentor's stable id
     timezone: str | None  # IANA name
     in_program: bool = True  # the status column: False for someone who left the program
+    province: str | None = None  # for the province's days off (holidays.yaml)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
     return RosterRow(
         row=number, external_id=values["id"], name=values["nama"], role=role, cohort=cohort,
         school=values.get("sekolah") or None, district=values.get("kabupaten/kota") or None,
+        province=" ".join(values.get("provinsi", "").split()) or None,
         mentor=mentor, timezone=timezone, in_program=STATUSES.get(status, True),
     )
 

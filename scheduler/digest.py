@@ -1,4 +1,8 @@
-"""The PP's morning digest: mentees done / late / due within 7 days, one outbox row a day, none when quiet."""
+"""The PP's morning digest: mentees done / late / due within 7 days, one outbox row a day, none when quiet.
+
+None on the mentor's days off (program.holidays): the next working day's digest reports what was
+submitted since the last working day's.
+"""
 from __future__ import annotations
 
 import logging
@@ -14,6 +18,7 @@ from core.content.schema import Content
 from core.dates import format_date
 from core.zones import zone_of
 from program.calendar import PERSON_KINDS, build_items, cohort_events, item_title, person_events
+from program.holidays import HolidayCalendar
 from store.outbox import OUTBOX, insert_rows
 from store.models import Answer, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
 
@@ -27,7 +32,7 @@ DUE_WITHIN_DAYS = 7
 EXCERPT_CHARS = 90
 MAX_LINES = 8  # per section
 BATCH_SIZE = 200
-MENTOR_COLUMNS = (Person.id, Person.name, Person.role, Person.timezone)
+MENTOR_COLUMNS = (Person.id, Person.name, Person.role, Person.timezone, Person.province, Person.cohort_id)
 MENTEE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone)
 
 
@@ -58,6 +63,7 @@ def _section(content: Content, heading: str, lines: list[str]) -> list[str]:
 async def plan_digests(session: AsyncSession, content: Content, clock: Clock) -> int:
     """Queue today's digest for each PP/FSP whose morning it is and who has something to report."""
     now = clock.now()
+    holidays = await HolidayCalendar.load(session, content)
     queued = last_id = 0
     while True:
         mentors = (await session.execute(
@@ -67,19 +73,22 @@ async def plan_digests(session: AsyncSession, content: Content, clock: Clock) ->
         if not mentors:
             return queued
         last_id = mentors[-1].id
-        morning = {}
+        morning, done_since = {}, {}
         for mentor in mentors:
             local = now.astimezone(zone_of(mentor, content.default_tz))
-            if DIGEST_AT <= local.time() < DIGEST_UNTIL:
+            if DIGEST_AT <= local.time() < DIGEST_UNTIL and holidays.is_working_day(local.date(), mentor):
                 morning[digest_key(mentor.id, local.date())] = mentor
+                days_off = (local.date() - holidays.previous_working_day(local.date(), mentor)).days - 1
+                done_since[mentor.id] = now - DONE_SINCE - timedelta(days=days_off)
         if morning:
             done = set((await session.execute(select(OUTBOX.c.dedupe_key).where(OUTBOX.c.dedupe_key.in_(morning)))).scalars())
             todo = {k: m for k, m in morning.items() if k not in done}
             if todo:
-                queued += await _queue(session, content, todo, now)
+                queued += await _queue(session, content, todo, now, done_since)
 
 
-async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any], now: datetime) -> int:
+async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any], now: datetime,
+                 done_since: dict[int, datetime]) -> int:
     by_id = {m.id: m for m in mentors.values()}
     mentees = (await session.execute(
         select(*MENTEE_COLUMNS).where(Person.mentor_id.in_(by_id), Person.participating).order_by(Person.name)
@@ -88,7 +97,7 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
     runs = (await session.execute(
         select(FlowRun.id, FlowRun.person_id, FlowRun.flow_id, FlowRun.status, FlowRun.started_at, FlowRun.submitted_at)
         .where(FlowRun.person_id.in_(ids),
-               ((FlowRun.status == RunStatus.submitted) & (FlowRun.submitted_at >= now - DONE_SINCE))
+               ((FlowRun.status == RunStatus.submitted) & (FlowRun.submitted_at >= min(done_since.values())))
                | ((FlowRun.status == RunStatus.draft) & (FlowRun.started_at <= now - LATE_AFTER)))
     )).all()
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -113,6 +122,8 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
         for run in runs_of[mentee.id]:
             title = content.flows[run.flow_id].title if run.flow_id in content.flows else run.flow_id
             if run.status == RunStatus.submitted:
+                if run.submitted_at < done_since[mentee.mentor_id]:
+                    continue  # reported in the mentor's previous digest
                 out["done"].append(content.text("digest.done_line", mentee=mentee.name, judul=title))
                 quote = excerpt(content, run.flow_id, answers[run.id])
                 if quote:

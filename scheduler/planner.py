@@ -16,6 +16,11 @@ person-level items and unfinished flows; cohort items such as Lokakarya use role
 a role name → the person concerned when they have that role, or their mentor when the mentor
 has it (so an RPP rule for ["cgp", "pp"] reaches the CGP and their PP).
 
+Days off (program.holidays): a reminder due on the recipient's day off moves to the working day before
+or after, or stays, as its rule says (ReminderRule.holiday_policy); its dedupe key does not change, so a
+day off added later moves a pending row, and one pulled into the past by it is sent at once. Two
+reminders of one occurrence that land on the same day are sent once.
+
 Pauses ("Ada kendala"): the planner neither creates nor moves a paused person's nudges due
 before the pause ends (stops.py deferred the pending ones), and for PAUSE_MEMORY after a pause
 never pulls a deferred nudge earlier.
@@ -39,6 +44,7 @@ from core.zones import abbreviation, local_datetime, zone_name, zone_of
 from program.calendar import (
     COHORT_KINDS, DatedItem, build_items, cohort_events, item_title, lokakarya_info, person_events, pmo_topics,
 )
+from program.holidays import MAX_SHIFT_DAYS, HolidayCalendar
 from scheduler import rules as R
 from scheduler.callbacks import reminder_buttons
 from scheduler.stops import escalate
@@ -86,6 +92,7 @@ class Planned:
     occurrence: Occurrence
     due_at: datetime
     for_mentor: bool
+    unmoved_at: datetime | None = None  # when a day off moved it: the time it had before
 
 
 @dataclass
@@ -95,6 +102,7 @@ class Batch:
     people: Sequence[Any]
     lo: int
     hi: int | None
+    holidays: HolidayCalendar
     mentors: dict[int, Any] = field(default_factory=dict)
     cohort_events: dict[int, list] = field(default_factory=dict)
     own_events: dict[int, list] = field(default_factory=dict)
@@ -111,7 +119,7 @@ class Batch:
 
 
 PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone,
-                  Person.participating.label("participating"))
+                  Person.province, Person.participating.label("participating"))
 
 
 async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_days: int = 21,
@@ -121,6 +129,7 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
     window = (now - LOOKBACK, now + timedelta(days=horizon_days))
     stats = PlanStats()
     stats.cancelled += await cancel_for_inactive(session)
+    holidays = await HolidayCalendar.load(session, content)
     last_id = 0
     while True:
         people = (await session.execute(
@@ -128,12 +137,12 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
         )).all()
         if not people:
             break
-        batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None)
+        batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays)
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
         last_id = people[-1].id
-    stats.escalations = await escalate(session, content, clock)
+    stats.escalations = await escalate(session, content, clock, holidays)
     log.info("planned: %s", stats)
     return stats
 
@@ -145,12 +154,13 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
     window = (now - LOOKBACK, now + timedelta(days=horizon_days))
     stats = PlanStats()
     ids = sorted(set(person_ids))
+    holidays = await HolidayCalendar.load(session, content)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
         people = (await session.execute(select(*PEOPLE_COLUMNS).where(Person.id.in_(chunk)).order_by(Person.id))).all()
         if not people:
             continue
-        batch = Batch(people, lo=chunk[0], hi=chunk[-1], subjects=set(chunk))
+        batch = Batch(people, lo=chunk[0], hi=chunk[-1], holidays=holidays, subjects=set(chunk))
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
@@ -260,6 +270,9 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
     if mentor is not None and not mentor.participating:
         mentor = None
     paused = person.id in batch.paused_until
+    if batch.holidays.active:  # a day off may move a reminder from just outside the reach into it
+        shift = timedelta(days=MAX_SHIFT_DAYS)
+        reach = (reach[0] - shift, reach[1] + shift)
     out: dict[str, Planned] = {}
     for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, []), content.default_tz):
         if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
@@ -268,12 +281,18 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
         times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
         for recipient, for_mentor in _recipients(rule, person, mentor, occ):
             zone = zone_of(recipient, content.default_tz)
+            days: set[date] = set()
             for offset in rule.offsets_days:
                 for i in range(times):
-                    day = occ.base_date + timedelta(days=offset + i * step)
+                    planned_day = occ.base_date + timedelta(days=offset + i * step)
+                    day = batch.holidays.move(planned_day, rule.holiday_policy, recipient)
+                    if day in days:
+                        continue  # moved onto a day that already has this reminder
+                    days.add(day)
                     key = str(R.ReminderKey(rule.id, person.id, occ.event_key, offset,
                                             i if rule.repeat else None, recipient.id if for_mentor else None))
-                    out[key] = Planned(key, recipient, person, occ, local_datetime(day, rule.time, zone), for_mentor)
+                    unmoved = local_datetime(planned_day, rule.time, zone) if day != planned_day else None
+                    out[key] = Planned(key, recipient, person, occ, local_datetime(day, rule.time, zone), for_mentor, unmoved)
     return out
 
 
@@ -348,6 +367,11 @@ def _deferred(planned: Planned, batch: Batch, due_at: datetime) -> bool:
             and due_at > planned.due_at)
 
 
+def _pulled_back(planned: Planned, due_at: datetime, now: datetime) -> bool:
+    """A pending row still at its future time that a day off added since moved into the past."""
+    return planned.unmoved_at is not None and now < planned.unmoved_at <= due_at
+
+
 async def _existing(session: AsyncSession, batch: Batch, since: datetime, window_start: datetime) -> list[tuple[Any, R.ReminderKey]]:
     """Recent pending (and cancelled) planned rows about the people this batch covers."""
     recipients = [p.id for p in batch.people] + list(batch.mentors)
@@ -373,6 +397,9 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     for person in batch.people:
         today = now.astimezone(zone_of(person, content.default_tz)).date()
         desired.update(desired_rows(content, person, batch, today, reach))
+    for planned in desired.values():
+        if planned.unmoved_at is not None and planned.due_at <= now < planned.unmoved_at:
+            planned.due_at = now  # a day off added since moved it into the past: send it now
     seen: set[str] = set()
     cancel: list[int] = []
     changes: list[dict[str, Any]] = []
@@ -389,7 +416,7 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
             if window[0] <= planned.due_at <= window[1]:
                 changes.append(_change(content, row.id, planned, now))
             continue
-        if planned.due_at <= now:
+        if planned.due_at <= now and not _pulled_back(planned, row.due_at, now):
             continue  # its time has come: the sender owns it now (and may have deferred it for quiet hours)
         if _deferred(planned, batch, row.due_at):
             planned.due_at = row.due_at

@@ -14,6 +14,7 @@ from core.clock import Clock
 from core.content.schema import Content, ReminderRule
 from core.dates import format_date
 from core.zones import local_datetime, zone_of
+from program.holidays import HolidayCalendar
 from scheduler import rules as R
 from store.outbox import OUTBOX, insert_rows
 from store.models import Acknowledgement, FlowRun, OutboxMessage, OutboxStatus, Pause, Person, RunStatus
@@ -95,8 +96,11 @@ async def on_flow_submitted(session: AsyncSession, content: Content, person: Per
     return cancelled
 
 
-async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int:
-    """Tell the mentor once when a person ignored `escalate.after` sent nudges of an open occurrence."""
+async def escalate(session: AsyncSession, content: Content, clock: Clock, holidays: HolidayCalendar) -> int:
+    """Tell the mentor once when a person ignored `escalate.after` sent nudges of an open occurrence.
+
+    Not on the mentor's day off: the first planning of their next working day tells them.
+    """
     rules = {r.id: r for r in content.rules if r.escalate}
     if not rules:
         return 0
@@ -135,6 +139,8 @@ async def escalate(session: AsyncSession, content: Content, clock: Clock) -> int
         rule, subject = rules[rule_id], subjects.get(subject_id)
         mentor = mentors.get(subject.mentor_id) if subject and subject.mentor_id else None
         if subject is None or not subject.participating or mentor is None or not mentor.participating:
+            continue
+        if not holidays.is_working_day(now.astimezone(zone_of(mentor, content.default_tz)).date(), mentor):
             continue
         key = R.ReminderKey(rule_id, subject_id, event_key, 0)
         if key.run_id is not None and key.run_id not in drafts:

@@ -1,4 +1,4 @@
-"""/jadwal: a person's next dated items in their own time zone, the same as an .ics file, and the "j:" buttons."""
+"""/jadwal: a person's next dated items and days off in their own time zone, the same as an .ics file, and the "j:" buttons."""
 from __future__ import annotations
 
 import logging
@@ -16,6 +16,7 @@ from core.zones import abbreviation, local_datetime, local_today, zone_name, zon
 from program.calendar import DatedItem, events_for, item_title
 from program.callbacks import JADWAL  # re-exported: the presses bot/app.py sends to press()
 from program.callbacks import CalendarFile
+from program.holidays import HolidayCalendar
 from services import calendar_dates
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SHOWN = 8  # items listed in the chat
 ICS_DAYS = 400  # items within this many days go into the .ics file
 ICS_EVENT_HOURS = 2  # length of a timed event in the .ics file
+HOLIDAY_WEEKS = 4  # days off listed: those of the coming weeks
 
 
 async def show(deps: Deps, turn: Turn) -> Outcome:
@@ -60,15 +62,17 @@ async def upcoming(session: AsyncSession, content: Content, person: Person, cloc
 
 
 async def jadwal(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
-    """List the next items with dates (and times) in the person's zone, with a button for the .ics file.
+    """List the next items with dates (and times) in the person's zone, with a button for the .ics file,
+    then the days off of the coming weeks.
 
     A koordinator also gets a button to set Lokakarya dates, a PP one to set a mentee's PI date.
     """
     items = (await upcoming(session, content, person, clock))[:SHOWN]
     setting = calendar_dates.entry_buttons(content, person)
+    days_off = await _days_off(session, content, person, clock)
     if not items:
         key = "kalender.empty_koordinator" if person.role is Role.koordinator else "jadwal.empty"
-        return [Reply(content.text(key), setting)]
+        return [Reply("\n".join([content.text(key), *days_off]), setting)]
     zone = abbreviation(zone_name(person, content.default_tz))
     lines = [content.text("jadwal.heading", zona=zone)]
     for item in items:
@@ -77,7 +81,24 @@ async def jadwal(session: AsyncSession, content: Content, person: Person, clock:
             lines.append(content.text("jadwal.line_time", jam=format_time(item.at_time), **values))
         else:
             lines.append(content.text("jadwal.line", **values))
-    return [Reply("\n".join(lines), [[Button(content.text("jadwal.button_ics"), CalendarFile().pack())], *setting])]
+    return [Reply("\n".join(lines + days_off), [[Button(content.text("jadwal.button_ics"), CalendarFile().pack())], *setting])]
+
+
+async def _days_off(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[str]:
+    """A blank line, a heading and one line per day off (or run of them) or school holiday ahead; none: []."""
+    calendar = await HolidayCalendar.load(session, content)
+    found = calendar.upcoming(local_today(person, content.default_tz, clock), HOLIDAY_WEEKS * 7, person)
+    if not found:
+        return []
+    lines = ["", content.text("jadwal.holidays_heading", minggu=HOLIDAY_WEEKS)]
+    for holiday in found:
+        name = content.text("jadwal.holiday_provisional", nama=holiday.name) if holiday.provisional else holiday.name
+        if holiday.start == holiday.end:
+            lines.append(content.text("jadwal.holiday_line", tanggal=format_date(holiday.start), nama=name))
+        else:
+            lines.append(content.text("jadwal.holiday_range", dari=format_date(holiday.start),
+                                      sampai=format_date(holiday.end), nama=name))
+    return lines
 
 
 def _uid(person: Person, item: DatedItem) -> str:

@@ -86,6 +86,7 @@ class Person(Base):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
     school: Mapped[str | None] = mapped_column(String(200))
     district: Mapped[str | None] = mapped_column(String(200))
+    province: Mapped[str | None] = mapped_column(String(100))  # for regional days off (program.holidays)
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -330,6 +331,26 @@ class ChatInput(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DayOffScope(str, enum.Enum):
+    national = "national"
+    province = "province"
+    cohort = "cohort"
+
+
+class ExtraDay(Base):
+    """A day off a koordinator added (in chat or by file): for everyone, one province or one cohort."""
+
+    __tablename__ = "extra_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    on_date: Mapped[date] = mapped_column(Date, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[DayOffScope] = mapped_column(Enum(DayOffScope, name="day_off_scope", native_enum=False, length=16))
+    province: Mapped[str | None] = mapped_column(String(100))  # scope province
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))  # scope cohort
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PendingImport(Base):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.zones import FALLBACK_TZ
 from core.content.schema import (
-    CalendarTemplate, Content, EventRef, Flow, KomunitasBelajar, PmoGuide, ReminderRule,
+    CalendarTemplate, Content, EventRef, Flow, HolidaySettings, KomunitasBelajar, PmoGuide, ReminderRule,
 )
 from core.content.templates import TEMPLATE_NAMES, TEMPLATES_DIR, problem as template_problem
 
@@ -20,6 +20,7 @@ RULES_FILE = "reminders.yaml"
 CALENDAR_FILE = "calendar.yaml"
 KB_FILE = "komunitas_belajar.yaml"  # optional: Sekolah Penggerak workshops
 PMO_FILE = "pmo.yaml"  # optional: PMO level sekolah guide
+HOLIDAYS_FILE = "holidays.yaml"  # optional: days off beyond the national holidays; without it none count
 TEXTS_DIR = "texts"  # texts/*.yaml, one file per area; keys must not repeat across files
 MENTORED_ROLES = {"cgp", "kepsek", "pengawas", "guru"}  # roles that have a mentor link
 MENTOR_ROLES = {"pp", "fsp"}  # roles that fill flows about a mentee
@@ -100,7 +101,10 @@ class _Document:
 
 
 def _scalar(node: yaml.Node) -> Any:
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except ValueError:  # a date that does not exist (2026-02-30): left as text, for validation to report
+        return node.value
 
 
 def _key(node: yaml.Node) -> Any:
@@ -263,7 +267,7 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
         problems.append(Problem(f"{root.name}/{FLOWS_DIR}", 1, "", "flows directory missing"))
 
     docs: dict[str, _Document | None] = {}
-    for name, required in ((RULES_FILE, True), (CALENDAR_FILE, True), (KB_FILE, False), (PMO_FILE, False)):
+    for name, required in ((RULES_FILE, True), (CALENDAR_FILE, True), (KB_FILE, False), (PMO_FILE, False), (HOLIDAYS_FILE, False)):
         path = root / name
         if not path.exists():
             if required:
@@ -281,6 +285,9 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
     pmo = None
     if (pmo_doc := docs[PMO_FILE]) is not None:
         pmo = _validate(PmoGuide, pmo_doc.data, pmo_doc, (), problems)
+    holidays = None
+    if (holidays_doc := docs[HOLIDAYS_FILE]) is not None:
+        holidays = _validate(HolidaySettings, holidays_doc.data or {}, holidays_doc, (), problems)
 
     texts: dict[str, str] = {}
     text_files = sorted((root / TEXTS_DIR).glob("*.yaml"))
@@ -304,7 +311,7 @@ def load_content(content_dir: Path, default_tz: str = FALLBACK_TZ) -> Content:
     in_order = dict(sorted(flows.items(), key=lambda item: item[1].program_order))  # the one place flows are ordered
     return Content(
         version=digest.hexdigest()[:12], flows=in_order, rules=rules, calendar=calendar, texts=texts,
-        komunitas_belajar=komunitas, pmo=pmo, templates=templates, default_tz=default_tz,
+        komunitas_belajar=komunitas, pmo=pmo, templates=templates, holidays=holidays, default_tz=default_tz,
     )
 
 

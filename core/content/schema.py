@@ -21,6 +21,10 @@ EventKind = Literal[
     "lokakarya", "pi", "rpp_submit", "rpp_return", "rpp_revision", "observation", "pmo_month",
     "lokakarya_psp",
 ]
+# What a reminder due on a day off does: move to the working day before or after, or stay.
+HolidayPolicy = Literal["earlier", "later", "keep"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Province = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ALL_MEDIA: tuple[MediaKind, ...] = ("photo", "document", "voice", "video", "audio")
 # The longest text answer: a paste of up to four Telegram messages (Telegram cuts texts over 4096 UTF-16
 # units into several messages; the engine joins them back).
@@ -254,6 +258,12 @@ class ReminderRule(Strict):
     repeat: Repeat | None = None
     escalate: Escalation | None = None
     priority: Literal["normal", "low"] = "normal"
+    on_holiday: HolidayPolicy | None = None  # default: earlier for event reminders, later for nudges
+
+    @property
+    def holiday_policy(self) -> HolidayPolicy:
+        """Where a reminder due on a day off goes: a nudge about an unfinished flow can wait, an event cannot."""
+        return self.on_holiday or ("later" if self.on == "flow_unfinished" else "earlier")
 
     @field_validator("offsets_days")
     @classmethod
@@ -403,6 +413,53 @@ class PmoGuide(Strict):
     steps: list[PmoStep]
 
 
+class DayOff(Strict):
+    """Days off the holidays library does not know: a cuti bersama announced later, a regional holiday."""
+
+    date: dt.date
+    until: dt.date | None = None  # the last day of a run of days off (inclusive)
+    name: str
+    provinces: list[Province] = []  # empty: the whole country; else as in the roster's `provinsi` column
+    provisional: bool = False  # not official yet (shown as such)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DayOff":
+        if self.until is not None and self.until < self.date:
+            raise ValueError(f"until {self.until} is before date {self.date}")
+        return self
+
+
+class SchoolHoliday(Strict):
+    """A school break of some provinces: shown in /jadwal; reminders still arrive (the program goes on)."""
+
+    provinces: list[Province] = Field(min_length=1)
+    start: dt.date
+    end: dt.date
+    name: str
+    provisional: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SchoolHoliday":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class HolidaySettings(Strict):
+    """holidays.yaml: which days are not working days, beyond the national holidays and cuti bersama."""
+
+    weekly_days_off: list[Weekday] = ["sunday"]
+    days_off: list[DayOff] = []
+    school_holidays: list[SchoolHoliday] = []
+
+    @field_validator("weekly_days_off")
+    @classmethod
+    def _some_working_day(cls, value: list[Weekday]) -> list[Weekday]:
+        if len(set(value)) == 7:
+            raise ValueError("at least one day of the week must be a working day")
+        return value
+
+
 class Content(Strict):
     """Everything loaded from content/: flows, rules, calendar and UI texts, with a version."""
 
@@ -414,6 +471,7 @@ class Content(Strict):
     komunitas_belajar: list[KomunitasBelajar] = []
     pmo: PmoGuide | None = None
     templates: dict[str, bytes] = Field(default={}, repr=False)  # Word templates by file name (content/templates)
+    holidays: HolidaySettings | None = None  # None (no holidays.yaml): every day is a working day
     # Not from the YAML: the zone of people without one (Settings.default_tz, given at load).
     default_tz: str = FALLBACK_TZ
 

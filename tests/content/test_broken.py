@@ -123,6 +123,22 @@ DEFECTS = [
            "        text: Nama rekan sejawat yang diajak CGP untuk dibimbing dan di-coaching pada PI 5\n",
            "        text: Nama rekan sejawat yang diajak CGP untuk dibimbing dan di-coaching pada PI 5\n        with_time: true\n",
            "- id: rekan_sejawat", "sections[0].questions[0]", "future, not_before and with_time are for date questions"),
+    Defect("unknown weekly day off", "holidays.yaml",
+           "weekly_days_off: [sunday]", "weekly_days_off: [minggu]",
+           "weekly_days_off: [minggu]", "weekly_days_off[0]", "Input should be 'monday'"),
+    Defect("unknown key in a day off", "holidays.yaml",
+           "days_off: []\n", "days_off:\n  - date: 2027-01-02\n    nama: Cuti bersama\n",
+           "nama: Cuti bersama", "days_off[0].nama", "unknown key"),
+    Defect("day off ending before it starts", "holidays.yaml",
+           "days_off: []\n", "days_off:\n  - date: 2027-01-02\n    until: 2027-01-01\n    name: Cuti bersama\n",
+           "- date: 2027-01-02", "days_off[0]", "until 2027-01-01 is before date 2027-01-02"),
+    Defect("a date that does not exist", "holidays.yaml",
+           "school_holidays: []\n",
+           "school_holidays:\n  - provinces: [Bali]\n    start: 2026-02-30\n    end: 2026-03-05\n    name: Libur\n",
+           "start: 2026-02-30", "school_holidays[0].start", "Input should be a valid date"),
+    Defect("unknown holiday policy", "reminders.yaml",
+           "    offsets_days: [-3]\n", "    offsets_days: [-3]\n    on_holiday: sebelum\n",
+           "on_holiday: sebelum", "rules[0].on_holiday", "Input should be 'earlier', 'later' or 'keep'"),
 ]
 
 

@@ -62,6 +62,29 @@ async def test_feedback_360_arrives_at_7_local_in_each_zone_and_stops_on_sudah_s
     assert len(received(emulator, DEWI, FEEDBACK)) == 1 and len(received(emulator, NURHAYATI, FEEDBACK)) == 3
 
 
+async def test_a_reminder_that_would_fall_on_17_august_arrives_the_working_day_before(bot, emulator, clock):
+    clock.set(utc(2026, 8, 10, 3))
+    users = await join(bot, "CGP01")
+    await set_lokakarya(bot, 3, date(2026, 8, 27))  # PI 3 a week before, Thursday 20 August: H-3 is Monday the 17th
+    await plan(bot)
+    assert [r.due_at for r in await outbox_rows(bot, "CGP01", "pi3_segera")] == [utc(2026, 8, 15, 0)]  # Saturday 07:00 WIB
+    # Feedback 360 on H-7, H-5, H-3: the H-3 one moves onto H-5, Saturday, and is sent once.
+    assert [r.due_at for r in await outbox_rows(bot, "CGP01", "feedback360_pi3")] == [utc(2026, 8, 13, 0), utc(2026, 8, 15, 0)]
+    jadwal = await users["CGP01"].say("/jadwal", "Hari libur")
+    assert "• Senin, 17 Agustus 2026 — Hari Kemerdekaan Republik Indonesia" in jadwal.text
+
+    soon = "Pendampingan Individu 3 dijadwalkan sekitar Kamis, 20 Agustus 2026"
+    clock.set(utc(2026, 8, 14, 5))  # Friday noon WIB
+    await nothing_more(emulator, DEWI, soon)
+    clock.set(utc(2026, 8, 15, 0, 30))  # Saturday 07:30 WIB
+    reminder = await emulator.wait_for(DEWI, soon)
+    assert reminder.labels == ["📝 Isi sekarang"]
+    clock.set(utc(2026, 8, 17, 0, 30))  # 17 August, 07:30 WIB
+    await plan(bot)
+    await nothing_more(emulator, DEWI, soon)
+    assert len(received(emulator, DEWI, soon)) == 1 and len(received(emulator, DEWI, FEEDBACK)) == 2
+
+
 async def test_rpp_dates_reach_the_cgp_and_the_pp_in_their_own_zones(bot, emulator, clock):
     users = await join(bot, "CGP05", "PP02")
     await users["CGP05"].say("/profil", "Nurhayati")

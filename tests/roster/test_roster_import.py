@@ -158,6 +158,16 @@ async def test_columns_left_out_keep_stored_values(db, examples):
     assert (dewi.school, dewi.district, dewi.timezone) == ("SMP Negeri 1 Soreang", "Kabupaten Bandung", "Asia/Jakarta")
 
 
+async def test_the_province_column_is_stored_for_regional_days_off(db, examples):
+    await import_bytes(db, (examples / "roster.csv").read_bytes())
+    with_province = b"id,nama,peran,angkatan,mentor,Provinsi\nPP01,Bambang Sutrisno,pp,11,,Jawa  Barat \n"
+    assert (await import_bytes(db, with_province)).updated == 1
+    assert (await people_by_id(db))["PP01"].province == "Jawa Barat"
+    slim = b"id,nama,peran,angkatan,mentor\nPP01,Bambang Sutrisno,pp,11,\n"
+    assert (await import_bytes(db, slim)).unchanged == 1
+    assert (await people_by_id(db))["PP01"].province == "Jawa Barat"
+
+
 async def test_rejected_file_writes_nothing(db, examples, texts):
     await import_bytes(db, (examples / "roster.csv").read_bytes())
     before = await snapshot(db)

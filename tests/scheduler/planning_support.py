@@ -21,6 +21,56 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=timezone.utc)
 
 
+# Days off of the holiday tests, besides the library's (17 August 2026 is a Monday; 25 August is Maulid Nabi).
+HOLIDAYS_YAML = """\
+weekly_days_off: [sunday]
+days_off:
+  - date: 2026-08-19
+    name: Hari Jadi Contoh
+    provinces: [Bali]
+  - date: 2026-08-28
+    until: 2026-08-29
+    name: Cuti bersama tambahan
+    provisional: true
+school_holidays:
+  - provinces: [Bali]
+    start: 2026-08-31
+    end: 2026-09-05
+    name: Libur tengah semester
+"""
+# The same reminder as rpp_submit, three days before, moving the other way or not at all.
+POLICY_RULES = """\
+  - id: rpp_later
+    "on": {kind: rpp_submit}
+    offsets_days: [-3]
+    audience: [cgp]
+    text: "Pengumpulan RPP {kapan}."
+    on_holiday: later
+  - id: rpp_keep
+    "on": {kind: rpp_submit}
+    offsets_days: [-3]
+    audience: [cgp]
+    text: "Pengumpulan RPP {kapan}."
+    on_holiday: keep
+"""
+
+
+def holiday_content(root: Path, holidays_yaml: str = HOLIDAYS_YAML) -> Content:
+    """The planning content with holidays.yaml and the POLICY_RULES, copied under root."""
+    shutil.copytree(HERE / "planning_content", root)
+    (root / "texts").mkdir()
+    shutil.copy(SHIPPED / "texts" / "scheduler.yaml", root / "texts")
+    (root / "holidays.yaml").write_text(holidays_yaml, encoding="utf-8")
+    with (root / "reminders.yaml").open("a", encoding="utf-8") as rules:
+        rules.write(POLICY_RULES)
+    return load_content(root)
+
+
+@pytest.fixture(scope="session")
+def holidays_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
+    return holiday_content(tmp_path_factory.mktemp("holidays") / "content")
+
+
 @pytest.fixture(scope="session")
 def plan_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
     """tests/scheduler/planning_content plus the shipped scheduler texts."""

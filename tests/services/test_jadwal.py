@@ -11,7 +11,7 @@ from program.calendar import set_lokakarya_date
 from services.jadwal import jadwal, jadwal_ics
 from store.models import Event
 from tests.factories import make_cohort, make_person
-from tests.scheduler.planning_support import WIT, WITA, plan_content, utc  # noqa: F401
+from tests.scheduler.planning_support import WIT, WITA, holidays_content, plan_content, utc  # noqa: F401
 
 
 async def _cgp(db, tz: str):
@@ -79,3 +79,38 @@ async def test_a_lokakarya_title_is_not_labelled_twice(db, content_dir):
     assert "• Senin, 5 Mei 2025 — Lokakarya Orientasi" in reply.text.splitlines()
     assert "• Senin, 2 Juni 2025 — Lokakarya 1" in reply.text.splitlines()
     assert "Lokakarya 1: Lokakarya 1" not in reply.text
+
+
+
+async def test_jadwal_lists_the_days_off_of_the_coming_weeks_in_the_persons_zone(db, holidays_content):
+    async with db.session() as s:
+        cohort = await make_cohort(s)
+        await set_lokakarya_date(s, cohort, 3, date(2026, 9, 3))
+        jakarta = await make_person(s, "cgp", cohort=cohort, province="DKI Jakarta")
+        bali = await make_person(s, "cgp", cohort=cohort, timezone=WITA, province="Bali")
+        clock = FrozenClock(utc(2026, 7, 20, 16))  # Monday 20 July 23:00 WIB, Tuesday 21 July 00:00 WITA
+        (early_jakarta,) = await jadwal(s, holidays_content, jakarta, clock)
+        (early_bali,) = await jadwal(s, holidays_content, bali, clock)
+        clock.set(utc(2026, 8, 20, 3))
+        (later_jakarta,) = await jadwal(s, holidays_content, jakarta, clock)
+        (later_bali,) = await jadwal(s, holidays_content, bali, clock)
+    heading = holidays_content.text("jadwal.holidays_heading", minggu=4)
+    assert heading not in early_jakarta.text  # 20 July + 4 weeks ends on Sunday 16 August
+    assert early_bali.text.split(heading)[1].splitlines() == ["", "• Senin, 17 Agustus 2026 — Hari Kemerdekaan Republik Indonesia"]
+    national = [
+        "• Selasa, 25 Agustus 2026 — Maulid Nabi Muhammad",
+        "• Jumat, 28 Agustus 2026 s.d. Sabtu, 29 Agustus 2026 — Cuti bersama tambahan (perkiraan, menunggu penetapan resmi)",
+    ]
+    assert later_jakarta.text.split("\n\n" + heading + "\n")[1].splitlines() == national
+    assert later_bali.text.split("\n\n" + heading + "\n")[1].splitlines() == [
+        *national, "• Senin, 31 Agustus 2026 s.d. Sabtu, 5 September 2026 — Libur tengah semester",
+    ]
+    assert "PI 3" in later_bali.text.split(heading)[0] and [[b.data for b in row] for row in later_bali.buttons] == [["j:ics"]]
+
+
+async def test_jadwal_without_dates_still_lists_the_days_off(db, holidays_content):
+    async with db.session() as s:
+        person = await make_person(s, "cgp")
+        (reply,) = await jadwal(s, holidays_content, person, FrozenClock(utc(2026, 8, 10, 3)))
+    assert reply.text.startswith(holidays_content.text("jadwal.empty") + "\n\n🏖")
+    assert "Senin, 17 Agustus 2026 — Hari Kemerdekaan Republik Indonesia" in reply.text
