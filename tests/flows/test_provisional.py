@@ -37,7 +37,7 @@ async def test_provisional_flow_is_marked_in_the_menu_the_flow_and_the_summary(d
 
 async def test_a_provisional_question_is_marked_where_it_is_asked(db, people, chat_for, shipped):
     chat = chat_for(people["pp"], shipped)
-    await chat.data(callbacks.open_for_mentee("jurnal_pi1", people["cgp"].id))
+    await chat.data(callbacks.OpenForMentee("jurnal_pi1", people["cgp"].id).pack())
     assert "(1/12)" in chat.text and "sementara" not in chat.text
     for n in range(8):
         await chat.send(f"Catatan {n}")
