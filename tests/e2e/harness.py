@@ -47,6 +47,11 @@ class User:
     async def next(self, expect: object = None, timeout: float = 5.0) -> SentMessage:
         return await self.emulator.wait_for(self.id, expect, timeout=timeout)
 
+    async def join(self, code: str | None = None, expect: object = "Selamat datang", timeout: float = 5.0) -> SentMessage:
+        """Join as a person does: /start with their invite code (none for a configured koordinator), going through
+        every step the bot asks for on the way; return the welcome with the role's menu. Tests join through here."""
+        return await self.say(f"/start {code}" if code else "/start", expect, timeout=timeout)
+
 
 @dataclass
 class RunningBot:

@@ -32,7 +32,7 @@ async def join(bot: RunningBot, *external_ids: str) -> dict[str, User]:
     users = {}
     for ext in external_ids:
         user = bot.user(TG_IDS[ext], ext)
-        await user.say(f"/start {codes[ext]}", "Selamat datang")
+        await user.join(codes[ext], "Selamat datang")
         users[ext] = user
     return users
 

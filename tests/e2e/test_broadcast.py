@@ -29,7 +29,7 @@ async def test_siaran_per_peran_reaches_the_cgps_and_the_koordinator_gets_the_co
     emulator.block(TG_IDS["CGP02"])  # Agus blocked the bot
     await emulator.wait_for(TG_IDS["PP01"], "Agus Setiawan tidak dapat terkirim")
     koordinator = bot.user(KOORDINATOR_ID, "Sri")
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
 
     await koordinator.say("/siaran", "kepada siapa")
     await koordinator.press("Per peran", "Pilih per peran")

@@ -49,7 +49,7 @@ async def test_malformed_button_data_is_refused_like_a_stale_button(bot, emulato
     users = await join(bot, "CGP01", "PP01")
     if who == "koordinator":
         user = bot.user(KOORDINATOR_ID, "Sri")
-        await user.say("/start", "Koordinator")
+        await user.join(expect="Koordinator")
     else:
         user = users[who]
     anchor = (await user.say("/bantuan")).message_id

@@ -45,7 +45,7 @@ async def test_a_roster_formatted_to_the_last_row_does_not_hold_up_anyone(bot):
     data = formatted_xlsx(ROSTER, empty_rows=1_048_576 - len(ROSTER))
     assert len(data) < 500_000  # small as such files are: it is the reading that took half a minute
     koordinator = bot.user(KOORDINATOR_ID, "Koordinator")
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     other = bot.user(5002, "Budi")
     bot.emulator.send_document(KOORDINATOR_ID, "daftar.xlsx", data)
     answered: list[float] = []  # seconds each /bantuan took while the import runs
@@ -64,7 +64,7 @@ async def test_a_roster_formatted_to_the_last_row_does_not_hold_up_anyone(bot):
 
 async def test_a_calendar_file_too_long_to_read_quickly_is_refused_at_once(bot):
     koordinator = bot.user(KOORDINATOR_ID, "Koordinator")
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     rows = "".join(f"{n % 40},{n % 9},{n % 28 + 1} Maret 2026\n" for n in range(calendar_import.MAX_ROWS + 1))
     reply = await koordinator.send_file("kalender.csv", f"angkatan,lokakarya,tanggal\n{rows}".encode(), "kalender")
     assert reply.text == ("Berkas kalender ini berisi 501 baris tanggal, padahal paling banyak 500 baris per berkas. "
@@ -90,7 +90,7 @@ async def test_an_import_cut_off_by_a_restart_is_reported_after_it(emulator, db,
     koordinator = User(emulator, KOORDINATOR_ID)
     emulator.user(KOORDINATOR_ID, "Koordinator")
     async with bot_process(emulator, database_url, tmp_path) as proc:
-        await koordinator.say("/start", "Koordinator", timeout=30)
+        await koordinator.join(expect="Koordinator", timeout=30)
         emulator.hold("getFile")  # the import is under way: downloading the file
         emulator.send_document(KOORDINATOR_ID, "daftar peserta.csv", (EXAMPLES / "roster.csv").read_bytes())
         for _ in range(100):  # the upload is confirmed to Telegram (once recorded; before, after 2 s)

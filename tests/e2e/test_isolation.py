@@ -36,7 +36,7 @@ async def cohort(bot):
     users = {}
     for external_id, user_id in (("PP01", 7001), ("PP02", 7002), ("CGP01", 7003), ("CGP05", 7004)):
         users[external_id] = bot.user(user_id)
-        await users[external_id].say(f"/start {codes[external_id]}", "Selamat datang")
+        await users[external_id].join(codes[external_id], "Selamat datang")
     for external_id, answer in (("CGP01", "Jawaban Dewi yang boleh dilihat"), ("CGP05", SECRET)):
         cgp = users[external_id]
         await cgp.say("/refleksi", "Pilih refleksi")

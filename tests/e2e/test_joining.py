@@ -13,7 +13,7 @@ CGP_COMMANDS = {"refleksi", "batal", "jadwal", "profil", "bantuan"}
 async def test_valid_code_joins_and_shows_the_role_menu(bot, emulator):
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     dewi = bot.user(5001, "Dewi")
-    reply = await dewi.say(f"/start {codes['CGP01']}")
+    reply = await dewi.join(codes['CGP01'])
     assert "Selamat datang di Pendamping, Dewi Lestari" in reply.text
     assert "Calon Guru Penggerak" in reply.text
     assert "/refleksi" in reply.text
@@ -36,7 +36,7 @@ async def test_wrong_code_explains_how_to_get_one(bot, db):
 
 async def test_used_code_is_refused_for_a_second_account(bot):
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
-    await bot.user(5003).say(f"/start {codes['CGP02']}", "Selamat datang")
+    await bot.user(5003).join(codes['CGP02'], "Selamat datang")
     reply = await bot.user(5004).say(f"/start {codes['CGP02']}")
     assert "sudah pernah dipakai" in reply.text
 
@@ -44,7 +44,7 @@ async def test_used_code_is_refused_for_a_second_account(bot):
 async def test_joined_person_gets_their_menu_again(bot):
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     pp = bot.user(5005)
-    await pp.say(f"/start {codes['PP01']}", "Selamat datang")
+    await pp.join(codes['PP01'], "Selamat datang")
     reply = await pp.say("/start")
     assert "Selamat datang kembali, Bambang Sutrisno" in reply.text and "/ringkasan" in reply.text
 
@@ -68,7 +68,7 @@ async def test_configured_koordinator_joins_without_code(bot, emulator, db):
 async def test_the_configured_default_zone_is_the_zone_of_people_without_one(emulator, db, content):
     async with running_bot(emulator, db, content, default_tz="Asia/Makassar") as bot:
         sri = bot.user(KOORDINATOR_ID, "Sri")
-        await sri.say("/start", "Koordinator")
+        await sri.join(expect="Koordinator")
         assert "WITA (Asia/Makassar)" in (await sri.say("/profil")).text
         async with db.session() as s:
             assert await s.scalar(select(Person.timezone).where(Person.tg_user_id == KOORDINATOR_ID)) is None
@@ -77,8 +77,8 @@ async def test_the_configured_default_zone_is_the_zone_of_people_without_one(emu
 async def test_command_lists_are_scoped_by_role_and_checked_on_the_server(bot, emulator):
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     cgp, pp = bot.user(5007), bot.user(5008)
-    await cgp.say(f"/start {codes['CGP01']}", "Selamat datang")
-    await pp.say(f"/start {codes['PP01']}", "Selamat datang")
+    await cgp.join(codes['CGP01'], "Selamat datang")
+    await pp.join(codes['PP01'], "Selamat datang")
     assert {c for c, _ in emulator.commands("default")} == {"start", "bantuan"}
     assert "ringkasan" in {c for c, _ in emulator.commands(5008)}
     assert not {"ringkasan", "siaran", "ekspor"} & {c for c, _ in emulator.commands(5007)}
@@ -91,7 +91,7 @@ async def test_command_lists_are_scoped_by_role_and_checked_on_the_server(bot, e
 async def test_help_and_profile_follow_the_role(bot):
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     cgp = bot.user(5010)
-    await cgp.say(f"/start {codes['CGP01']}", "Selamat datang")
+    await cgp.join(codes['CGP01'], "Selamat datang")
     help_text = (await cgp.say("/bantuan")).text
     assert "Calon Guru Penggerak" in help_text and "/refleksi" in help_text and "/siaran" not in help_text
     profile = await cgp.say("/profil")
@@ -105,7 +105,7 @@ async def test_help_and_profile_follow_the_role(bot):
 
 async def test_koordinator_roster_with_errors_is_rejected_with_row_numbers(bot, db):
     koordinator = bot.user(KOORDINATOR_ID)
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     reply = await koordinator.send_file("roster.csv", (EXAMPLES / "roster_with_errors.csv").read_bytes(), "TIDAK diimpor")
     assert "Baris 3" in reply.text and "Baris 5" in reply.text and "Baris 7" in reply.text
     async with db.session() as s:
@@ -115,7 +115,7 @@ async def test_koordinator_roster_with_errors_is_rejected_with_row_numbers(bot, 
 
 async def test_koordinator_import_returns_codes_and_reimport_changes_nothing(bot, emulator, db):
     koordinator = bot.user(KOORDINATOR_ID)
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     data = (EXAMPLES / "roster.csv").read_bytes()
     summary = await koordinator.send_file("roster.csv", data, "berhasil diimpor")
     handout = await koordinator.next(lambda m: m.kind == "document")

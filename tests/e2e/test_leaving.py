@@ -80,7 +80,7 @@ async def test_left_people_are_out_of_broadcasts_stay_left_when_unblocking_and_c
     await reimport(bot, CGP01="keluar", CGP03="keluar")
 
     koordinator = bot.user(KOORDINATOR_ID, "Sri")
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     await koordinator.say("/siaran", "kepada siapa")
     await koordinator.press("Per peran", "Pilih per peran")
     await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")

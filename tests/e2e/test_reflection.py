@@ -16,7 +16,7 @@ from tests.e2e.harness import answer_until_review, is_question, is_review_end, p
 
 async def _join(bot, codes, external_id, user_id, name="Pengguna"):
     user = bot.user(user_id, name)
-    await user.say(f"/start {codes[external_id]}", "Selamat datang")
+    await user.join(codes[external_id], "Selamat datang")
     return user
 
 

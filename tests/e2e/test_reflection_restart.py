@@ -45,7 +45,7 @@ async def _dewi(emulator, db) -> tuple[User, str]:
 
 async def _answer_two(dewi: User, code: str) -> None:
     """Join, open PI 1 and answer its first two questions; (3/20) is showing."""
-    await dewi.say(f"/start {code}", "Selamat datang", timeout=30)
+    await dewi.join(code, "Selamat datang", timeout=30)
     await dewi.say("/refleksi", "Pilih refleksi")
     await dewi.press("Pendampingan Individu 1", "(1/20)")
     await dewi.press("Sudah", "(2/20)")

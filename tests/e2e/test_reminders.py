@@ -181,7 +181,7 @@ async def test_quiet_hours_defer_a_22_00_reminder_to_06_00_instead_of_dropping_i
 async def test_dates_set_in_the_chat_reach_jadwal_and_reminders(bot, emulator, clock, db):
     users = await join(bot, "CGP01", "PP01")
     koordinator = bot.user(KOORDINATOR_ID, "Sri")
-    await koordinator.say("/start", "Koordinator")
+    await koordinator.join(expect="Koordinator")
     menu = await koordinator.say("/jadwal", "Tanggal Lokakarya tiap angkatan")
     assert menu.labels == ["🗓 Atur tanggal Lokakarya"]
     await koordinator.press("🗓 Atur tanggal Lokakarya", "Pilih angkatan")

@@ -17,7 +17,7 @@ async def _dewi(bot, user_id):
     """Dewi (CGP01) joined, PI 1 open and its first question answered: (2/20) is showing."""
     codes = await bot.import_roster(EXAMPLES / "roster.csv")
     dewi = bot.user(user_id, "Dewi")
-    await dewi.say(f"/start {codes['CGP01']}", "Selamat datang")
+    await dewi.join(codes['CGP01'], "Selamat datang")
     await dewi.say("/refleksi", "Pilih refleksi")
     await dewi.press("Pendampingan Individu 1", "(1/20)")
     await dewi.press("Sudah", "(2/20)")
