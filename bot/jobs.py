@@ -23,8 +23,14 @@ class JobTimings:
     reports: float = 30.0
 
 
+# APScheduler drops a run that starts more than a second late (its default grace time). On a busy
+# machine that silently stopped the outbox chain for good; a late run must still run.
+_LATE_RUNS_STILL_RUN = {"misfire_grace_time": None}
+
+
 def _single(interval: float, first: float) -> dict:
-    return {"interval": interval, "first": first, "job_kwargs": {"max_instances": 1, "coalesce": True}}
+    return {"interval": interval, "first": first,
+            "job_kwargs": {"max_instances": 1, "coalesce": True, **_LATE_RUNS_STILL_RUN}}
 
 
 async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,7 +48,8 @@ async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
         delay = max(0.0, seconds - (time.monotonic() - started))
     finally:
         if context.application.running:  # stop() waits for this run and then schedules nothing more
-            context.job_queue.run_once(_drain, delay, data=context.job.data, name="outbox")
+            context.job_queue.run_once(_drain, delay, data=context.job.data, name="outbox",
+                                       job_kwargs=_LATE_RUNS_STILL_RUN)
 
 
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -60,7 +67,7 @@ def schedule(application: Application) -> None:
     sender = background.outbox_sender(deps, TelegramSender(application.bot), deps.extras["budget"])
     application.bot_data["outbox_sender"] = sender
     queue = application.job_queue
-    queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox")
+    queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
     queue.run_repeating(_plan, data=deps, name="plan", **_single(timings.plan, 1.0))
     queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, 5.0))
 

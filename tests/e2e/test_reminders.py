@@ -5,6 +5,8 @@ periodic job would, and the bot's own outbox job (every 0.3 s) delivers whatever
 """
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -13,7 +15,10 @@ from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from store.models import Event, OutboxStatus, Pause
-from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
+from bot.app import build_application
+from bot.embedded import polling
+from services.context import Deps
+from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, RunningBot, running_bot, settings_for
 from tests.e2e.scheduling import (
     TG_IDS, join, nothing_more, outbox_rows, person, plan, received, set_lokakarya, utc,
 )
@@ -221,3 +226,21 @@ async def test_dates_set_in_the_chat_reach_jadwal_and_reminders(bot, emulator, c
     assert "Baris 2" in bad.text
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Event).where(Event.kind == "lokakarya")) == 3
+
+
+
+async def test_a_drain_run_that_starts_late_still_runs(emulator, db, content, clock):
+    """The loop is blocked while the next outbox run waits (a busy moment): it runs late, the chain goes on."""
+    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=clock,
+                extras={"timings": FAST_JOBS})
+    application = build_application(deps)
+    async with polling(application):
+        running = RunningBot(emulator, deps)
+        await join(running, "CGP01")
+        await set_lokakarya(running, 3, date(2026, 3, 19))
+        await plan(running)
+        while not application.job_queue.get_jobs_by_name("outbox"):
+            await asyncio.sleep(0.01)
+        time.sleep(1.5)  # past APScheduler's default one-second grace
+        clock.set(utc(2026, 3, 5, 0, 30))
+        await emulator.wait_for(DEWI, FEEDBACK)
