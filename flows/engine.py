@@ -13,7 +13,7 @@ from core.clock import Clock
 from core.content.schema import Content, Flow
 from core.dates import format_date
 from core.ui import Button, Incoming, Reply
-from flows import availability, runs
+from flows import availability, prefill, runs
 from flows.callbacks import REVIEW_QUESTION, FlowPress, OpenFlow, OpenForMentee, RunAction
 from flows.render import Walk
 from flows.steps import Step
@@ -244,6 +244,9 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
         content_version=content.version, started_at=now, updated_at=now, answers=[],
     )
     session.add(run)
+    drafted = await prefill.drafts(session, content, flow, person.id, subject_id) if subject_id else {}
+    for question_id, draft in drafted.items():
+        runs.save_answer(run, question_id, draft, content.version, now)
     await session.flush()
     step = await _step(session, content, person, clock, run)
     step.enter(first)
@@ -256,6 +259,8 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
         intro.append(content.text("flow.about", name=subject.name))
     if flow.intro:
         intro.append(flow.intro.strip())
+    if drafted:
+        intro.append(content.text("companion.drafted", jumlah=len(drafted)))
     return step.ask(first, note="\n".join(intro))
 
 

@@ -193,11 +193,16 @@ async def _load(session: AsyncSession, content: Content, batch: Batch, now: date
     flows = {f for rule in content.rules for f in R.stop_flows(rule) | ({rule.flow} if rule.flow else set())}
     if flows:
         rows = await session.execute(
-            select(FlowRun.id, FlowRun.person_id, FlowRun.flow_id, FlowRun.status, FlowRun.started_at, FlowRun.submitted_at)
-            .where(FlowRun.person_id.in_(ids), FlowRun.flow_id.in_(flows))
+            select(FlowRun.id, FlowRun.person_id, FlowRun.subject_id, FlowRun.flow_id, FlowRun.status, FlowRun.started_at,
+                   FlowRun.submitted_at)
+            .where(or_(FlowRun.person_id.in_(ids), FlowRun.subject_id.in_(ids)), FlowRun.flow_id.in_(flows))
         )
+        mine = set(ids)
         for run in rows:
-            batch.runs[run.person_id].append(run)
+            if run.person_id in mine:
+                batch.runs[run.person_id].append(run)
+            if run.subject_id in mine and run.status == RunStatus.submitted:  # a mentor's flow about them stops theirs
+                batch.runs[run.subject_id].append(run)
     rows = await session.execute(
         select(Pause.person_id, func.max(Pause.until)).where(Pause.person_id.in_(ids), Pause.until > now - PAUSE_MEMORY)
         .group_by(Pause.person_id)

@@ -6,6 +6,7 @@ from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
 from reports.export import export_xlsx
+from services import companion
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -31,7 +32,10 @@ async def _overview(acting: Acting) -> list[Reply]:
 
 async def _mentee_answers(acting: Acting, value: MenteeAnswers | None) -> list[Reply]:
     target = value.person_id if value is not None else None
-    return await progress.mentee_answers(acting.session, acting.content, acting.person, target)
+    replies = await progress.mentee_answers(acting.session, acting.content, acting.person, target)
+    if target is not None:
+        replies[-1].buttons += await companion.guide_buttons(acting, target)
+    return replies
 
 
 async def _ekspor(acting: Acting) -> list[Reply]:

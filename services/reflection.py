@@ -10,6 +10,7 @@ from flows import engine
 from flows.callbacks import FLOWS  # re-exported: the presses bot/app.py sends to press()
 from flows.callbacks import FlowPress, OpenFlow
 from scheduler import stops
+from services import companion
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -51,4 +52,5 @@ async def _press(acting: Acting, value: FlowPress | None) -> list[Reply]:
 async def _applied(acting: Acting, result: engine.Handled) -> list[Reply]:
     if result.submitted is not None:
         await stops.on_flow_submitted(acting.session, acting.content, acting.person, result.submitted, acting.clock)
+        return result.replies + await companion.after_submit(acting, result.submitted)
     return result.replies
