@@ -47,7 +47,7 @@ PINNED: dict[str, dict[str, int]] = {
     "pi4_observasi": {"pra_observasi": 2, "observasi": 4, "pasca_observasi": 3, "penilaian": 2},
     "pi5_persiapan_coaching": {"kelengkapan": 3, "coaching": 3},
     "pi5_penilaian_coaching": {"penilaian": 2},
-    "lokakarya_keaktifan": {"rubrik": 3},
+    "lokakarya_keaktifan": {"lokakarya": 1, "rubrik": 3},
     "lokakarya_evaluasi": {"evaluasi": 2},
     # 002 Catatan Hasil Lokakarya (5 items), the products to upload, 3 documentation uploads.
     **{f"lokakarya_{n}": {"catatan_hasil": 5, "produk": p, "dokumentasi": 3}
@@ -142,7 +142,8 @@ def test_only_the_flows_without_official_questions_are_marked(content: Content) 
     marked = sorted(f.id for f in content.flows.values() if f.awaiting_official)
     assert marked == ["jurnal_pi6", "kb1_mulai_dari_diri", "lokakarya_evaluasi", "pi3_penilaian_refleksi", "pi6"]
     provisional_questions = sorted({q.id for f in content.flows.values() for q in f.questions() if q.awaiting_official})
-    assert provisional_questions == ["tanggal_rtl"]  # the RTL's date: the document gives none
+    # the RTL's date: the document gives none; which Lokakarya a keaktifan rating is for: bookkeeping
+    assert provisional_questions == ["lokakarya_dinilai", "tanggal_rtl"]
 
 
 def test_pp_flows_are_about_a_mentee(content: Content) -> None:
@@ -150,7 +151,7 @@ def test_pp_flows_are_about_a_mentee(content: Content) -> None:
                     "pi5_penilaian_coaching", "lokakarya_keaktifan", *(f"jurnal_pi{n}" for n in range(1, 7))]:
         flow = content.flows[flow_id]
         assert (flow.audience, flow.subject) == (["pp"], "mentee"), flow_id
-    assert [q.kind for q in content.flows["lokakarya_keaktifan"].questions()] == ["scale"] * 3
+    assert [q.kind for q in content.flows["lokakarya_keaktifan"].questions()] == ["choice"] + ["scale"] * 3
 
 
 def test_pi3_agreement_creates_the_four_dated_events(content: Content) -> None:
