@@ -155,16 +155,19 @@ def answer_sections(content: Content, flow: Flow, given: dict[str, Any], skip: t
 
 
 def rtl_items(flow: Flow, given: dict[str, Any]) -> list[D.Dated]:
-    """The follow-up plan of a jurnal: one item per line of the RTL section's texts, dated by its date answer."""
+    """The follow-up plan of a jurnal: one item per line of the RTL section's texts; a date answer dates the
+    items of the text question just before it ("Sampai tanggal berapa tindak lanjut tersebut …")."""
     section: Section | None = next((s for s in flow.sections if s.id == RTL_SECTION), None)
     if section is None:
         return []
-    on = at = None
+    groups: list[list[str]] = []
+    dates: dict[int, tuple] = {}
     for q in section.questions:
-        if q.kind == "date" and given.get(q.id):
-            on, at = date_value(given[q.id])
-    return [D.Dated(line.strip(" •-\t"), on, at) for q in section.questions if q.kind == "text" and given.get(q.id)
-            for line in str(given[q.id]).splitlines() if line.strip(" •-\t")]
+        if q.kind == "text":
+            groups.append([line.strip(" •-\t") for line in str(given.get(q.id) or "").splitlines() if line.strip(" •-\t")])
+        elif q.kind == "date" and given.get(q.id) and groups:
+            dates[len(groups) - 1] = date_value(given[q.id])
+    return [D.Dated(line, *dates.get(n, (None, None))) for n, lines in enumerate(groups) for line in lines]
 
 
 # The guide before each PI, planned with the reminders ------------------------------------------------
@@ -195,10 +198,11 @@ async def plan_guides(session: AsyncSession, content: Content, clock: Clock) -> 
     return inserted
 
 
-def _notice(key: str, person_id: int, text: str, buttons: list | None, due: datetime, now: datetime) -> dict[str, Any]:
+def _notice(key: str, person_id: int, text: str, buttons: list | None, due: datetime, now: datetime,
+            quiet: bool = True) -> dict[str, Any]:
     return {
         "dedupe_key": key, "person_id": person_id, "kind": "notice", "rule_id": None, "text": text, "buttons": buttons,
-        "attachments": None, "silent": False, "respect_quiet_hours": True, "status": "pending", "due_at": due,
+        "attachments": None, "silent": False, "respect_quiet_hours": quiet, "status": "pending", "due_at": due,
         "attempts": 0, "created_at": now,
     }
 
@@ -236,7 +240,9 @@ async def _offer_jurnal(acting: Acting, number: int) -> None:
     text = content.text("companion.jurnal_ready", mentee=mentee.name, nomor=number)
     button = [[{"text": content.text("companion.jurnal_button", nomor=number),
                 "data": OpenForMentee(jurnal.id, mentee.id).pack()}]]
-    await insert_rows(acting.session, [_notice(f"jurnal_draft:{mentee.id}:pi{number}", mentor.id, text, button, now, now)])
+    # Sent with the mentee's summary, which does not wait for quiet hours either.
+    await insert_rows(acting.session, [_notice(f"jurnal_draft:{mentee.id}:pi{number}", mentor.id, text, button, now, now,
+                                               quiet=False)])
 
 
 async def _jurnal_documents(acting: Acting, flow: Flow) -> list[Reply]:

@@ -62,16 +62,16 @@ async def test_a_jurnal_is_drafted_from_the_mentees_latest_sent_answers_only(db,
 
 async def test_the_guide_carries_the_last_rtl_the_feedback_360_and_the_agreed_dates(db, content):
     pp, cgp, _ = await _group(db)
-    await _run(db, pp, "jurnal_pi2", {"rtl_disepakati": "Menyusun RPP berdiferensiasi\n• Mengajak rekan diskusi",
-                                      "tanggal_rtl": "2026-04-20"}, subject=cgp)
+    await _run(db, pp, "jurnal_pi2", {"rencana_tindak_lanjut": "Rencana PP", "tanggal_rtl": "2026-04-20",
+                                      "rtl_disepakati": "Menyusun RPP berdiferensiasi\n• Mengajak rekan diskusi"}, subject=cgp)
     async with db.session() as s:
         s.add(Acknowledgement(person_id=cgp.id, key="feedback360_pi3"))
         s.add(Event(kind="rpp_submit", number=0, person_id=cgp.id, on_date=date(2026, 5, 10), source="flow"))
     async with db.session() as s:
         guide = await companion.session_guide(s, content, pp, cgp, 3, FrozenClock(utc(2026, 5, 1)))
     assert guide.on == date(2026, 5, 7) and guide.pi == 3
-    assert [(d.text, d.on) for d in guide.mentee.last_rtl] == [
-        ("Menyusun RPP berdiferensiasi", date(2026, 4, 20)), ("Mengajak rekan diskusi", date(2026, 4, 20))]
+    assert [(d.text, d.on) for d in guide.mentee.last_rtl] == [  # the date is the agreed items' (asked after them)
+        ("Rencana PP", None), ("Menyusun RPP berdiferensiasi", date(2026, 4, 20)), ("Mengajak rekan diskusi", date(2026, 4, 20))]
     assert guide.mentee.feedback_360 == "done" and guide.mentee.reflection_sent is None
     assert [d.on for d in guide.mentee.agreed_dates] == [date(2026, 5, 10)]
     assert any(p.minutes for p in guide.parts) and any(p.checklist for p in guide.parts)

@@ -1,0 +1,37 @@
+"""`pendamping demo --script demo_companion.txt`: a CGP sends PI 1, her PP confirms the drafted jurnal and takes the guide."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from docx import Document
+
+SCRIPT = Path(__file__).with_name("demo_companion.txt")
+RTL = "Menerapkan jurnal refleksi mingguan bersama murid kelas 8."
+
+
+def _text(path: Path) -> str:
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+
+async def test_demo_companion_drafts_the_jurnal_and_saves_the_documents(tmp_path):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 150)
+    transcript = out.decode()
+    assert proc.returncode == 0, err.decode()
+    assert "Dewi Lestari sudah mengirim refleksi Pendampingan Individu 1" in transcript
+    assert "↳ menekan [📝 Jurnal PI 1: periksa draf]" in transcript and "📝 Draf jawaban untuk 9 pertanyaan" in transcript
+    assert "Jawaban tersimpan: Jawaban Dewi untuk pertanyaan 4." in transcript
+    assert "Teks berikut siap ditempel ke LMS" in transcript and f"{RTL} — " in transcript
+    saved = {line.split("💾 disimpan: ")[1] for line in transcript.splitlines() if "💾 disimpan: " in line}
+    assert saved == {"demo-berkas/jurnal_pi1_dewi_lestari.docx", "demo-berkas/jurnal_pi1_kelompok.docx",
+                     "demo-berkas/panduan_pi1_dewi_lestari.docx"}
+    jurnal = _text(tmp_path / "demo-berkas/jurnal_pi1_dewi_lestari.docx")
+    assert "Jawaban Dewi untuk pertanyaan 16." in jurnal and RTL in jurnal
+    guide = _text(tmp_path / "demo-berkas/panduan_pi1_dewi_lestari.docx")
+    assert "Refleksi PI 1: terkirim" in transcript and "Jawaban Dewi untuk pertanyaan 2." in guide and "150 menit" in guide
