@@ -27,6 +27,7 @@ from core.ui import Button, Reply
 from core.zones import local_datetime, local_today, zone_of
 from flows.callbacks import OpenForMentee
 from flows.prefill import latest_answers
+from flows.render import pack
 from program.calendar import events_for, item_title
 from reports import documents as D
 from scheduler import stops
@@ -67,8 +68,8 @@ async def _guide_press(acting: Acting, value: GuideDoc | None) -> list[Reply]:
     if mentee is None or mentee.mentor_id != acting.person.id or f"pi{value.pi}" not in acting.content.flows:
         return acting.reply("companion.refused")
     guide = await session_guide(acting.session, acting.content, acting.person, mentee, value.pi, acting.clock)
-    return [Reply(D.guide_chat_text(acting.content, guide),
-                  file=(_file_name("panduan", value.pi, mentee.name), D.guide_docx(acting.content, guide)))]
+    word = (_file_name("panduan", value.pi, mentee.name), D.guide_docx(acting.content, guide)) if acting.content.templates else None
+    return [Reply(D.guide_chat_text(acting.content, guide), file=word)]
 
 
 async def guide_buttons(acting: Acting, mentee_id: int) -> list[list[Button]]:
@@ -256,11 +257,15 @@ async def _jurnal_documents(acting: Acting, flow: Flow) -> list[Reply]:
     await stops.on_flow_submitted(session, content, mentee, flow.id, acting.clock)
     number = flow.event.number
     doc = await jurnal_doc(session, content, pp, mentee, flow, by_question(run.answers), acting.clock)
+    # The LMS text in messages under Telegram's limit, broken between its paragraphs.
+    lms = [Reply(text) for text, _ in pack([content.text("companion.lms_intro"), *D.jurnal_text(content, doc).split("\n\n")])]
+    if not content.templates:  # content without Word templates: the LMS text only
+        return lms
     group = await group_doc(session, content, pp, flow, acting.clock)
     return [
         Reply(content.text("companion.jurnal_doc", mentee=mentee.name, nomor=number),
               file=(_file_name("jurnal", number, mentee.name), D.jurnal_docx(content, doc))),
-        Reply(content.text("companion.lms_intro") + "\n\n" + D.jurnal_text(content, doc)),
+        *lms,
         Reply(content.text("companion.group_doc", nomor=number, done=len(group.jurnals),
                            total=len(group.jurnals) + len(group.missing)),
               file=(_file_name("jurnal", number, "kelompok"), D.group_jurnal_docx(content, group))),

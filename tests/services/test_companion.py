@@ -13,7 +13,8 @@ from flows import prefill
 from program.calendar import set_lokakarya_date
 from scheduler.planner import plan
 from services import companion
-from store.models import Acknowledgement, Answer, Event, FlowRun, OutboxMessage, RunStatus
+from services.turn import Acting
+from store.models import Acknowledgement, Answer, Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
 
@@ -119,3 +120,19 @@ async def test_after_pi_4_the_cgp_prepares_pi_5_with_check_ins_and_the_pp_rates_
                        ("pi5_persiapan_cek", date(2026, 6, 18), cgp.id), ("pi5_persiapan_cek", date(2026, 6, 25), cgp.id)]
     assert sorted((r.person_id, r.due_at.date()) for r in rating) == [(pp.id, date(2026, 6, 12)), (other.id, date(2026, 6, 12))]
     assert "Lokakarya 4 sudah berlangsung" in rating[0].text
+
+
+async def test_a_long_jurnal_comes_as_documents_and_lms_text_in_messages_telegram_takes(db, content, deps_for):
+    pp, cgp, _ = await _group(db)
+    long = "Catatan panjang tentang diskusi. " * 300  # ~9900 characters per answer
+    answers = {q.id: long for q in content.flows["jurnal_pi1"].questions() if q.kind == "text"}
+    await _run(db, pp, "jurnal_pi1", {**answers, "rtl_disepakati": "Butir RTL yang disepakati"}, subject=cgp)
+    async with db.session() as s:
+        person = await s.get(Person, pp.id)
+        acting = Acting(deps_for(content, FrozenClock(utc(2026, 3, 6, 3))), s, person)
+        replies = await companion.after_submit(acting, "jurnal_pi1")
+    files = [r.file[0] for r in replies if r.file]
+    assert files == ["jurnal_pi1_pak_dodi.docx", "jurnal_pi1_kelompok.docx"]
+    texts = [r.text for r in replies if not r.file]
+    assert len(texts) > 2 and all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
+    assert "Butir RTL yang disepakati" in "".join(texts)
