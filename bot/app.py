@@ -35,6 +35,7 @@ BUTTONS = (
     (jadwal.JADWAL, jadwal.press),  # j: the .ics file, setting Lokakarya and PI dates
     (siaran.SIARAN, siaran.press),  # b: the broadcast composer and status
     (profile.PROFILE, profile.press),  # p: time zone and quiet hours
+    (progress.GLANCE, progress.press),  # g: /ringkasan pages, who is late or never joined, nudges
 )
 
 

@@ -1,0 +1,151 @@
+"""Where people stand in their flows: done, being filled, late or not yet, for /ringkasan, nudges and reports.
+
+A flow tied to a numbered program event (PI 3, Lokakarya 2) is due on that event's date on the person's
+calendar (program.calendar: a PI moved by the PP counts); not submitted by then, it is late. Flows with no
+date on the calendar are never late. A mentor's flows about a mentee (jurnal, penilaian) are due on the
+mentee's date for the same event.
+"""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.content.schema import Content, Flow
+from program.calendar import build_items, cohort_events, person_events
+from reports.charts import Cell
+from store.models import FlowRun, Person, Role, RunStatus
+
+CURRENT_AHEAD = timedelta(days=7)  # an event this close counts as the current one
+
+
+class Mark(enum.StrEnum):
+    done = "done"
+    draft = "draft"
+    late = "late"
+    open = "open"
+
+
+@dataclass
+class Standing:
+    """One person's marks per flow (their own flows, then a mentor's flows about them), in program order."""
+
+    person: Person
+    marks: dict[str, Mark] = field(default_factory=dict)
+    due: dict[str, date] = field(default_factory=dict)
+
+    @property
+    def joined(self) -> bool:
+        return self.person.tg_chat_id is not None
+
+    def late(self) -> list[str]:
+        return [flow_id for flow_id, mark in self.marks.items() if mark == Mark.late]
+
+    def current(self, today: date) -> list[str]:
+        """The flows of the latest event dated up to a week ahead (or the next one), in program order."""
+        dates = sorted(set(self.due.values()))
+        if not dates:
+            return []
+        near = [d for d in dates if d <= today + CURRENT_AHEAD]
+        on = near[-1] if near else dates[0]
+        return [flow_id for flow_id in self.marks if self.due.get(flow_id) == on]
+
+
+def own_flows(content: Content, role: Role) -> list[Flow]:
+    """The flows a person of this role fills about themselves, in program order."""
+    return sorted((f for f in content.flows_for(role.value) if f.subject == "self"), key=lambda f: f.program_order)
+
+
+def about_flows(content: Content, mentor: Person) -> list[Flow]:
+    """The flows a mentor fills about each mentee, in program order."""
+    return sorted((f for f in content.flows_for(mentor.role.value) if f.subject == "mentee"), key=lambda f: f.program_order)
+
+
+async def standings(session: AsyncSession, content: Content, people: Sequence[Person], today: date,
+                    mentor: Person | None = None) -> list[Standing]:
+    """Each person's standing; with `mentor`, the mentor's flows about them are included after their own."""
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    statuses: dict[tuple[int, str], set[RunStatus]] = defaultdict(set)
+    rows = await session.execute(select(FlowRun.person_id, FlowRun.flow_id, FlowRun.status)
+                                 .where(FlowRun.person_id.in_(ids), FlowRun.subject_id.is_(None)))
+    for person_id, flow_id, status in rows:
+        statuses[(person_id, flow_id)].add(status)
+    about: list[Flow] = []
+    if mentor is not None:
+        about = about_flows(content, mentor)
+        rows = await session.execute(select(FlowRun.subject_id, FlowRun.flow_id, FlowRun.status)
+                                     .where(FlowRun.person_id == mentor.id, FlowRun.subject_id.in_(ids)))
+        for subject_id, flow_id, status in rows:
+            statuses[(subject_id, flow_id)].add(status)
+    cohorts = await cohort_events(session, (p.cohort_id for p in people))
+    own = await person_events(session, ids)
+    out = []
+    for person in people:
+        dated = {(i.kind, i.number): i.on_date
+                 for i in build_items(content, person, cohorts.get(person.cohort_id, []), own[person.id], today)}
+        standing = Standing(person)
+        for flow in own_flows(content, person.role) + about:
+            on = dated.get((flow.event.kind, flow.event.number)) if flow.event and flow.event.number is not None else None
+            if on is not None:
+                standing.due[flow.id] = on
+            given = statuses.get((person.id, flow.id), set())
+            if RunStatus.submitted in given:
+                standing.marks[flow.id] = Mark.done
+            elif on is not None and on < today:
+                standing.marks[flow.id] = Mark.late
+            else:
+                standing.marks[flow.id] = Mark.draft if given else Mark.open
+        out.append(standing)
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """A PP's mentees or a district's people: who joined, each column's completion, who is late."""
+
+    key: int  # the PP's id, or the id of the district's first person (stands for the district in buttons)
+    name: str
+    members: tuple[Standing, ...]
+    cells: tuple[Cell, ...]
+
+    @property
+    def joined(self) -> int:
+        return sum(1 for s in self.members if s.joined)
+
+    @property
+    def late(self) -> tuple[Standing, ...]:
+        return tuple(s for s in self.members if s.late())
+
+    @property
+    def never_joined(self) -> tuple[Standing, ...]:
+        return tuple(s for s in self.members if not s.joined)
+
+
+def columns_of(content: Content, found: Sequence[Standing], today: date) -> list[Flow]:
+    """The flows already due for someone, in program order: the columns of a koordinator's table."""
+    due = {flow_id for s in found for flow_id, on in s.due.items() if on <= today}
+    return sorted((content.flows[f] for f in due), key=lambda f: f.program_order)
+
+
+def group(found: Sequence[Standing], columns: Sequence[Flow], key_of, name_of) -> list[Group]:
+    """Groups by key_of(person) (None: left out), ordered by name; each column counts the people the flow applies to."""
+    members: dict[object, list[Standing]] = defaultdict(list)
+    for s in found:
+        k = key_of(s.person)
+        if k is not None:
+            members[k].append(s)
+    groups = []
+    for k, these in members.items():
+        cells = []
+        for flow in columns:
+            applies = [s for s in these if flow.id in s.marks]
+            cells.append(Cell(sum(1 for s in applies if s.marks[flow.id] == Mark.done), len(applies)))
+        groups.append(Group(these[0].person.id if not isinstance(k, int) else k, name_of(k), tuple(these), tuple(cells)))
+    return sorted(groups, key=lambda g: g.name.lower())
