@@ -7,9 +7,11 @@ mentee's date for the same event.
 """
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,11 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content, Flow
+from core.dates import format_date
 from program.calendar import build_items, cohort_events, person_events
+from reports import charts
 from reports.charts import Cell
 from store.models import FlowRun, Person, Role, RunStatus
 
 CURRENT_AHEAD = timedelta(days=7)  # an event this close counts as the current one
+
+# matplotlib is not thread-safe: every chart is drawn in this one worker, off the event loop.
+_DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
 
 class Mark(enum.StrEnum):
@@ -149,3 +156,53 @@ def group(found: Sequence[Standing], columns: Sequence[Flow], key_of, name_of) -
             cells.append(Cell(sum(1 for s in applies if s.marks[flow.id] == Mark.done), len(applies)))
         groups.append(Group(these[0].person.id if not isinstance(k, int) else k, name_of(k), tuple(these), tuple(cells)))
     return sorted(groups, key=lambda g: g.name.lower())
+
+# -- shared by /ringkasan and the weekly report ------------------------------------------------------
+
+def pct(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "–"
+
+
+def label(content: Content, flow_id: str) -> str:
+    """A flow's short name: its event ("PI 3") for a participant's own flow, else its title."""
+    flow = content.flows[flow_id]
+    key = f"insight.event.{flow.event.kind}" if flow.event else ""
+    if flow.subject == "self" and flow.event and flow.event.number is not None and key in content.texts:
+        return content.text(key, n=flow.event.number)
+    return flow.title
+
+
+async def participants(session: AsyncSession, koordinator: Person, roles: Sequence[Role] = (Role.cgp,)) -> list[Person]:
+    """The people of these roles the koordinator sees (their cohort, or all), still in the program, by name."""
+    stmt = select(Person).where(Person.role.in_(roles), Person.left_at.is_(None)).order_by(Person.name, Person.id)
+    if koordinator.cohort_id is not None:
+        stmt = stmt.where(Person.cohort_id == koordinator.cohort_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def mentor_names(session: AsyncSession, people: Sequence[Person]) -> dict[int, str]:
+    ids = {p.mentor_id for p in people if p.mentor_id}
+    rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))) if ids else []
+    return {pid: name for pid, name in rows}
+
+
+def groups_of(content: Content, found: Sequence[Standing], columns, mentors: dict[int, str]) -> tuple[list[Group], list[Group]]:
+    """By PP group and by district, ordered by name."""
+    by_pp = group(found, columns, lambda p: p.mentor_id or 0,
+                  lambda k: mentors.get(k) or content.text("insight.koordinator.no_mentor"))
+    no_district = content.text("insight.koordinator.no_district")
+    by_district = group(found, columns, lambda p: (p.district or "").strip() or no_district, str)
+    return by_pp, by_district
+
+
+async def chart(content: Content, columns, by_pp: list[Group], by_district: list[Group], today: date) -> tuple[str, bytes]:
+    """Completion per flow by PP group (or by district when there is one PP group), the most behind first."""
+    groups, title = (by_pp, "chart.title.completion_pp") if len(by_pp) > 1 or len(by_district) <= 1 else \
+        (by_district, "chart.title.completion_district")
+    table = charts.CompletionTable(tuple(label(content, f.id) for f in columns),
+                                   tuple(charts.CompletionRow(g.name, g.cells) for g in groups))
+    texts = charts.ChartTexts.from_texts(content.texts)
+    subtitle = content.text("chart.subtitle.behind_first", tanggal=format_date(today))
+    drawn = await asyncio.get_running_loop().run_in_executor(
+        _DRAWER, lambda: charts.completion_charts(table, texts, title=content.text(title), subtitle=subtitle))
+    return "ringkasan.png", drawn[0].png

@@ -6,6 +6,7 @@ from core.ratelimit import RateBudget
 from scheduler import broadcasts, digest, planner
 from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
+from services import weekly
 from services.context import Deps
 from store import outbox
 
@@ -16,6 +17,7 @@ async def plan(deps: Deps) -> None:
         await planner.plan(session, deps.content, deps.clock)
     async with deps.db.session() as session:
         await digest.plan_digests(session, deps.content, deps.clock)
+    await weekly.plan_reports(deps)  # the koordinators' Monday report
 
 
 async def report_broadcasts(deps: Deps) -> int:

@@ -8,11 +8,9 @@ Extra buttons under one mentee's answers come from `MENTEE_BUTTONS` (one functio
 """
 from __future__ import annotations
 
-import asyncio
 import enum
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,12 +23,13 @@ from core.zones import local_today, zone_of
 from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
-from reports import charts
 from reports.export import export_csv, export_xlsx
-from reports.standing import Group, Mark, Standing, columns_of, group, standings
+from reports.standing import (Group, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
+                              standings)
 from scheduler.callbacks import OpenFlow
 from services.commands import ROLE_COMMANDS
 from services.context import Deps
+from services import weekly
 from services.turn import Acting, Outcome, Turn, act
 from store.models import Cohort, OutboxStatus, Person, Role
 from store.outbox import insert_rows
@@ -40,10 +39,6 @@ ROWS_PER_PAGE = 10  # groups per page of a koordinator's overview
 MENTEES_PER_PAGE = 15
 NAMES_SHOWN = 30  # names in one late / never-joined list
 NUDGE_KEY = "pengingat:{person}:{flow}:{day}"  # at most one nudge a day per person and flow
-
-# matplotlib is not thread-safe: every chart is drawn in this one worker, off the event loop.
-_DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
-
 
 class Scope(enum.StrEnum):
     pp = "p"  # one PP's mentees (key: the PP's id)
@@ -79,7 +74,7 @@ class ExportCsv(CallbackData, prefix="g:csv"):
     pass
 
 
-GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page, ExportCsv)
+GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page, ExportCsv, weekly.WeeklyFiles)
 
 View = Callable[[Acting, int], Awaitable[list[Reply]]]
 MenteeButtons = Callable[[Acting, Person], Awaitable[list[list[Button]]]]
@@ -137,6 +132,8 @@ async def _press(acting: Acting, value: CallbackData | None) -> list[Reply]:
         return replies
     if acting.person.role != Role.koordinator:
         return acting.reply("insight.stale")
+    if isinstance(value, weekly.WeeklyFiles):
+        return await weekly.files(acting)
     found = await _in_scope(acting, value.scope, value.key)
     if found is None:
         return acting.reply("insight.stale")
@@ -166,19 +163,6 @@ async def _ekspor(acting: Acting) -> list[Reply]:
 
 def _today(acting: Acting) -> date:
     return local_today(acting.person, acting.content.default_tz, acting.clock)
-
-
-def _pct(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "–"
-
-
-def _label(acting: Acting, flow_id: str) -> str:
-    """A flow's short name: its event ("PI 3") for a participant's own flow, else its title."""
-    flow = acting.content.flows[flow_id]
-    key = f"insight.event.{flow.event.kind}" if flow.event else ""
-    if flow.subject == "self" and flow.event and flow.event.number is not None and key in acting.content.texts:
-        return acting.content.text(key, n=flow.event.number)
-    return flow.title
 
 
 def _pages(acting: Acting, page: int, pages: int) -> list[list[Button]]:
@@ -222,7 +206,7 @@ def _mentee_line(acting: Acting, number: int, standing: Standing, today: date) -
     current = standing.current(today)
     if current:
         marks = " ".join(content.text(f"insight.mark.{standing.marks[f].value}") for f in current)
-        line = content.text("insight.pp.line", nomor=number, nama=name, kegiatan=_label(acting, current[0]), tanda=marks)
+        line = content.text("insight.pp.line", nomor=number, nama=name, kegiatan=label(acting.content, current[0]), tanda=marks)
     else:
         line = content.text("insight.pp.line_none", nomor=number, nama=name)
     earlier = [f for f in standing.late() if f not in current]
@@ -235,38 +219,15 @@ def _mentee_line(acting: Acting, number: int, standing: Standing, today: date) -
 
 # -- the koordinator's view -------------------------------------------------------------------------
 
-async def _participants(acting: Acting) -> list[Person]:
-    """The CGPs the koordinator sees (their cohort, or all), still in the program, by name."""
-    stmt = select(Person).where(Person.role == Role.cgp, Person.left_at.is_(None)).order_by(Person.name, Person.id)
-    if acting.person.cohort_id is not None:
-        stmt = stmt.where(Person.cohort_id == acting.person.cohort_id)
-    return list((await acting.session.scalars(stmt)).all())
-
-
-async def _mentor_names(acting: Acting, people: Sequence[Person]) -> dict[int, str]:
-    ids = {p.mentor_id for p in people if p.mentor_id}
-    rows = await acting.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))) if ids else []
-    return {pid: name for pid, name in rows}
-
-
-def _groups(acting: Acting, found: Sequence[Standing], columns, mentors: dict[int, str]) -> tuple[list[Group], list[Group]]:
-    content = acting.content
-    by_pp = group(found, columns, lambda p: p.mentor_id or 0,
-                  lambda k: mentors.get(k) or content.text("insight.koordinator.no_mentor"))
-    no_district = content.text("insight.koordinator.no_district")
-    by_district = group(found, columns, lambda p: (p.district or "").strip() or no_district, str)
-    return by_pp, by_district
-
-
 async def _koordinator_view(acting: Acting, page: int) -> list[Reply]:
     content = acting.content
-    people = await _participants(acting)
+    people = await participants(acting.session, acting.person)
     if not people:
         return acting.reply("insight.koordinator.nobody")
     today = _today(acting)
     found = await standings(acting.session, content, people, today)
     columns = columns_of(content, found, today)
-    by_pp, by_district = _groups(acting, found, columns, await _mentor_names(acting, people))
+    by_pp, by_district = groups_of(content, found, columns, await mentor_names(acting.session, people))
     [everyone] = group(found, columns, lambda p: 0, lambda k: "")
     cohort = acting.person.cohort
     scope = content.text("insight.koordinator.cohort", nama=cohort.name) if cohort else content.text("insight.koordinator.everyone")
@@ -276,7 +237,7 @@ async def _koordinator_view(acting: Acting, page: int) -> list[Reply]:
     lines = [
         content.text("insight.koordinator.title", cakupan=scope, tanggal=format_date(today)),
         content.text("insight.koordinator.total", joined=everyone.joined, people=len(found),
-                     joined_pct=_pct(everyone.joined, len(found)), late=len(everyone.late)),
+                     joined_pct=pct(everyone.joined, len(found)), late=len(everyone.late)),
         content.text("insight.koordinator.columns" if columns else "insight.koordinator.no_columns"),
     ]
     buttons: list[Button] = []
@@ -295,40 +256,26 @@ async def _koordinator_view(acting: Acting, page: int) -> list[Reply]:
         rows.append([Button(content.text("insight.button.never_joined", n=len(everyone.never_joined)), NeverJoined(Scope.all, 0).pack())])
     reply = Reply("\n".join(lines), buttons=rows + _pages(acting, page, pages))
     if columns and page == 0:
-        reply.photo = await _chart(acting, columns, by_pp, by_district, today)
+        reply.photo = await chart(content, columns, by_pp, by_district, today)
     return [reply]
 
 
 def _group_line(acting: Acting, g: Group, columns) -> str:
     content = acting.content
-    cells = "".join(content.text("insight.koordinator.cell", judul=_label(acting, f.id), pct=_pct(c.done, c.total))
+    cells = "".join(content.text("insight.koordinator.cell", judul=label(acting.content, f.id), pct=pct(c.done, c.total))
                     for f, c in zip(columns, g.cells))
-    return content.text("insight.koordinator.row", nama=g.name, joined_pct=_pct(g.joined, len(g.members)),
+    return content.text("insight.koordinator.row", nama=g.name, joined_pct=pct(g.joined, len(g.members)),
                         kolom=cells, late=len(g.late))
-
-
-async def _chart(acting: Acting, columns, by_pp: list[Group], by_district: list[Group], today: date) -> tuple[str, bytes]:
-    """Completion per flow by PP group (or by district when there is one PP group), the most behind first."""
-    content = acting.content
-    groups, title = (by_pp, "chart.title.completion_pp") if len(by_pp) > 1 or len(by_district) <= 1 else \
-        (by_district, "chart.title.completion_district")
-    table = charts.CompletionTable(tuple(_label(acting, f.id) for f in columns),
-                                   tuple(charts.CompletionRow(g.name, g.cells) for g in groups))
-    texts = charts.ChartTexts.from_texts(content.texts)
-    subtitle = content.text("chart.subtitle.behind_first", tanggal=format_date(today))
-    drawn = await asyncio.get_running_loop().run_in_executor(
-        _DRAWER, lambda: charts.completion_charts(table, texts, title=content.text(title), subtitle=subtitle))
-    return "ringkasan.png", drawn[0].png
 
 
 # -- who is late, who never joined, and the nudge ---------------------------------------------------
 
 async def _in_scope(acting: Acting, scope: Scope, key: int) -> tuple[str, list[Standing]] | None:
     """The named group a button stands for, among the people the koordinator sees; None when it is gone."""
-    people = await _participants(acting)
+    people = await participants(acting.session, acting.person)
     if scope == Scope.pp:
         people = [p for p in people if (p.mentor_id or 0) == key]
-        name = (await _mentor_names(acting, people)).get(key) or acting.content.text("insight.koordinator.no_mentor")
+        name = (await mentor_names(acting.session, people)).get(key) or acting.content.text("insight.koordinator.no_mentor")
     elif scope == Scope.district:
         anchor = next((p for p in people if p.id == key), None)
         if anchor is None:
@@ -351,7 +298,7 @@ def _late_list(acting: Acting, value: LateList, name: str, members: list[Standin
     lines = [content.text("insight.late.title", nama=name)]
     for number, s in enumerate(late[:NAMES_SHOWN], start=1):
         flow_id = s.late()[-1]
-        lines.append(content.text("insight.late.line", nomor=number, nama=s.person.name, kegiatan=_label(acting, flow_id),
+        lines.append(content.text("insight.late.line", nomor=number, nama=s.person.name, kegiatan=label(acting.content, flow_id),
                                   tanggal=format_date(s.due[flow_id])))
     if len(late) > NAMES_SHOWN:
         lines.append(content.text("insight.late.more", n=len(late) - NAMES_SHOWN))
@@ -384,12 +331,12 @@ async def _nudge(acting: Acting, members: list[Standing]) -> list[Reply]:
     for s in reachable:
         flow_id = s.late()[-1]
         day = now.astimezone(zone_of(s.person, content.default_tz)).date()
-        label = _label(acting, flow_id)
+        title = label(content, flow_id)
         rows.append({
             "dedupe_key": NUDGE_KEY.format(person=s.person.id, flow=flow_id, day=day.isoformat()),
             "person_id": s.person.id, "kind": "nudge", "rule_id": None,
-            "text": content.text("insight.nudge.text", nama=s.person.name, kegiatan=label),
-            "buttons": [[{"text": content.text("insight.nudge.open", kegiatan=label), "data": OpenFlow(flow_id).pack()}]],
+            "text": content.text("insight.nudge.text", nama=s.person.name, kegiatan=title),
+            "buttons": [[{"text": content.text("insight.nudge.open", kegiatan=title), "data": OpenFlow(flow_id).pack()}]],
             "attachments": None, "silent": False, "respect_quiet_hours": True,
             "status": OutboxStatus.pending.value, "due_at": now, "attempts": 0, "created_at": now,
         })

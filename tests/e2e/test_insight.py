@@ -15,10 +15,11 @@ from openpyxl import load_workbook
 
 from core.clock import FrozenClock
 from core.content import Content, load_content
+from services import background
 from store.models import FlowRun, RunStatus
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
-from tests.e2e.scheduling import DAYTIME, TG_IDS, join, nothing_more, person, received, set_lokakarya
+from tests.e2e.scheduling import DAYTIME, TG_IDS, join, nothing_more, person, received, set_lokakarya, utc
 from tests.e2e.test_process import _env, _run
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -127,7 +128,7 @@ async def test_export_after_a_rename_keeps_old_answers_never_joined_and_formulas
         assert [r for r in table if r[0] == "Dewi Lestari"][0][column - 1] == "'" + LEAK
 
 
-async def test_export_from_the_command_line(tmp_path, database_url):
+async def test_export_from_the_command_line(tmp_path, database_url, db):
     env = _env(DATABASE_URL=database_url)
     assert (await _run("roster", "import", str(EXAMPLES / "roster.csv"), env=env, cwd=tmp_path))[0] == 0
     code, out, err = await _run("export", "--cohort", "11", "--format", "csv", "--out", "jawaban.zip", env=env, cwd=tmp_path)
@@ -141,3 +142,34 @@ async def test_export_from_the_command_line(tmp_path, database_url):
     assert code == 2 and "angkatan dengan kode 99 tidak ditemukan" in err
     code, _, err = await _run("export", env=env, cwd=tmp_path)
     assert code == 0 and any(tmp_path.glob("jawaban-*.xlsx"))
+
+
+MONDAY_MORNING = utc(2026, 3, 9, 0, 30)  # 07:30 WIB
+
+
+async def test_weekly_report_arrives_once_with_its_chart_and_workbook(emulator, db, content):
+    async with running_bot(emulator, db, content, clock=FrozenClock(MONDAY_MORNING)) as bot:
+        await join(bot, "CGP01", "CGP02", "PP01")
+        await set_lokakarya(bot, 1, date(2026, 2, 20))
+        await _submitted(bot, "CGP01", "pi1")
+        koordinator = bot.user(KOORDINATOR_ID, "Sri")
+        await koordinator.join(expect="Koordinator")
+
+        await background.plan(bot.deps)
+        report = await koordinator.next("Laporan mingguan")
+        assert "• Bambang Sutrisno: 3 — Agus Setiawan, Rina Marlina, Yusuf Hidayat" in report.text
+        assert "1. Andi Rahman — 4 dari 4 mentee terlambat (100%)" in report.text
+        assert "2. Bambang Sutrisno — 3 dari 4 mentee terlambat (75%)" in report.text
+        assert "🚫 Belum bergabung (" in report.text and "Fitriani Syam" in report.text
+        assert report.labels == ["📊 Grafik dan berkas Excel"]
+        await background.plan(bot.deps)
+        await nothing_more(emulator, KOORDINATOR_ID, lambda m: "Laporan mingguan" in (m.text or "") and m.message_id != report.message_id)
+
+        await koordinator.press("📊 Grafik dan berkas Excel", "grafik dan berkas Excel (data per saat ini)")
+        document = await koordinator.next(lambda m: m.kind == "document")
+        photo = await koordinator.next(lambda m: m.kind == "photo")
+        assert photo.content.startswith(PNG) and document.filename == "laporan-mingguan-2026-03-09.xlsx"
+        book = load_workbook(io.BytesIO(document.content))
+        assert book.sheetnames == ["Per PP", "Terlambat", "Belum bergabung", "Siaran"]
+        late = [row[0] for row in book["Terlambat"].iter_rows(min_row=2, values_only=True)]
+        assert len(late) == 7 and "Dewi Lestari" not in late
