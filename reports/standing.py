@@ -26,6 +26,7 @@ from reports.charts import Cell
 from store.models import FlowRun, Person, Role, RunStatus
 
 CURRENT_AHEAD = timedelta(days=7)  # an event this close counts as the current one
+CHART_NAME = "ringkasan.png"
 
 # matplotlib is not thread-safe: every chart is drawn in this one worker, off the event loop.
 _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
@@ -195,8 +196,9 @@ def groups_of(content: Content, found: Sequence[Standing], columns, mentors: dic
     return by_pp, by_district
 
 
-async def chart(content: Content, columns, by_pp: list[Group], by_district: list[Group], today: date) -> tuple[str, bytes]:
-    """Completion per flow by PP group (or by district when there is one PP group), the most behind first."""
+async def chart(content: Content, columns, by_pp: list[Group], by_district: list[Group], today: date) -> charts.Chart:
+    """Completion per flow by PP group (or by district when there is one PP group), the most behind first;
+    the first page (more flows than fit across go on pages the text's table still lists)."""
     groups, title = (by_pp, "chart.title.completion_pp") if len(by_pp) > 1 or len(by_district) <= 1 else \
         (by_district, "chart.title.completion_district")
     table = charts.CompletionTable(tuple(label(content, f.id) for f in columns),
@@ -205,4 +207,4 @@ async def chart(content: Content, columns, by_pp: list[Group], by_district: list
     subtitle = content.text("chart.subtitle.behind_first", tanggal=format_date(today))
     drawn = await asyncio.get_running_loop().run_in_executor(
         _DRAWER, lambda: charts.completion_charts(table, texts, title=content.text(title), subtitle=subtitle))
-    return "ringkasan.png", drawn[0].png
+    return drawn[0]

@@ -24,7 +24,7 @@ from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
 from reports.export import export_csv, export_xlsx
-from reports.standing import (Group, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
+from reports.standing import (CHART_NAME, Group, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
                               standings)
 from scheduler.callbacks import OpenFlow
 from services.commands import ROLE_COMMANDS
@@ -256,7 +256,7 @@ async def _koordinator_view(acting: Acting, page: int) -> list[Reply]:
         rows.append([Button(content.text("insight.button.never_joined", n=len(everyone.never_joined)), NeverJoined(Scope.all, 0).pack())])
     reply = Reply("\n".join(lines), buttons=rows + _pages(acting, page, pages))
     if columns and page == 0:
-        reply.photo = await chart(content, columns, by_pp, by_district, today)
+        reply.photo = (CHART_NAME, (await chart(content, columns, by_pp, by_district, today)).png)
     return [reply]
 
 

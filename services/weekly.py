@@ -19,7 +19,7 @@ from core.dates import format_date
 from core.ui import Reply
 from core.zones import local_today, zone_of
 from reports.export import Table, to_xlsx
-from reports.standing import (Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
+from reports.standing import (CHART_NAME, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
                               standings)
 from scheduler.broadcasts import broadcast_report
 from services.context import Deps
@@ -183,5 +183,5 @@ async def files(acting: Acting) -> list[Reply]:
     columns = columns_of(content, weekly.found, today)
     if columns:
         by_pp, by_district = groups_of(content, weekly.found, columns, weekly.mentors)
-        reply.photo = await chart(content, columns, by_pp, by_district, today)
+        reply.photo = (CHART_NAME, (await chart(content, columns, by_pp, by_district, today)).png)
     return [reply]

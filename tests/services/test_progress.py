@@ -12,7 +12,8 @@ from core.content import load_content
 from core.ui import Reply
 from services import progress
 from services.progress import GLANCE, LateList, NeverJoined, Nudge, Page, Scope
-from store.models import Event, FlowRun, OutboxMessage, RunStatus
+from reports.standing import chart, columns_of, groups_of, mentor_names, participants, standings
+from store.models import Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
 
@@ -129,3 +130,17 @@ async def test_pp_pages_when_long(deps, db, cohort):
     assert GLANCE.unpack(_buttons([first])["Berikutnya ▶️"]) == Page(1)
     second = (await progress.press(deps, turn_of(cohort["budi"]), Page(1))).replies[0]
     assert "Halaman 2/2" in second.text and "16. Mentee 14" in second.text and second.edit
+
+
+async def test_the_chart_shows_the_tables_figures(deps, db, content, cohort):
+    async with db.session() as s:
+        people = await participants(s, await s.get(Person, cohort["kor"].id))
+        today = date(2026, 3, 2)
+        found = await standings(s, content, people, today)
+        columns = columns_of(content, found, today)
+        by_pp, by_district = groups_of(content, found, columns, await mentor_names(s, people))
+    drawn = await chart(content, columns, by_pp, by_district, today)
+    assert drawn.png.startswith(PNG) and drawn.columns == ("PI 1",)
+    assert drawn.labels == ("Pak Budi", "Bu Rina")  # the most behind first
+    assert drawn.values == ((0.0,), (1 / 3,))
+    assert "0/1" in drawn.texts and "1/3" in drawn.texts
