@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,3 +209,36 @@ async def chart(content: Content, columns, by_pp: list[Group], by_district: list
     drawn = await asyncio.get_running_loop().run_in_executor(
         _DRAWER, lambda: charts.completion_charts(table, texts, title=content.text(title), subtitle=subtitle))
     return drawn[0]
+
+
+async def progress_over_time(session: AsyncSession, content: Content, people: Sequence[Person], columns: Sequence[Flow],
+                             today: date, weeks: int = 8) -> charts.Chart | None:
+    """Submissions so far of the latest due flows (at most six lines), week by week up to today; None without any."""
+    shown = list(columns)[-len(charts.LINE_COLOURS):]
+    if not shown or not people:
+        return None
+    zone = ZoneInfo(content.default_tz)
+    rows = await session.execute(select(FlowRun.flow_id, FlowRun.submitted_at).where(
+        FlowRun.person_id.in_([p.id for p in people]), FlowRun.subject_id.is_(None),
+        FlowRun.status == RunStatus.submitted, FlowRun.flow_id.in_([f.id for f in shown])))
+    days: dict[str, list[date]] = defaultdict(list)
+    for flow_id, at in rows:
+        if at is not None:
+            days[flow_id].append(at.astimezone(zone).date())
+    dates = tuple(today - timedelta(weeks=n) for n in range(weeks, -1, -1))
+    lines = tuple(charts.ProgressLine(label(content, f.id), tuple(sum(1 for d in days[f.id] if d <= on) for on in dates))
+                  for f in shown)
+    series = charts.ProgressSeries(dates, lines, total=len(people))
+    texts = charts.ChartTexts.from_texts(content.texts)
+    subtitle = content.text("chart.subtitle.as_of", tanggal=format_date(today))
+    return await asyncio.get_running_loop().run_in_executor(
+        _DRAWER, lambda: charts.progress_chart(series, texts, title=content.text("chart.title.progress"), subtitle=subtitle))
+
+
+async def delivery(content: Content, number: int, counts: charts.DeliveryCounts, today: date) -> charts.Chart:
+    """One broadcast's delivery: sent, waiting, failed, blocked, not joined."""
+    texts = charts.ChartTexts.from_texts(content.texts)
+    subtitle = content.text("chart.subtitle.as_of", tanggal=format_date(today))
+    return await asyncio.get_running_loop().run_in_executor(
+        _DRAWER, lambda: charts.delivery_chart(counts, texts, title=content.text("chart.title.delivery", nomor=number),
+                                               subtitle=subtitle))

@@ -19,8 +19,9 @@ from core.dates import format_date
 from core.ui import Reply
 from core.zones import local_today, zone_of
 from reports.export import Table, to_xlsx
-from reports.standing import (CHART_NAME, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
-                              standings)
+from reports.charts import DeliveryCounts
+from reports.standing import (CHART_NAME, Standing, chart, columns_of, delivery, group, groups_of, label, mentor_names,
+                              participants, pct, progress_over_time, standings)
 from scheduler.broadcasts import broadcast_report
 from services.context import Deps
 from services.turn import Acting
@@ -180,8 +181,17 @@ async def files(acting: Acting) -> list[Reply]:
         return acting.reply("insight.koordinator.nobody")
     reply = Reply(content.text("insight.weekly.files_ready"),
                   file=(content.text("insight.weekly.filename", date=today.isoformat()), workbook(content, weekly)))
+    replies = [reply]
     columns = columns_of(content, weekly.found, today)
     if columns:
         by_pp, by_district = groups_of(content, weekly.found, columns, weekly.mentors)
         reply.photo = (CHART_NAME, (await chart(content, columns, by_pp, by_district, today)).png)
-    return [reply]
+        over_time = await progress_over_time(acting.session, content, [s.person for s in weekly.found], columns, today)
+        if over_time is not None:
+            replies.append(Reply(content.text("insight.weekly.over_time"), photo=(CHART_NAME, over_time.png)))
+    if weekly.broadcasts:
+        broadcast, report = weekly.broadcasts[-1]
+        counts = DeliveryCounts(report.sent, report.undelivered, report.failed, report.blocked, len(report.never_joined_names))
+        drawn = await delivery(content, broadcast.id, counts, today)
+        replies.append(Reply(content.text("insight.weekly.delivery", nomor=broadcast.id), photo=(CHART_NAME, drawn.png)))
+    return replies

@@ -169,6 +169,9 @@ async def test_weekly_report_arrives_once_with_its_chart_and_workbook(emulator, 
         document = await koordinator.next(lambda m: m.kind == "document")
         photo = await koordinator.next(lambda m: m.kind == "photo")
         assert photo.content.startswith(PNG) and document.filename == "laporan-mingguan-2026-03-09.xlsx"
+        await koordinator.next("minggu ke minggu")
+        over_time = await koordinator.next(lambda m: m.kind == "photo" and m.message_id != photo.message_id)
+        assert over_time.content.startswith(PNG)
         book = load_workbook(io.BytesIO(document.content))
         assert book.sheetnames == ["Per PP", "Terlambat", "Belum bergabung", "Siaran"]
         late = [row[0] for row in book["Terlambat"].iter_rows(min_row=2, values_only=True)]

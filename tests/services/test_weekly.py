@@ -1,17 +1,21 @@
 """The koordinator's weekly report: Monday morning in their zone, once a week, with the week's broadcasts."""
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.content import load_content
-from services import weekly
+from services import progress, weekly
 from store.models import Broadcast, Event, OutboxMessage, OutboxStatus
 from tests.factories import make_cohort, make_person
+from tests.services.conftest import turn_of
 
+PNG = b"\x89PNG\r\n\x1a\n"
 MONDAY_0730_WIB = datetime(2026, 3, 9, 0, 30, tzinfo=timezone.utc)
 
 
@@ -64,3 +68,14 @@ async def test_once_a_week_with_late_people_and_broadcasts(deps_for, content, db
     assert report.buttons == [[{"text": "📊 Grafik dan berkas Excel", "data": "g:w"}]]
     next_week = deps_for(content, FrozenClock(MONDAY_0730_WIB + timedelta(days=7)))
     assert await weekly.plan_reports(next_week) == 1
+
+
+async def test_the_button_brings_the_workbook_and_three_charts(deps_for, content, db, people):
+    outcome = await progress.press(deps_for(content, FrozenClock(MONDAY_0730_WIB)), turn_of(people), weekly.WeeklyFiles())
+    files, over_time, delivery = outcome.replies
+    assert files.file[0] == "laporan-mingguan-2026-03-09.xlsx" and files.photo[1].startswith(PNG)
+    assert "minggu ke minggu" in over_time.text and over_time.photo[1].startswith(PNG)
+    assert "siaran terakhir (#1)" in delivery.text and delivery.photo[1].startswith(PNG)
+    book = load_workbook(io.BytesIO(files.file[1]))
+    assert [r[:4] for r in book["Per PP"].iter_rows(min_row=2, values_only=True)] == [("Bu Rina", 2, 1, 2)]
+    assert [r[2:4] for r in book["Siaran"].iter_rows(min_row=2, values_only=True)] == [(1, 0)]
