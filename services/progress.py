@@ -86,7 +86,8 @@ async def overview(deps: Deps, turn: Turn) -> Outcome:
 
 
 async def press(deps: Deps, turn: Turn, value: CallbackData | None) -> Outcome:
-    """A "g:" button: a page, the late or never-joined names of a group, a nudge to the late."""
+    """A "g:" button: a page, the late or never-joined names of a group, a nudge to the late, the CSV export,
+    the weekly report's files."""
     return await act(deps, turn, lambda acting: _press(acting, value))
 
 
@@ -178,7 +179,7 @@ def _pairs(buttons: Sequence[Button]) -> list[list[Button]]:
     return [list(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
 
 
-# -- the PP's (and, until schools have their own view, the FSP's) view ---------------------------------
+# -- the PP's view ----------------------------------------------------------------------------------
 
 async def _mentor_view(acting: Acting, page: int) -> list[Reply]:
     content, viewer = acting.content, acting.person
@@ -349,10 +350,9 @@ async def _nudge(acting: Acting, members: list[Standing]) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-# Each role's /ringkasan; a role without one gets flows/progress.py's overview.
+# Each role's /ringkasan (a view takes the page to show); a role without one gets flows/progress.py's overview.
 VIEWS: dict[Role, View] = {
     Role.pp: _mentor_view,
-    Role.fsp: _mentor_view,
     Role.koordinator: _koordinator_view,
 }
 
