@@ -35,7 +35,8 @@ BUTTONS = (
     (jadwal.JADWAL, jadwal.press),  # j: the .ics file, setting Lokakarya and PI dates
     (siaran.SIARAN, siaran.press),  # b: the broadcast composer and status
     (profile.PROFILE, profile.press),  # p: time zone and quiet hours
-    (companion.COMPANION, companion.press),  # g: a mentee's PI session guide
+    (companion.COMPANION, companion.press),  # c: a mentee's PI session guide
+    (progress.GLANCE, progress.press),  # g: /ringkasan pages, who is late or never joined, nudges
 )
 
 

@@ -99,6 +99,12 @@ def cmd_send_outbox(args: argparse.Namespace) -> int:
     return asyncio.run(send_outbox(settings, args.rate or settings.outbox_rate))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export_cli import export_answers
+
+    return asyncio.run(export_answers(_settings(), args.cohort, args.format, Path(args.out) if args.out else None))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -142,6 +148,11 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
     demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")
     demo.set_defaults(func=cmd_demo)
+    export = sub.add_parser("export", help="answers as a workbook: one sheet per flow, everyone in scope (never joined too)")
+    export.add_argument("--cohort", help="only this cohort (its code; default: every cohort)")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx, or csv (a ZIP, one file per flow)")
+    export.add_argument("--out", help="the file to write (default: jawaban-<date>.xlsx or .zip here)")
+    export.set_defaults(func=cmd_export)
     return root
 
 

@@ -81,8 +81,11 @@ async def deliver(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) 
             if reply.file is not None:
                 name, data = reply.file
                 await bot.send_document(chat.id, InputFile(data, filename=name))
+            if reply.photo is not None:
+                name, data = reply.photo
+                await bot.send_photo(chat.id, InputFile(data, filename=name))
         except TelegramError as exc:
-            rest = Reply(reply.text, reply.buttons, reply.attachments, reply.file) if not done else \
-                Reply("", attachments=reply.attachments[done - 1:], file=reply.file)
+            rest = Reply(reply.text, reply.buttons, reply.attachments, reply.file, photo=reply.photo) if not done else \
+                Reply("", attachments=reply.attachments[done - 1:], file=reply.file, photo=reply.photo)
             return [rest, *replies[index + 1:]], exc
     return [], None

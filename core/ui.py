@@ -26,6 +26,7 @@ class Reply:
     attachments: list[Attachment] = field(default_factory=list)
     file: tuple[str, bytes] | None = None  # (file name, content) sent as a document
     edit: bool = False  # replace the message whose button was pressed
+    photo: tuple[str, bytes] | None = None  # (file name, PNG) sent as a photo after the text (a chart)
 
 
 IncomingKind = Literal["text", "media", "other"]

@@ -6,7 +6,7 @@ from core.ratelimit import RateBudget
 from scheduler import broadcasts, digest, planner
 from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
-from services import companion
+from services import companion, weekly
 from services.context import Deps
 from store import outbox
 
@@ -18,6 +18,7 @@ async def plan(deps: Deps) -> None:
     async with deps.db.session() as session:
         await digest.plan_digests(session, deps.content, deps.clock)
     await companion.plan(deps)
+    await weekly.plan_reports(deps)  # the koordinators' Monday report
 
 
 async def report_broadcasts(deps: Deps) -> int:

@@ -1,7 +1,7 @@
 """The PP's companion: the session guide before each mentee's PI, the jurnal drafted from the mentee's
 answers, and the jurnal's Word documents and LMS text once it is sent.
 
-    g:d:<mentee b36>:<pi>   the guide to PI n for one mentee: short in chat, complete as a .docx
+    c:g:<mentee b36>:<pi>   the guide to PI n for one mentee: short in chat, complete as a .docx
 
 The guide comes on demand (a button under the mentee's answers in /ringkasan) and by itself a few days
 before the mentee's own PI date (`plan_guides`, run with the reminder planning). A mentee's PI reflection,
@@ -47,12 +47,12 @@ AGREED_KINDS = ("rpp_submit", "rpp_return", "rpp_revision", "observation")
 
 
 @dataclass(frozen=True)
-class GuideDoc(CallbackData, prefix="g:d"):
+class GuideDoc(CallbackData, prefix="c:g"):
     mentee_id: B36
     pi: int
 
 
-COMPANION = Namespace("g", GuideDoc)
+COMPANION = Namespace("c", GuideDoc)
 
 
 # The guide -------------------------------------------------------------------------------------------
@@ -72,10 +72,9 @@ async def _guide_press(acting: Acting, value: GuideDoc | None) -> list[Reply]:
     return [Reply(D.guide_chat_text(acting.content, guide), file=word)]
 
 
-async def guide_buttons(acting: Acting, mentee_id: int) -> list[list[Button]]:
+async def guide_buttons(acting: Acting, mentee: Person) -> list[list[Button]]:
     """Under a mentee's answers: the guide to their next PI, for their own PP."""
-    mentee = await acting.session.get(Person, mentee_id)
-    if mentee is None or mentee.mentor_id != acting.person.id or mentee.role != Role.cgp:
+    if mentee.mentor_id != acting.person.id or mentee.role != Role.cgp:
         return []
     today = local_today(acting.person, acting.content.default_tz, acting.clock)
     number = next_pi(await _pi_dates(acting.session, acting.content, mentee, acting.clock), today, acting.content)

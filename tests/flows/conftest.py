@@ -23,7 +23,7 @@ def flow_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
     """The fixture content with the shipped flow, date and calendar texts copied in, so the real wording is used."""
     root = tmp_path_factory.mktemp("content") / "content"
     shutil.copytree(HERE / "content", root)
-    for name in ("flows.yaml", "waktu.yaml", "scheduler.yaml"):
+    for name in ("flows.yaml", "waktu.yaml", "scheduler.yaml", "insight.yaml"):
         shutil.copy(REPO / "content" / "texts" / name, root / "texts" / name)
     return load_content(root)
 

@@ -81,22 +81,24 @@ async def test_export_has_only_visible_answers(db, people, chat_for, flow_conten
     name, data = await as_viewer(db, flow_content, people["pp"], lambda s, c, v: export_xlsx(s, c, v, clock))
     assert name == "jawaban-2025-03-10.xlsx"
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["PI 1"]
+    assert book.sheetnames[0] == "PI 1"
     rows = list(book["PI 1"].iter_rows(values_only=True))
-    assert rows[0][:7] == ("Nama", "Peran", "Sekolah", "Angkatan", "Keaktifan", "Status", "Dikirim")
-    assert rows[0][7] == "Apa yang Anda pelajari?"
-    assert [r[0] for r in rows[1:]] == ["Citra"]
-    assert rows[1][4:6] == ("aktif", "terkirim") and rows[1][6].hour == 10  # 03:00 UTC shown in WIB
-    assert rows[1][7:13] == ("Saya belajar tentang visi.", "Senang", "2 (Cukup)", "Visi, Diferensiasi", 32, rows[1][12])
-    assert rows[1][12].date().isoformat() == "2025-03-12"
+    assert rows[0][:10] == ("Nama", "Peran", "Sekolah", "Kabupaten/Kota", "Angkatan", "Pendamping (PP/FSP)",
+                            "Bergabung dengan bot", "Keaktifan", "Status", "Dikirim")
+    assert rows[0][10] == "Apa yang Anda pelajari?"
+    assert [r[0] for r in rows[1:]] == ["Cahyo", "Citra"]  # Cahyo has not started: a row all the same
+    assert rows[1][8:10] == ("belum mulai", None)
+    assert rows[2][5] == "Pak Pandu" and rows[2][7:9] == ("aktif", "terkirim") and rows[2][9].hour == 10  # 03:00 UTC in WIB
+    assert rows[2][10:16] == ("Saya belajar tentang visi.", "Senang", "2 (Cukup)", "Visi, Diferensiasi", 32, rows[2][15])
+    assert rows[2][15].date().isoformat() == "2025-03-12"
 
     _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
     rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
-    assert sorted(r[0] for r in rows[1:]) == ["Citra", "Dewi"]
+    assert [(r[0], r[8]) for r in rows[1:]] == [("Cahyo", "belum mulai"), ("Citra", "terkirim"), ("Dewi", "terkirim")]
 
     _, data = await as_viewer(db, flow_content, people["cgp2"], lambda s, c, v: export_xlsx(s, c, v, clock))
-    book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Kosong"]
+    rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
+    assert [(r[0], r[8]) for r in rows[1:]] == [("Cahyo", "belum mulai")]  # only their own row
 
 
 async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people, chat_for, flow_content, clock):
@@ -117,7 +119,7 @@ async def test_people_who_left_show_as_keluar_and_keep_their_answers(db, people,
 
     _, data = await as_viewer(db, flow_content, people["koord"], lambda s, c, v: export_xlsx(s, c, v, clock))
     rows = list(load_workbook(io.BytesIO(data))["PI 1"].iter_rows(values_only=True))
-    assert sorted((r[0], r[4]) for r in rows[1:]) == [("Cahyo", "aktif"), ("Citra", "keluar")]
+    assert [(r[0], r[7]) for r in rows[1:]] == [("Cahyo", "aktif"), ("Citra", "keluar"), ("Dewi", "aktif")]
 
 
 async def test_export_keeps_answers_and_names_as_text_never_formulas(db, people, chat_for, flow_content, clock):

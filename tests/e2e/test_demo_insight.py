@@ -1,0 +1,26 @@
+"""`pendamping demo --script tests/e2e/demo_insight.txt`: who is behind, at a glance, as a newcomer would try it."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("demo_insight.txt")
+
+
+async def test_demo_insight_shows_who_is_behind_nudges_and_exports(tmp_path):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    transcript = out.decode()
+    assert proc.returncode == 0, err.decode()
+    assert "• Bambang Sutrisno: gabung 25% · PI 1 0% · ⏰ 4" in transcript
+    assert "• Kota Makassar: gabung 0% · PI 1 0% · ⏰ 4" in transcript
+    assert "🤖 [photo]" in transcript  # the chart
+    assert "2. Dewi Lestari — PI 1 (sejak" in transcript
+    assert "Pengingat dikirim ke 1 orang" in transcript and "3 orang belum bergabung" in transcript
+    assert "2. Dewi Lestari — PI 1: ⏰" in transcript  # the PP's one line per mentee
+    assert "💾 disimpan: demo-berkas/jawaban-" in transcript and transcript.count("💾 disimpan: ") == 2
+    assert any(tmp_path.glob("demo-berkas/jawaban-*.zip"))
