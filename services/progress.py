@@ -6,6 +6,7 @@ from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
 from reports.export import export_xlsx
+from services import ringkasan_sekolah
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -26,6 +27,8 @@ async def ekspor(deps: Deps, turn: Turn) -> Outcome:
 
 
 async def _overview(acting: Acting) -> list[Reply]:
+    if acting.person.role in ringkasan_sekolah.ROLES:  # FSP, pengawas: their schools
+        return await ringkasan_sekolah.overview(acting)
     return await progress.overview(acting.session, acting.content, acting.person)
 
 
