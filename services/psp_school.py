@@ -49,7 +49,11 @@ class SchoolState:
 
 def round_start(content: Content, today: date) -> date:
     """The first day of the PMO round containing today (1 August or 1 February with the shipped calendar)."""
-    months = sorted({m.month for m in content.calendar.pmo_months if m.pmo in ROUND_STARTS}) or [1]
+    firsts: dict[int, int] = {}  # PMO number → its first month
+    for month in content.calendar.pmo_months:
+        if month.pmo in ROUND_STARTS:
+            firsts.setdefault(month.pmo, month.month)
+    months = sorted(firsts.values()) or [1]
     earlier = [m for m in months if m <= today.month]
     return date(today.year, earlier[-1], 1) if earlier else date(today.year - 1, months[-1], 1)
 
