@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.ui import Reply
 from core.zones import local_today
 from flows.callbacks import FlowPress, OpenFlow
-from services.psp_school import describe, school_of, school_states, step_flows
+from services.psp_school import as_replies, describe, school_of, school_states, step_flows
 from services.turn import Acting
 from store.models import Role
 
@@ -30,8 +30,7 @@ async def gate(acting: Acting, value: FlowPress | None) -> list[Reply] | None:
     today = local_today(person, content.default_tz, acting.clock)
     states = await school_states(acting.session, content, schools, today)
     if person.role is not Role.kepsek:
-        text = "\n\n".join([*(describe(content, s, answers=True) for s in states), content.text("psp.pmo.kepsek_answers")])
-        return [Reply(text)]
+        return as_replies([*(describe(content, s, answers=True) + "\n" for s in states), content.text("psp.pmo.kepsek_answers")])
     done = states[0].step.number if states[0].step else 0
     if step.number > done + 1:
         first = next(s for s in content.pmo.steps if s.number == done + 1)

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.answers import by_question, format_answer
 from core.content.schema import Content, PmoStep
 from core.dates import format_date
+from core.ui import Button, Reply
+from flows.render import pack
 from store.models import FlowRun, Person, Role, RunStatus, School, SchoolMember
 
 UPDATE_FLOW = "pmo_update"
@@ -198,3 +200,9 @@ def _answer_lines(content: Content, run: FlowRun) -> list[str]:
     values = by_question(run.answers)
     return [content.text("psp.state.answer", pertanyaan=q.text.strip(), jawaban=format_answer(content, q, values[q.id]))
             for q in flow.questions() if q.id in values and q.kind != "media"]
+
+
+def as_replies(lines: list[str], buttons: list[list[Button]] | None = None) -> list[Reply]:
+    """Lines as messages within Telegram's length limit, the buttons under the last one."""
+    parts = [text for text, _ in pack(lines, sep="\n")]
+    return [Reply(text, buttons if i == len(parts) - 1 and buttons else []) for i, text in enumerate(parts)]

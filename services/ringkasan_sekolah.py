@@ -21,7 +21,7 @@ from program.calendar import DatedItem, item_title
 from services.context import Deps
 from services.jadwal import upcoming
 from services.psp_school import (
-    MONITORING_FLOW, SchoolState, describe, last_update_text, may_follow, school_states, schools_for, status_text,
+    MONITORING_FLOW, SchoolState, as_replies, describe, last_update_text, may_follow, school_states, schools_for, status_text,
 )
 from services.turn import Acting, Outcome, Turn, act
 from store.models import Role
@@ -61,7 +61,7 @@ async def overview(acting: Acting) -> list[Reply]:
             lines.append(_line(content, state))
             buttons.append([Button(state.school.name[:60], SchoolBriefing(state.school.id).pack())])
     lines += ["", content.text("psp.ringkasan.footer")]
-    return [Reply("\n".join(lines), buttons)]
+    return as_replies(lines, buttons)
 
 
 def agenda(content: Content, workshop: DatedItem, *, with_monitoring: bool) -> list[str]:
@@ -101,4 +101,4 @@ async def _briefing(acting: Acting, value: SchoolBriefing | None) -> list[Reply]
     if person.role is Role.fsp and kepsek is not None and kepsek.mentor_id == person.id:
         buttons.append([Button(content.text("psp.briefing.record"), OpenForMentee(MONITORING_FLOW, kepsek.id).pack())])
     lines += ["", content.text("psp.briefing.back")]
-    return [Reply("\n".join(lines), buttons)]
+    return as_replies(lines, buttons)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from emulator import BotApiEmulator
-from store.models import Answer, FlowRun, Person, RunStatus
+from services.ringkasan_sekolah import SchoolBriefing
+from store.models import Answer, FlowRun, Person, RunStatus, School
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, User, answer_until_review, running_bot
 from tests.e2e.scheduling import nothing_more, utc
@@ -150,4 +151,11 @@ async def test_a_month_of_pmo_kepsek_answers_for_the_school_and_the_fsp_is_brief
     covered = await pengawas.say("/ringkasan")
     assert "SMP Negeri 1 Soreang" in covered.text and "SD Negeri 2 Soreang" in covered.text
     assert "SMA Negeri 1 Garut" not in covered.text and "Catat monitoring" not in str(covered.labels)
+    pengawas_view = await pengawas.press("SMP Negeri 1 Soreang", "Briefing sekolah")
+    assert "Catat monitoring" not in str(pengawas_view.labels)
+    async with bot.deps.db.session() as s:
+        garut = await s.scalar(select(School.id).where(School.name == "SMA Negeri 1 Garut"))
+    emulator.press(pengawas.id, covered.message_id, SchoolBriefing(garut).pack())  # a forged button
+    refused = await pengawas.next("bukan sekolah dampingan")
+    assert "SMA Negeri 1 Garut" not in refused.text
     await nothing_more(emulator, guru.id, "Sebelum lokakarya", seconds=0.5)  # the kepala sekolah answers for the school
