@@ -4,7 +4,7 @@ pengawas sees only their schools, and the KB1 worksheets open on the workshop da
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
