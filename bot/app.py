@@ -19,7 +19,7 @@ from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
 from core import worker_process
 from core.ratelimit import RateBudget
-from services import companion, intake, jadwal, profile, progress, reflection, reminders, siaran
+from services import companion, intake, jadwal, profile, progress, reflection, reminders, ringkasan_sekolah, siaran
 from services.context import Deps
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ BUTTONS = (
     (profile.PROFILE, profile.press),  # p: time zone and quiet hours
     (companion.COMPANION, companion.press),  # c: a mentee's PI session guide
     (progress.GLANCE, progress.press),  # g: /ringkasan pages, who is late or never joined, nudges
+    (ringkasan_sekolah.SEKOLAH, ringkasan_sekolah.press),  # k: one school's briefing (FSP, pengawas)
 )
 
 

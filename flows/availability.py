@@ -1,7 +1,7 @@
 """When a flow opens for a person: from the program calendar, once it dates the flow's event.
 
-A flow tied to an event (PI n, Lokakarya n, a PSP workshop month) opens `flow_opens_days_before`
-days before that event's date for the person and stays open. A flow without an event, or whose
+A flow tied to an event (PI n, Lokakarya n) opens `flow_opens_days_before` days before that event's
+date for the person and stays open; a Sekolah Penggerak workshop's worksheets open on its day. A flow without an event, or whose
 event the calendar does not date yet (no calendar set for the cohort), is open.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content, Flow
 from core.zones import local_today
-from program.calendar import DatedItem, events_for
+from program.calendar import OPENS_ON_THE_DAY, DatedItem, events_for
 from store.models import Person, Role
 
 
@@ -29,8 +29,9 @@ async def closed_until(session: AsyncSession, content: Content, person: Person, 
     closed = {}
     for flow in dated:
         days = _event_dates(content, person, items, flow.event.kind, flow.event.number)
-        if days and all(day - lead > today for day in days):
-            closed[flow.id] = min(days) - lead
+        ahead = timedelta(0) if flow.event.kind in OPENS_ON_THE_DAY else lead
+        if days and all(day - ahead > today for day in days):
+            closed[flow.id] = min(days) - ahead
     return closed
 
 

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 PGP_ROLES = {Role.cgp, Role.pp}
 PSP_ROLES = {Role.kepsek, Role.guru, Role.pengawas, Role.fsp}
 COHORT_KINDS = {"lokakarya": PGP_ROLES, "lokakarya_psp": PSP_ROLES}
+# Worksheets filled at the workshop itself open on its day, not flow_opens_days_before ahead (KB1's LK1–LK5).
+OPENS_ON_THE_DAY = {"lokakarya_psp"}
 PERSON_KINDS = ("pi", "rpp_submit", "rpp_return", "rpp_revision", "observation")
 
 
@@ -114,6 +116,17 @@ async def set_lokakarya_date(session: AsyncSession, cohort: Cohort, number: int,
 async def set_pi_date(session: AsyncSession, mentee: Person, number: int, on_date: date) -> Event:
     """Set a mentee's own PI n date (the PP's choice), overriding the cohort default."""
     return await _upsert_event(session, "pi", number, on_date, cohort_id=None, person_id=mentee.id, source="pp")
+
+
+def workshop_months(content: Content) -> list[int]:
+    """The months a Sekolah Penggerak workshop can be dated in, in program-year order (PMO months, then KB months)."""
+    months = [m.month for m in content.calendar.pmo_months]
+    return months + [kb.month for kb in content.komunitas_belajar if kb.month not in months]
+
+
+def workshop_title(content: Content, month: int) -> str:
+    """The SP workshop of a month: 'Komunitas Belajar 1' or 'Lokakarya Sekolah Penggerak bulan Oktober'."""
+    return item_title(content, DatedItem("lokakarya_psp", month, date.min))
 
 
 def program_year_start(content: Content, today: date) -> date | None:

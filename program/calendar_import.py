@@ -1,9 +1,15 @@
-"""Calendar files (CSV: angkatan, lokakarya, tanggal): told apart from rosters, checked as a whole, imported all or none."""
+"""Calendar files (CSV: angkatan, lokakarya, tanggal): told apart from rosters, checked as a whole, imported all or none.
+
+The lokakarya cell is a PGP Lokakarya number (0–7), or a Sekolah Penggerak workshop: "KB1" (Komunitas
+Belajar 1) or "PMO <bulan>" / "SP <bulan>" (the month's workshop, e.g. "PMO Oktober", "SP 10"), dated
+within that month.
+"""
 from __future__ import annotations
 
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content
-from core.dates import format_date
-from program.calendar import set_lokakarya_date
+from core.dates import format_date, month_name, month_names
+from program.calendar import set_lokakarya_date, workshop_months
 from store.models import Cohort, Event
 
 log = logging.getLogger(__name__)
@@ -80,6 +86,26 @@ HEADERS = {
 MAX_LOKAKARYA = 12
 
 
+KB_CELL = re.compile(r"(kb|komunitas\s*belajar)\s*1", re.IGNORECASE)
+MONTH_CELL = re.compile(r"(?:pmo|sp|psp)\s+(\S+)", re.IGNORECASE)
+
+
+def _parse_event(content: Content | None, value: str) -> tuple[str, int] | None:
+    """The lokakarya cell as (event kind, number): a PGP Lokakarya number, or (given the content) an SP workshop's month."""
+    if value.isdigit():
+        return ("lokakarya", int(value)) if int(value) <= MAX_LOKAKARYA else None
+    if content is None:
+        return None
+    if KB_CELL.fullmatch(value.strip()):
+        return next((("lokakarya_psp", kb.month) for kb in content.komunitas_belajar), None)
+    found = MONTH_CELL.fullmatch(value.strip())
+    if found is None:
+        return None
+    word = found.group(1).lower()
+    month = int(word) if word.isdigit() else month_names().get(word)
+    return ("lokakarya_psp", month) if month in workshop_months(content) else None
+
+
 def _parse_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
@@ -89,25 +115,26 @@ def _parse_date(value: str) -> date | None:
     return parsed.date() if parsed else None
 
 
-async def _out_of_order(session: AsyncSession, parsed: dict[tuple[int, int], tuple[Cohort, int, date]],
-                        lines: dict[tuple[int, int], int]) -> list[CalendarProblem]:
+async def _out_of_order(session: AsyncSession, parsed: dict[tuple[int, str, int], tuple[Cohort, int, date]],
+                        lines: dict[tuple[int, str, int], int]) -> list[CalendarProblem]:
     """Lokakarya dates of a cohort (the file's over those already set) that come before an earlier number's."""
-    cohort_ids = {cohort_id for cohort_id, _ in parsed}
+    cohort_ids = {cohort_id for cohort_id, kind, _ in parsed if kind == "lokakarya"}
     dates: dict[int, dict[int, date]] = {c: {} for c in cohort_ids}
     if cohort_ids:
         rows = await session.execute(select(Event.cohort_id, Event.number, Event.on_date).where(
             Event.kind == "lokakarya", Event.cohort_id.in_(cohort_ids), Event.person_id.is_(None)))
         for cohort_id, number, on_date in rows:
             dates[cohort_id][number] = on_date
-    for (cohort_id, number), (_, _, on_date) in parsed.items():
-        dates[cohort_id][number] = on_date
+    for (cohort_id, kind, number), (_, _, on_date) in parsed.items():
+        if kind == "lokakarya":  # SP workshops are each in their own month: no order to check
+            dates[cohort_id][number] = on_date
     problems = []
     for cohort_id, by_number in dates.items():
         numbers = sorted(by_number)
         for before, after in zip(numbers, numbers[1:]):
             if by_number[after] >= by_number[before]:
                 continue
-            line = lines.get((cohort_id, after)) or lines[(cohort_id, before)]  # blame a row of the file
+            line = lines.get((cohort_id, "lokakarya", after)) or lines[(cohort_id, "lokakarya", before)]  # blame a file row
             problems.append(CalendarProblem(line, "out_of_order", {
                 "nomor": after, "tanggal": format_date(by_number[after]),
                 "sebelumnya": before, "tanggal_sebelumnya": format_date(by_number[before]),
@@ -115,8 +142,8 @@ async def _out_of_order(session: AsyncSession, parsed: dict[tuple[int, int], tup
     return problems
 
 
-async def import_calendar_csv(session: AsyncSession, text: str, today: date) -> int:
-    """Import Lokakarya dates from CSV (angkatan, lokakarya, tanggal); return how many were set.
+async def import_calendar_csv(session: AsyncSession, text: str, today: date, content: Content | None = None) -> int:
+    """Import Lokakarya and SP workshop dates from CSV (angkatan, lokakarya, tanggal); return how many were set.
 
     Every row is checked first; any bad row raises CalendarImportError and nothing is written. A date
     before `today`, or before an earlier-numbered Lokakarya of the cohort (in the file or already set),
@@ -140,29 +167,32 @@ async def import_calendar_csv(session: AsyncSession, text: str, today: date) -> 
     codes = {row[columns["cohort"]] for _, row in cells}
     cohorts = {c.code: c for c in (await session.execute(select(Cohort).where(Cohort.code.in_(codes)))).scalars()}
     problems: list[CalendarProblem] = []
-    parsed: dict[tuple[int, int], tuple[Cohort, int, date]] = {}
-    lines: dict[tuple[int, int], int] = {}
+    parsed: dict[tuple[int, str, int], tuple[Cohort, int, date]] = {}
+    lines: dict[tuple[int, str, int], int] = {}
     for line, row in cells:
         code, number_text, date_text = (row[columns[c]] for c in ("cohort", "number", "date"))
         cohort = cohorts.get(code)
-        number = int(number_text) if number_text.isdigit() else None
+        event = _parse_event(content, number_text)
         on_date = _parse_date(date_text) if date_text else None
         if cohort is None:
             problems.append(CalendarProblem(line, "unknown_cohort", {"angkatan": code}))
-        elif number is None or number > MAX_LOKAKARYA:
+        elif event is None:
             problems.append(CalendarProblem(line, "bad_number", {"nomor": number_text}))
         elif on_date is None:
             problems.append(CalendarProblem(line, "bad_date", {"tanggal": date_text}))
-        elif (cohort.id, number) in parsed:
-            problems.append(CalendarProblem(line, "duplicate", {"angkatan": code, "nomor": number}))
+        elif (cohort.id, *event) in parsed:
+            problems.append(CalendarProblem(line, "duplicate", {"angkatan": code, "nomor": number_text}))
         elif on_date < today:
             problems.append(CalendarProblem(line, "past", {"tanggal": format_date(on_date)}))
+        elif event[0] == "lokakarya_psp" and on_date.month != event[1]:
+            problems.append(CalendarProblem(line, "wrong_month", {"tanggal": format_date(on_date),
+                                                                  "bulan": month_name(event[1])}))
         else:
-            parsed[(cohort.id, number)] = (cohort, number, on_date)
-            lines[(cohort.id, number)] = line
+            parsed[(cohort.id, *event)] = (cohort, event[1], on_date)
+            lines[(cohort.id, *event)] = line
     problems += await _out_of_order(session, parsed, lines)
     if problems:
         raise CalendarImportError(sorted(problems, key=lambda p: p.row))
-    for cohort, number, on_date in parsed.values():
-        await set_lokakarya_date(session, cohort, number, on_date)
+    for (_, kind, _), (cohort, number, on_date) in parsed.items():
+        await set_lokakarya_date(session, cohort, number, on_date, kind=kind)
     return len(parsed)

@@ -10,6 +10,8 @@ services/jadwal.py.
     j:m / j:m:<mentee>        PP: choose a mentee / their PI list
     j:p:<mentee>:<n>          PP: set the mentee's PI n (then a typed date)
     j:ok / j:x                save / cancel the typed date
+    j:s / j:s:<cohort>        koordinator: choose a cohort / its Sekolah Penggerak workshops (KB1, PMO months)
+    j:w:<cohort>:<month>      koordinator: set the cohort's SP workshop of that month (then a typed date)
 """
 from __future__ import annotations
 
@@ -65,6 +67,23 @@ class CancelDate(CallbackData, prefix="j:x"):
     pass
 
 
+@dataclass(frozen=True)
+class PickCohortWorkshop(CallbackData, prefix="j:s"):
+    pass
+
+
+@dataclass(frozen=True)
+class CohortWorkshops(CallbackData, prefix="j:s"):
+    cohort_id: int
+
+
+@dataclass(frozen=True)
+class SetWorkshop(CallbackData, prefix="j:w"):
+    cohort_id: int
+    month: int
+
+
 JADWAL = Namespace(
     "j", CalendarFile, PickCohort, CohortLokakarya, SetLokakarya, PickMentee, MenteePi, SetPi, SaveDate, CancelDate,
+    PickCohortWorkshop, CohortWorkshops, SetWorkshop,
 )

@@ -17,6 +17,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "mentor": ("mentor", "id mentor"),
     "zona waktu": ("zona waktu", "timezone", "tz"),
     "status": ("status", "keaktifan"),
+    "npsn": ("npsn",),
 }
 REQUIRED_COLUMNS = ("id", "nama", "peran", "angkatan", "mentor")
 HEADER_ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -37,6 +38,9 @@ TIMEZONES = {
 }
 # status → still in the program; someone who left gets no reminders and is left out of counts.
 STATUSES = {"aktif": True, "keluar": False, "nonaktif": False, "tidak aktif": False, "mengundurkan diri": False}
-MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "provinsi": 100, "mentor": 64, "status": 32}
+MAX_LENGTH = {"id": 64, "nama": 200, "sekolah": 200, "kabupaten/kota": 200, "provinsi": 100, "mentor": 64, "status": 32,
+              "npsn": 16}
 COHORT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 COHORT_PREFIX = re.compile(r"^angkatan\s*", re.IGNORECASE)
+NPSN_PATTERN = re.compile(r"[0-9A-Za-z]{8}")  # Nomor Pokok Sekolah Nasional: 8 characters (digits, or P + 7 digits)
+SCHOOL_SEPARATOR = ";"  # a pengawas's sekolah cell lists the schools they cover

@@ -17,6 +17,7 @@ from core.clock import Clock
 from roster.invites import REVOKE_CHUNK, add_codes, revoke_codes
 from roster.parse import ParsedFile, Roster, RosterRow, read_roster
 from roster.report import ImportResult, RosterError, RowProblem
+from roster.schools import link_schools
 from store.models import MENTOR_OF, Cohort, InviteCode, Person
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ async def _write(session: AsyncSession, roster: Roster, clock: Clock) -> ImportR
         await session.flush()
         if new:
             people.update((p.external_id, p) for p in await session.scalars(insert(Person).returning(Person), new))
+
+    await link_schools(session, roster, people, now)
 
     live = await _people_with_live_code(session)
     needing_code, leaving = [], []

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from core.sheets import SheetError, read_sheet
 from roster.columns import (
-    COHORT_PATTERN, COHORT_PREFIX, HEADER_ALIASES, MAX_LENGTH, REQUIRED_COLUMNS, ROLE_ALIASES, STATUSES, TIMEZONES,
+    COHORT_PATTERN, COHORT_PREFIX, HEADER_ALIASES, MAX_LENGTH, NPSN_PATTERN, REQUIRED_COLUMNS, ROLE_ALIASES, STATUSES,
+    TIMEZONES,
 )
 from roster.report import RowProblem
 from store.models import MENTOR_OF, Role
@@ -28,6 +29,7 @@ class RosterRow:
     timezone: str | None  # IANA name
     in_program: bool = True  # the status column: False for someone who left the program
     province: str | None = None  # for the province's days off (holidays.yaml)
+    npsn: str | None = None  # the school's NPSN, when the file has the column
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,10 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
     if zone and timezone is None:
         problem("zona waktu", "bad_timezone", value=zone)
 
+    npsn = values.get("npsn", "").strip() or None
+    if npsn and not NPSN_PATTERN.fullmatch(npsn):
+        problem("npsn", "bad_npsn", value=npsn)
+
     mentor = values["mentor"] or None
     if role is not None and role in MENTOR_OF and mentor is None:
         problem("mentor", "mentor_required", expected=MENTOR_OF[role].value)
@@ -142,7 +148,7 @@ def _parse_row(number: int, values: dict[str, str], columns: dict[str, str], pro
         row=number, external_id=values["id"], name=values["nama"], role=role, cohort=cohort,
         school=values.get("sekolah") or None, district=values.get("kabupaten/kota") or None,
         province=" ".join(values.get("provinsi", "").split()) or None,
-        mentor=mentor, timezone=timezone, in_program=STATUSES.get(status, True),
+        mentor=mentor, timezone=timezone, in_program=STATUSES.get(status, True), npsn=npsn,
     )
 
 

@@ -8,6 +8,9 @@ stateDiagram-v2
     [*] --> cohort: j:c (koordinator)
     cohort --> lokakarya: j:c:<cohort>
     lokakarya --> date: j:l:<cohort>:<n>
+    [*] --> cohort_sp: j:s (koordinator)
+    cohort_sp --> workshop: j:s:<cohort>
+    workshop --> date: j:w:<cohort>:<month> (a date in that month)
     [*] --> mentee: j:m (PP)
     mentee --> pi: j:m:<mentee>
     pi --> date: j:p:<mentee>:<n>
@@ -26,13 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from core.dates import format_date
+from core.dates import format_date, month_name
 from core.parsing import parse_date
 from core.ui import Button, Incoming, Reply
 from core.zones import local_today
-from program.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date
+from program.calendar import events_for, lokakarya_info, set_lokakarya_date, set_pi_date, workshop_months, workshop_title
 from program.callbacks import (
-    CancelDate, CohortLokakarya, MenteePi, PickCohort, PickMentee, SaveDate, SetLokakarya, SetPi,
+    CancelDate, CohortLokakarya, CohortWorkshops, MenteePi, PickCohort, PickCohortWorkshop, PickMentee, SaveDate,
+    SetLokakarya, SetPi, SetWorkshop,
 )
 from scheduler import planner
 from services import dialogue_state
@@ -48,13 +52,15 @@ STATE_TTL = timedelta(hours=1)  # an abandoned dialogue stops capturing typed te
 def entry_buttons(content: Content, person: Person) -> list[list[Button]]:
     """The /jadwal button that opens the dialogue for this role (none for other roles)."""
     if person.role is Role.koordinator:
-        return [[Button(content.text("kalender.button_lokakarya"), PickCohort().pack())]]
+        return [[Button(content.text("kalender.button_lokakarya"), PickCohort().pack())],
+                [Button(content.text("psp.kalender.button"), PickCohortWorkshop().pack())]]
     if person.role is Role.pp:
         return [[Button(content.text("kalender.button_pi"), PickMentee().pack())]]
     return []
 
 
-DatePress = PickCohort | CohortLokakarya | SetLokakarya | PickMentee | MenteePi | SetPi | SaveDate | CancelDate
+DatePress = (PickCohort | CohortLokakarya | SetLokakarya | PickMentee | MenteePi | SetPi | SaveDate | CancelDate
+             | PickCohortWorkshop | CohortWorkshops | SetWorkshop)
 
 
 async def handle_button(session: AsyncSession, content: Content, person: Person, value: DatePress, clock: Clock) -> list[Reply]:
@@ -62,6 +68,17 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
     match value:
         case PickCohort():
             return [await _cohorts(session, content, person)] if _is_koordinator(person) else _refused(content)
+        case PickCohortWorkshop():
+            return [await _cohorts(session, content, person, CohortWorkshops)] if _is_koordinator(person) else _refused(content)
+        case CohortWorkshops(cohort_id=cohort_id):
+            cohort = await _cohort(session, person, cohort_id)
+            return [await _workshop_list(session, content, cohort)] if cohort else _refused(content)
+        case SetWorkshop(cohort_id=cohort_id, month=month):
+            cohort = await _cohort(session, person, cohort_id)
+            if cohort is None or month not in workshop_months(content):
+                return _refused(content)
+            target = {"target": "lokakarya_psp", "cohort_id": cohort.id, "number": month}
+            return [await _ask_date(session, content, person, target, clock)]
         case PickMentee():
             return [await _mentees(session, content, person)] if person.role is Role.pp else _refused(content)
         case CohortLokakarya(cohort_id=cohort_id):
@@ -113,6 +130,9 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
     on_date = parse_date(text, local_today(person, content.default_tz, clock))
     if on_date is None:
         return [Reply(content.text("kalender.bad_date", teks=text.strip()[:40], contoh=example))]
+    if data["target"] == "lokakarya_psp" and on_date.month != data["number"]:
+        return [Reply(content.text("psp.kalender.wrong_month", bulan=month_name(data["number"]),
+                                   tanggal=format_date(on_date)))]
     data.update(step="confirm", date=on_date.isoformat())
     await _store(session, person, data, clock)
     what = await _describe(session, content, data)
@@ -138,12 +158,28 @@ async def replan_cohort(session: AsyncSession, content: Content, clock: Clock, c
 # -- steps -------------------------------------------------------------------------------------
 
 
-async def _cohorts(session: AsyncSession, content: Content, person: Person) -> Reply:
+async def _cohorts(session: AsyncSession, content: Content, person: Person,
+                   press: type[CohortLokakarya | CohortWorkshops] = CohortLokakarya) -> Reply:
     cohorts = (await session.execute(select(Cohort).order_by(Cohort.code))).scalars().all()
     if not cohorts:
         return Reply(content.text("kalender.no_cohorts"))
-    rows = [[Button((c.code if c.name == c.code else f"{c.code} · {c.name}")[:60], CohortLokakarya(c.id).pack())] for c in cohorts]
+    rows = [[Button((c.code if c.name == c.code else f"{c.code} · {c.name}")[:60], press(c.id).pack())] for c in cohorts]
     return Reply(content.text("kalender.choose_cohort"), rows)
+
+
+async def _workshop_list(session: AsyncSession, content: Content, cohort: Cohort) -> Reply:
+    """The cohort's Sekolah Penggerak workshops by month (KB1 and each PMO month), with the dates set."""
+    dates = dict((await session.execute(
+        select(Event.number, Event.on_date).where(Event.cohort_id == cohort.id, Event.kind == "lokakarya_psp",
+                                                  Event.person_id.is_(None))
+    )).all())
+    rows = []
+    for month in workshop_months(content):
+        title = workshop_title(content, month)
+        if month_name(month) not in title:
+            title = content.text("psp.kalender.workshop_label", judul=title, bulan=month_name(month))
+        rows.append([Button(_label(content, title, dates.get(month)), SetWorkshop(cohort.id, month).pack())])
+    return Reply(content.text("psp.kalender.choose_workshop", angkatan=cohort.code), rows, edit=True)
 
 
 async def _lokakarya_list(session: AsyncSession, content: Content, cohort: Cohort) -> Reply:
@@ -186,7 +222,11 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
     on_date, number = date.fromisoformat(data["date"]), data["number"]
     what = await _describe(session, content, data)
     lines = [content.text("kalender.saved", apa=what, tanggal=format_date(on_date))]
-    if data["target"] == "lokakarya":
+    if data["target"] == "lokakarya_psp":
+        cohort = await session.get(Cohort, data["cohort_id"])
+        await set_lokakarya_date(session, cohort, number, on_date, kind="lokakarya_psp")
+        stats = await replan_cohort(session, content, clock, cohort.id)
+    elif data["target"] == "lokakarya":
         cohort = await session.get(Cohort, data["cohort_id"])
         await set_lokakarya_date(session, cohort, number, on_date)
         stats = await replan_cohort(session, content, clock, cohort.id)
@@ -231,7 +271,7 @@ async def _mentee(session: AsyncSession, person: Person, mentee_id: int | None) 
 
 
 async def _target_allowed(session: AsyncSession, person: Person, data: dict) -> bool:
-    if data.get("target") == "lokakarya":
+    if data.get("target") in ("lokakarya", "lokakarya_psp"):
         return await _cohort(session, person, data.get("cohort_id")) is not None
     if data.get("target") == "pi":
         return await _mentee(session, person, data.get("mentee_id")) is not None
@@ -239,6 +279,9 @@ async def _target_allowed(session: AsyncSession, person: Person, data: dict) -> 
 
 
 async def _describe(session: AsyncSession, content: Content, data: dict) -> str:
+    if data["target"] == "lokakarya_psp":
+        cohort = await session.get(Cohort, data["cohort_id"])
+        return content.text("kalender.what_lokakarya", judul=workshop_title(content, data["number"]), angkatan=cohort.code)
     if data["target"] == "lokakarya":
         cohort = await session.get(Cohort, data["cohort_id"])
         lokakarya = lokakarya_info(content, data["number"])

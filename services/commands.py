@@ -8,7 +8,7 @@ COMMON = ("refleksi", "batal", "jadwal", "profil", "bantuan")
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.cgp: COMMON,
     Role.kepsek: COMMON,
-    Role.pengawas: COMMON,
+    Role.pengawas: (*COMMON, "ringkasan"),  # the schools they cover
     Role.guru: COMMON,
     Role.pp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),
     Role.fsp: ("refleksi", "ringkasan", "jadwal", "ekspor", "batal", "profil", "bantuan"),

@@ -98,7 +98,8 @@ async def _roster_replies(session: AsyncSession, deps: Deps, parsed: ParsedFile)
 
 async def _import_calendar(session: AsyncSession, deps: Deps, text: str) -> int:
     """Import the dates (all rows or none: CalendarImportError) and re-plan the reminders they move."""
-    count = await calendar_import.import_calendar_csv(session, text, local_today(None, deps.content.default_tz, deps.clock))
+    count = await calendar_import.import_calendar_csv(session, text, local_today(None, deps.content.default_tz, deps.clock),
+                                                   deps.content)
     await planner.plan(session, deps.content, deps.clock)
     return count
 

@@ -28,7 +28,7 @@ from reports.standing import (CHART_NAME, Group, Standing, chart, columns_of, gr
                               standings)
 from scheduler.callbacks import OpenFlow
 from services.commands import ROLE_COMMANDS
-from services import companion, weekly
+from services import companion, ringkasan_sekolah, weekly
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 from store.models import Cohort, OutboxStatus, Person, Role
@@ -115,6 +115,8 @@ async def from_command_line(deps: Deps, cohort_code: str | None, fmt: str) -> tu
 
 
 async def _view(acting: Acting, page: int) -> list[Reply]:
+    if acting.person.role in ringkasan_sekolah.ROLES:  # FSP, pengawas: their schools
+        return await ringkasan_sekolah.overview(acting)
     view = VIEWS.get(acting.person.role)
     if view is None:
         return await progress.overview(acting.session, acting.content, acting.person)

@@ -10,7 +10,7 @@ from flows import engine
 from flows.callbacks import FLOWS  # re-exported: the presses bot/app.py sends to press()
 from flows.callbacks import FlowPress, OpenFlow
 from scheduler import stops
-from services import companion
+from services import companion, psp
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -46,6 +46,8 @@ async def _menu(acting: Acting) -> list[Reply]:
 
 
 async def _press(acting: Acting, value: FlowPress | None) -> list[Reply]:
+    if (school := await psp.gate(acting, value)) is not None:  # PMO steps: one state per school
+        return school
     return await _applied(acting, await engine.press(acting.session, acting.content, acting.person, value, acting.clock))
 
 

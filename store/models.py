@@ -364,3 +364,29 @@ class PendingImport(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class School(Base):
+    """A Sekolah Penggerak school (or a CGP's school) from the roster's sekolah column; its FSP mentors its staff."""
+
+    __tablename__ = "schools"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    npsn: Mapped[str | None] = mapped_column(String(16), unique=True)
+    district: Mapped[str | None] = mapped_column(String(200))
+    fsp_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", "district"),)
+
+
+class SchoolMember(Base):
+    """Who belongs to a school: its kepala sekolah, guru and CGPs (one school each), pengawas (several).
+
+    A table rather than people.school_id: schools already point at people (their FSP), and a foreign key
+    each way would make the two tables a cycle.
+    """
+
+    __tablename__ = "school_members"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -13,7 +13,7 @@ def test_shipped_content_passes(content_dir: Path) -> None:
     out = io.StringIO()
     assert check(content_dir, out) == 0
     version = load_content(content_dir).version
-    assert out.getvalue().startswith("Konten valid: 39 alur, ")
+    assert out.getvalue().startswith("Konten valid: 40 alur, ")
     assert out.getvalue().rstrip().endswith(f"versi {version}")
 
 

@@ -58,14 +58,16 @@ PINNED: dict[str, dict[str, int]] = {
     "kb1_refleksi_terbimbing": {"refleksi": 2},
     "kb1_demonstrasi_kontekstual": {"lk4": 1, "elaborasi": 2},
     "kb1_koneksi_antar_materi": {"koneksi": 2},
-    "kb1_aksi_nyata": {"lk5": 6},
+    "kb1_aksi_nyata": {"lk5": 5},  # the community-development plan (provisional: LK5 itself is not in 000)
     "kb1_penutup": {"penutup": 1},
     # 000 PMO level sekolah, four steps.
     "pmo_refleksi": {"data": 1, "refleksi": 3, "tujuan": 1},
-    "pmo_akar_masalah": {"akar_masalah": 4},
+    "pmo_akar_masalah": {"subtopik": 1, "akar_masalah": 4},
     "pmo_solusi": {"pertimbangan": 3, "solusi": 1, "tindak_lanjut": 6},
     "pmo_implementasi": {"carry_forward": 1, "dokumentasi": 5},
-    "pmo_update": {"status": 3},
+    "pmo_update": {"topik": 2, "status": 2},
+    # PMO monitoring by the FSP (1 JP): notes, next step, status (a product addition, provisional).
+    "pmo_monitoring": {"monitoring": 3},
 }
 
 
@@ -140,10 +142,12 @@ def test_pi_sub_topic_minutes_add_up_except_the_documented_pi3_gap(content: Cont
 
 def test_only_the_flows_without_official_questions_are_marked(content: Content) -> None:
     marked = sorted(f.id for f in content.flows.values() if f.awaiting_official)
-    assert marked == ["jurnal_pi6", "kb1_mulai_dari_diri", "lokakarya_evaluasi", "pi3_penilaian_refleksi", "pi6"]
+    assert marked == ["jurnal_pi6", "kb1_aksi_nyata", "kb1_mulai_dari_diri", "lokakarya_evaluasi", "pi3_penilaian_refleksi",
+                      "pi6", "pmo_monitoring"]
     provisional_questions = sorted({q.id for f in content.flows.values() for q in f.questions() if q.awaiting_official})
-    # the RTL's date: the document gives none; which Lokakarya a keaktifan rating is for: bookkeeping
-    assert provisional_questions == ["lokakarya_dinilai", "tanggal_rtl"]
+    # the RTL's date: the document gives none; which Lokakarya a keaktifan rating is for: bookkeeping;
+    # the PMO status and help asked for (a product addition)
+    assert provisional_questions == ["catatan", "lokakarya_dinilai", "status", "tanggal_rtl"]
 
 
 def test_pp_flows_are_about_a_mentee(content: Content) -> None:
@@ -182,7 +186,7 @@ def test_flows_are_in_program_order(content: Content) -> None:
 
 
 def test_school_flows_send_their_summary_to_the_fsp(content: Content) -> None:
-    school = [f for f in content.flows.values() if f.program == "psp"]
+    school = [f for f in content.flows.values() if f.program == "psp" and f.id != "pmo_monitoring"]  # the FSP's own
     assert len(school) == 12
     for flow in school:
         assert set(flow.audience) <= {"kepsek", "pengawas", "guru"} and flow.summary_to == ["mentor"]

@@ -90,7 +90,7 @@ async def test_cli_roster_import_is_all_or_nothing_and_idempotent(tmp_path, data
 async def test_content_check_passes_on_shipped_content(tmp_path):
     code, out, err = await _run("content", "check", env=_env(), cwd=tmp_path)
     assert code == 0, out + err
-    assert out.startswith("Konten valid: 39 alur, ")
+    assert out.startswith("Konten valid: 40 alur, ")
 
 
 async def test_cli_reissues_codes_only_for_people_who_never_joined(tmp_path, database_url, db):

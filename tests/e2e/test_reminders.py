@@ -123,19 +123,19 @@ async def test_rpp_dates_reach_the_cgp_and_the_pp_in_their_own_zones(bot, emulat
 
 async def test_pmo_month_reaches_the_kepsek_and_the_fsp_with_that_months_topics(bot, emulator, clock):
     await join(bot, "KS01", "FSP01")
-    clock.set(utc(2026, 8, 28, 12))
+    clock.set(utc(2026, 8, 26, 12))
     await plan(bot)
-    clock.set(utc(2026, 8, 29, 0, 30))  # 07:30 WIB, three days before September
-    fsp = await emulator.wait_for(TG_IDS["FSP01"], "Monitoring PMO")
-    assert "Hasil sekolah menyepakati solusi dari akar masalah." in fsp.text
-    assert "Selasa, 1 September 2026" in fsp.text
-    await nothing_more(emulator, TG_IDS["KS01"], "PMO")
-    clock.set(utc(2026, 9, 1, 0, 30))
-    await plan(bot)
-    kepsek = await emulator.wait_for(TG_IDS["KS01"], "Pengingat PMO")
+    clock.set(utc(2026, 8, 27, 0, 30))  # 07:30 WIB, five days before September: the school reports first
+    kepsek = await emulator.wait_for(TG_IDS["KS01"], "Sebelum lokakarya")
+    assert "Selasa, 1 September 2026" in kepsek.text
     assert "• Subtopik yang dipilih oleh sekolah." in kepsek.text
     assert "Persiapan dalam melakukan PMO" not in kepsek.text  # August's topic
     assert kepsek.labels == ["📝 Isi sekarang"]
+    await nothing_more(emulator, TG_IDS["FSP01"], "Monitoring PMO")
+    clock.set(utc(2026, 8, 29, 0, 30))  # three days before: the FSP's briefing
+    fsp = await emulator.wait_for(TG_IDS["FSP01"], "Monitoring PMO")
+    assert "Hasil sekolah menyepakati solusi dari akar masalah." in fsp.text
+    assert "Selasa, 1 September 2026" in fsp.text and "/ringkasan" in fsp.text
 
 
 async def test_ada_kendala_pauses_the_cgps_reminders_and_tells_the_pp(bot, emulator, clock):
@@ -188,7 +188,7 @@ async def test_dates_set_in_the_chat_reach_jadwal_and_reminders(bot, emulator, c
     koordinator = bot.user(KOORDINATOR_ID, "Sri")
     await koordinator.join(expect="Koordinator")
     menu = await koordinator.say("/jadwal", "Tanggal Lokakarya tiap angkatan")
-    assert menu.labels == ["🗓 Atur tanggal Lokakarya"]
+    assert menu.labels == ["🗓 Atur tanggal Lokakarya", "🏫 Atur tanggal lokakarya Sekolah Penggerak"]
     await koordinator.press("🗓 Atur tanggal Lokakarya", "Pilih angkatan")
     await koordinator.press("11", "pilih Lokakarya")
     await koordinator.press("Lokakarya 3", "Ketik tanggal Lokakarya 3 angkatan 11")
