@@ -19,7 +19,7 @@ from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
 from core import worker_process
 from core.ratelimit import RateBudget
-from services import intake, jadwal, profile, progress, reflection, reminders, siaran
+from services import intake, jadwal, privacy, profile, progress, reflection, reminders, siaran
 from services.context import Deps
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ BUTTONS = (
     (jadwal.JADWAL, jadwal.press),  # j: the .ics file, setting Lokakarya and PI dates
     (siaran.SIARAN, siaran.press),  # b: the broadcast composer and status
     (profile.PROFILE, profile.press),  # p: time zone and quiet hours
+    (privacy.PRIVACY, privacy.press),  # d: the privacy notice's Setuju / Tidak setuju, /privasi's download and delete
 )
 
 

@@ -35,7 +35,7 @@ from program.callbacks import (
     CancelDate, CohortLokakarya, MenteePi, PickCohort, PickMentee, SaveDate, SetLokakarya, SetPi,
 )
 from scheduler import planner
-from services import dialogue_state
+from services import audit, dialogue_state
 from services.turn import Acting
 from store.models import ChatInput, Cohort, Event, Person, Role
 
@@ -198,6 +198,7 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
         await set_pi_date(session, mentee, number, on_date)
         stats = await planner.plan_people(session, content, clock, [mentee.id])
     log.info("person %s set %s %s to %s; reminders %s", person.id, data["target"], number, on_date, stats)
+    await audit.record(session, person, "calendar_change", apa=what, tanggal=on_date.isoformat())
     lines.append(content.text("kalender.replanned"))
     return Reply("\n".join(lines), edit=True)
 

@@ -6,6 +6,7 @@ from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
 from reports.export import export_xlsx
+from services import audit
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -36,4 +37,5 @@ async def _mentee_answers(acting: Acting, value: MenteeAnswers | None) -> list[R
 
 async def _ekspor(acting: Acting) -> list[Reply]:
     name, data = await export_xlsx(acting.session, acting.content, acting.person, acting.clock)
+    await audit.record(acting.session, acting.person, "export")
     return [Reply(acting.content.text("export.ready"), file=(name, data))]
