@@ -35,7 +35,7 @@ from program.callbacks import (
     CancelDate, CohortLokakarya, MenteePi, PickCohort, PickMentee, SaveDate, SetLokakarya, SetPi,
 )
 from scheduler import planner
-from services import audit, dialogue_state
+from services import audit, dialogue_state, libur
 from services.turn import Acting
 from store.models import ChatInput, Cohort, Event, Person, Role
 
@@ -186,6 +186,8 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
     on_date, number = date.fromisoformat(data["date"]), data["number"]
     what = await _describe(session, content, data)
     lines = [content.text("kalender.saved", apa=what, tanggal=format_date(on_date))]
+    who = libur.CohortPlace(data["cohort_id"]) if data["target"] == "lokakarya" else await session.get(Person, data["mentee_id"])
+    lines += await libur.flag_deadline(session, content, person, on_date, what, who, clock.now())
     if data["target"] == "lokakarya":
         cohort = await session.get(Cohort, data["cohort_id"])
         await set_lokakarya_date(session, cohort, number, on_date)

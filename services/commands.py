@@ -15,9 +15,9 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.koordinator: ("siaran", "ringkasan", "ekspor", "jadwal", "batal", "profil", "bantuan"),
 }
 
-# Privacy (issue 14): everyone has /privasi, a koordinator also /riwayat (the audit log).
+# Issue 14: everyone has /privasi, a koordinator also /riwayat (the audit log) and /libur (days off).
 ROLE_COMMANDS = {role: (*commands, "privasi") for role, commands in ROLE_COMMANDS.items()}
-ROLE_COMMANDS[Role.koordinator] += ("riwayat",)
+ROLE_COMMANDS[Role.koordinator] += ("riwayat", "libur")
 
 
 def allowed(role: Role, command: str) -> bool:

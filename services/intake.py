@@ -20,13 +20,14 @@ from core.worker_process import run_in_process
 from core.zones import local_today
 from program import calendar_import
 from program.calendar_import import CalendarImportError
+from program.holidays import is_days_off_file
 from roster import invites
 from roster.handouts import handout_csv, handout_xlsx
 from roster.importer import import_parsed
 from roster.parse import ParsedFile, read_roster
 from roster.report import RosterError
 from scheduler import planner
-from services import audit
+from services import audit, libur
 from services.context import Deps
 from services.turn import Acting
 from store import imports
@@ -53,6 +54,9 @@ async def import_file(deps: Deps, import_id: int, fetch: Callable[[], Awaitable[
     try:
         data = await fetch()
         text = calendar_import.decode(data)
+        if text is not None and is_days_off_file(text):
+            async with deps.db.session() as session:
+                return await libur.import_file(session, deps, text, await imports.finish(session, import_id))
         if text is not None and calendar_import.is_calendar(text):
             async with deps.db.session() as session:
                 actor = await imports.finish(session, import_id)
