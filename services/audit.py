@@ -38,7 +38,8 @@ def line(content: Content, entry: AuditEntry, zone: ZoneInfo) -> str:
     at = entry.at.astimezone(zone)
     details = ", ".join(f"{k}: {v}" for k, v in entry.detail.items())
     action = content.texts.get(f"audit.action.{entry.action}", entry.action)
-    return content.text("audit.line", waktu=f"{format_date(at.date())} {format_time(at.time())}", siapa=entry.actor,
+    who = content.text("audit.command_line") if entry.actor_id is None and entry.actor == COMMAND_LINE else entry.actor
+    return content.text("audit.line", waktu=f"{format_date(at.date())} {format_time(at.time())}", siapa=who,
                         tindakan=action, rincian=f" ({details})" if details else "")
 
 

@@ -17,7 +17,7 @@ from roster import invites
 from scheduler import chat_member
 from services.commands import ROLE_COMMANDS
 from services.context import Deps
-from services.privacy_consent import needs_consent, notice
+from services.privacy_consent import hold_messages, needs_consent, notice
 from store.models import Person, Role
 from store.outbox import wake_rows
 from store.people import by_telegram_user
@@ -94,6 +94,7 @@ async def start(deps: Deps, newcomer: Newcomer, code: str | None) -> Joined:
         if person.tg_chat_id != newcomer.chat_id:
             person.tg_chat_id = newcomer.chat_id
         if needs_consent(content, person):  # nothing else, not even parked rows, until they agree
+            hold_messages(person)
             return Joined([notice(content, person)], commands=ROLE_COMMANDS[person.role])
         # Rows parked while they were away (not joined, blocked, or left and back on the roster).
         await wake_rows(session, person.id, clock.now())

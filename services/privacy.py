@@ -55,6 +55,7 @@ async def _press(acting: Acting, value: PrivacyPress | None) -> list[Reply]:
         case Agree():
             new = person.consent_version is None
             person.consent_version, person.consent_at = notice_version(content), acting.clock.now()
+            person.tg_chat_id = person.tg_user_id  # reachable again (a private chat's id is its user's id)
             await wake_rows(session, person.id, acting.clock.now())  # parked while they had not agreed
             return [Reply(f"{welcome(content, person, new=new)}\n\n{help_text(content, person)}")]
         case Decline():
@@ -73,7 +74,7 @@ async def _press(acting: Acting, value: PrivacyPress | None) -> list[Reply]:
         case DeleteConfirm():
             log.info("person %s erased their data", person.id)
             erased = await privacy_data.erase(session, content, person, acting.clock.now())
-            await audit.record(session, person, "erase", person=person.id)
+            await audit.record(session, person, "erase", peserta=person.id)
             return acting.reply("privacy.deleted", jawaban=erased.answers, berkas=erased.files)
     return acting.reply("privacy.stale")
 
@@ -89,7 +90,7 @@ async def erase_on_request(deps: Deps, external_id: str) -> str:
             return content.text("privacy_cli.no_person", id=external_id)
         name = person.name
         erased = await privacy_data.erase(session, content, person, deps.clock.now())
-        await audit.record(session, None, "erase", person=person.id, atas_permintaan=True)
+        await audit.record(session, None, "erase", peserta=person.id, atas_permintaan="ya")
         return content.text("privacy_cli.erased", nama=name, jawaban=erased.answers, berkas=erased.files)
 
 

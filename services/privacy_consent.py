@@ -1,5 +1,8 @@
 """The privacy notice at joining: someone who has not agreed to its current wording gets the notice and nothing else.
 
+Until they agree they are unreachable for the outbox (no chat id: reminders and broadcasts are parked as for
+someone not joined yet, and woken when they agree).
+
 Checked for every update of a joined person (services.turn) and by /start; only the notice's own buttons
 ("d:ok", "d:no") pass. A koordinator runs the program and is not asked (core.consent.agreed).
 """
@@ -31,4 +34,10 @@ def gate(content: Content, person: Person, said: tuple[str, str] | None) -> list
         return None
     if said is not None and said[0] == "button" and any(cls.unpack(said[1]) for cls in CONSENT_PRESSES):
         return None
+    hold_messages(person)
     return [notice(content, person)]
+
+
+def hold_messages(person: Person) -> None:
+    """Until they agree, reminders and broadcasts wait for them (parked as for someone not joined yet)."""
+    person.tg_chat_id = None

@@ -30,7 +30,8 @@ async def test_a_newcomer_sees_the_notice_and_can_do_nothing_before_setuju(bot, 
         assert text in notice.text
     for attempt in ("/refleksi", "/jadwal", "/profil", "/privasi", "/bantuan", "Halo"):
         assert NOTICE in (await dewi.say(attempt)).text, attempt
-    assert (await _person(db, "CGP01")).consent_version is None
+    held = await _person(db, "CGP01")
+    assert held.consent_version is None and held.tg_chat_id is None  # no reminders or broadcasts meanwhile
     overview = await pp.say("/ringkasan", "Perkembangan mentee")
     assert "Dewi Lestari (belum menyetujui" in overview.text
 
@@ -42,6 +43,7 @@ async def test_a_newcomer_sees_the_notice_and_can_do_nothing_before_setuju(bot, 
     assert "/refleksi" in welcome.text and "/privasi" in welcome.text and again.message_id != welcome.message_id
     person = await _person(db, "CGP01")
     assert person.consent_version == notice_version(content) and person.consent_at is not None
+    assert person.tg_chat_id == 8102
     assert "Pilih refleksi" in (await dewi.say("/refleksi")).text
     overview = await pp.say("/ringkasan", "Perkembangan mentee")
     assert "Dewi Lestari (belum" not in overview.text
