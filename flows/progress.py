@@ -53,7 +53,8 @@ async def _mentees_overview(session: AsyncSession, content: Content, viewer: Per
             for f in _mentee_flows(content, viewer, mentee)
         ]
         block = "progress.mentee_block_left" if mentee.left else "progress.mentee_block"
-        unconsented = content.text("privacy.not_consented_mark") if mentee.joined and not agreed(content, mentee.consent_version, mentee.role.value) else ""
+        waiting = mentee.joined and not agreed(content, mentee.consent_version, mentee.role.value)
+        unconsented = content.text("privacy.not_consented_mark") if waiting else ""
         blocks.append(content.text(block, name=mentee.name + unconsented, lines="\n".join(lines)))
     replies = [Reply(text) for text, _ in pack(blocks)]
     replies[-1].buttons = [[Button(m.name, MenteeAnswers(m.id).pack())] for m in mentees]
