@@ -19,7 +19,7 @@ from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
 from core import worker_process
 from core.ratelimit import RateBudget
-from services import companion, intake, jadwal, profile, progress, reflection, reminders, ringkasan_sekolah, siaran
+from services import companion, intake, jadwal, privacy, profile, progress, reflection, reminders, ringkasan_sekolah, siaran
 from services.context import Deps
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ BUTTONS = (
     (companion.COMPANION, companion.press),  # c: a mentee's PI session guide
     (progress.GLANCE, progress.press),  # g: /ringkasan pages, who is late or never joined, nudges
     (ringkasan_sekolah.SEKOLAH, ringkasan_sekolah.press),  # k: one school's briefing (FSP, pengawas)
+    (privacy.PRIVACY, privacy.press),  # d: the privacy notice's Setuju / Tidak setuju, /privasi's download and delete
 )
 
 

@@ -111,6 +111,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(Path(args.script) if args.script else None))
 
 
+def cmd_data_purge(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import purge
+
+    return asyncio.run(purge(_settings(), args.cohort, args.before, args.dry_run))
+
+
+def cmd_data_erase(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import erase
+
+    return asyncio.run(erase(_settings(), args.person))
+
+
+def cmd_data_audit(args: argparse.Namespace) -> int:
+    from bot.privacy_cli import audit
+
+    return asyncio.run(audit(_settings(), args.limit))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="pendamping", description="Pendamping: Telegram companion for PGP/PSP mentoring.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -153,6 +171,19 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx, or csv (a ZIP, one file per flow)")
     export.add_argument("--out", help="the file to write (default: jawaban-<date>.xlsx or .zip here)")
     export.set_defaults(func=cmd_export)
+    data = sub.add_parser("data", help="personal data: retention, erasure, audit log")
+    data = data.add_subparsers(dest="data_command", required=True)
+    purge = data.add_parser("purge", help="delete a cohort's answers and files (without --before, its people's data too)")
+    purge.add_argument("--cohort", required=True, help="the cohort's code (angkatan)")
+    purge.add_argument("--before", help="only runs last changed before this date (YYYY-MM-DD); people are kept")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    purge.set_defaults(func=cmd_data_purge)
+    erase = data.add_parser("erase", help="erase one person's data on their request (recorded in the audit log)")
+    erase.add_argument("--person", required=True, help="the person's roster id")
+    erase.set_defaults(func=cmd_data_erase)
+    audit = data.add_parser("audit", help="the newest entries of the audit log")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.set_defaults(func=cmd_data_audit)
     return root
 
 

@@ -33,6 +33,7 @@ from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
 from services import background, intake
+from services.privacy_callbacks import Agree
 from services.context import Deps
 from store.db import Database
 from store.migrate import upgrade
@@ -97,6 +98,9 @@ class DemoChat:
         if not self.current.joined:
             self.current.joined = True
             await self.send_text(f"/start {self.current.code}")
+            agree = [n for n, (_, data, _) in enumerate(self.current.buttons, 1) if data == Agree().pack()]
+            if agree:  # the privacy notice: the newcomer agrees (a demo of everything after it)
+                await self.press(agree[0])
         else:
             self.show_new(self.current)
         return True

@@ -6,6 +6,7 @@ import logging
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.consent import agreed
 from core.content.schema import Content, Flow
 from flows import runs
 from flows.callbacks import MenteeAnswers
@@ -52,7 +53,9 @@ async def _mentees_overview(session: AsyncSession, content: Content, viewer: Per
             for f in _mentee_flows(content, viewer, mentee)
         ]
         block = "progress.mentee_block_left" if mentee.left else "progress.mentee_block"
-        blocks.append(content.text(block, name=mentee.name, lines="\n".join(lines)))
+        waiting = mentee.joined and not agreed(content, mentee.consent_version, mentee.role.value)
+        unconsented = content.text("privacy.not_consented_mark") if waiting else ""
+        blocks.append(content.text(block, name=mentee.name + unconsented, lines="\n".join(lines)))
     replies = [Reply(text) for text, _ in pack(blocks)]
     replies[-1].buttons = [[Button(m.name, MenteeAnswers(m.id).pack())] for m in mentees]
     return replies
@@ -87,6 +90,8 @@ async def _cohort_overview(session: AsyncSession, content: Content, viewer: Pers
                 lines.append(content.text("progress.cohort_line", title=flow.title, done=count, total=len(audience)))
         if len(people) < len(everyone):
             lines.append(content.text("progress.cohort_left", count=len(everyone) - len(people)))
+        if waiting := sum(p.joined and not agreed(content, p.consent_version, p.role.value) for p in people):
+            lines.append(content.text("privacy.cohort_not_consented", jumlah=waiting))
         blocks.append("\n".join(lines))
     return [Reply(text) for text, _ in pack(blocks)]
 

@@ -13,9 +13,10 @@ Without holidays.yaml (Content.holidays is None) every day is a working day.
 """
 from __future__ import annotations
 
+import csv
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -197,3 +198,63 @@ class HolidayCalendar:
         if who is not None and (province := province_key(who.province)) and province in self._school:
             out += [h for h in self._school[province] if h.start <= end and h.end >= start]
         return sorted(out, key=lambda h: (h.start, h.end, h.name))
+
+
+# -- days off a koordinator adds (in chat or by a CSV file: tanggal, libur[, provinsi]) ----------------------
+
+DAYS_OFF_COLUMNS = ("tanggal", "libur", "provinsi")
+MAX_ADDED_ROWS = 200
+
+
+@dataclass(frozen=True)
+class NewDayOff:
+    on_date: date
+    name: str
+    province: str | None = None
+
+
+def is_days_off_file(text: str) -> bool:
+    """A days-off CSV: its header has `tanggal` and `libur` (and no `lokakarya`)."""
+    header = _header(text)
+    return {"tanggal", "libur"} <= header and "lokakarya" not in header
+
+
+def _delimiter(first: str) -> str:
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _header(text: str) -> set[str]:
+    first = text.lstrip().partition("\n")[0]
+    return {cell.strip().lower() for cell in first.split(_delimiter(first))}
+
+
+def read_days_off(text: str, parse: Callable[[str], date | None]) -> tuple[list[NewDayOff], list[int]]:
+    """The rows of a days-off CSV, and the numbers of the rows (header = 1) whose date or name is missing or wrong."""
+    lines = text.lstrip().splitlines()
+    rows = list(csv.DictReader(lines, delimiter=_delimiter(lines[0]) if lines else ","))
+    found, bad = [], []
+    for number, row in enumerate(rows, 2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        on_date, name = parse(row.get("tanggal", "")), row.get("libur", "")
+        if on_date is None or not name:
+            bad.append(number)
+        else:
+            found.append(NewDayOff(on_date, name, row.get("provinsi") or None))
+    return found, bad
+
+
+async def add_days_off(session: AsyncSession, days: Iterable[NewDayOff], cohort_id: int | None,
+                       created_by: int | None) -> list[ExtraDay]:
+    """Record days off: of a province when one is named, else of the cohort (or national without one)."""
+    added = []
+    for day in days:
+        if day.province:
+            scope = DayOffScope.province
+        else:
+            scope = DayOffScope.cohort if cohort_id is not None else DayOffScope.national
+        row = ExtraDay(on_date=day.on_date, name=day.name, scope=scope, province=day.province,
+                       cohort_id=cohort_id if scope is DayOffScope.cohort else None, created_by=created_by)
+        session.add(row)
+        added.append(row)
+    await session.flush()
+    return added

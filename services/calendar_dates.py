@@ -39,7 +39,7 @@ from program.callbacks import (
     SetLokakarya, SetPi, SetWorkshop,
 )
 from scheduler import planner
-from services import dialogue_state
+from services import audit, dialogue_state, libur
 from services.turn import Acting
 from store.models import ChatInput, Cohort, Event, Person, Role
 
@@ -222,6 +222,9 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
     on_date, number = date.fromisoformat(data["date"]), data["number"]
     what = await _describe(session, content, data)
     lines = [content.text("kalender.saved", apa=what, tanggal=format_date(on_date))]
+    who = (libur.CohortPlace(data["cohort_id"]) if data["target"] in ("lokakarya", "lokakarya_psp")
+           else await session.get(Person, data["mentee_id"]))
+    lines += await libur.flag_deadline(session, content, person, on_date, what, who, clock.now())
     if data["target"] == "lokakarya_psp":
         cohort = await session.get(Cohort, data["cohort_id"])
         await set_lokakarya_date(session, cohort, number, on_date, kind="lokakarya_psp")
@@ -238,6 +241,7 @@ async def _save(session: AsyncSession, content: Content, person: Person, data: d
         await set_pi_date(session, mentee, number, on_date)
         stats = await planner.plan_people(session, content, clock, [mentee.id])
     log.info("person %s set %s %s to %s; reminders %s", person.id, data["target"], number, on_date, stats)
+    await audit.record(session, person, "calendar_change", apa=what, tanggal=on_date.isoformat())
     lines.append(content.text("kalender.replanned"))
     return Reply("\n".join(lines), edit=True)
 

@@ -15,6 +15,10 @@ ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.koordinator: ("siaran", "ringkasan", "ekspor", "jadwal", "batal", "profil", "bantuan"),
 }
 
+# Issue 14: everyone has /privasi, a koordinator also /riwayat (the audit log) and /libur (days off).
+ROLE_COMMANDS = {role: (*commands, "privasi") for role, commands in ROLE_COMMANDS.items()}
+ROLE_COMMANDS[Role.koordinator] += ("riwayat", "libur")
+
 
 def allowed(role: Role, command: str) -> bool:
     return command in PUBLIC_COMMANDS or command in ROLE_COMMANDS.get(role, ())

@@ -3,8 +3,8 @@
 A koordinator's broadcast draft takes their texts first (the composer asks for the message itself),
 then a date being set from /jadwal (its answer looks like a date, which a flow question could also
 take), then the person's active flow run (any text, media or other message), then a koordinator's
-roster or calendar file, and otherwise a hint of what the person can do. /batal closes the first open
-dialogue in the same order; a flow run always answers (it says when there is nothing to cancel).
+roster or calendar file, then a koordinator's "libur TANGGAL: NAMA" (a day off), and otherwise a hint of what
+the person can do. /batal closes the first open dialogue in the same order; a flow run always answers (it says when there is nothing to cancel).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.ui import Incoming, Reply
-from services import calendar_dates, intake, reflection, siaran
+from services import calendar_dates, intake, libur, reflection, siaran
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 
@@ -34,6 +34,7 @@ DIALOGUES = (
     Dialogue("kalender", calendar_dates.take_message, calendar_dates.cancel),
     Dialogue("flow", reflection.take_message, reflection.cancel),
     Dialogue("file", intake.take_message),
+    Dialogue("libur", libur.take_message),  # a koordinator's "libur TANGGAL: NAMA"
     Dialogue("idle", _idle_hint),
 )
 

@@ -20,12 +20,14 @@ from core.worker_process import run_in_process
 from core.zones import local_today
 from program import calendar_import
 from program.calendar_import import CalendarImportError
+from program.holidays import is_days_off_file
 from roster import invites
 from roster.handouts import handout_csv, handout_xlsx
 from roster.importer import import_parsed
 from roster.parse import ParsedFile, read_roster
 from roster.report import RosterError
 from scheduler import planner
+from services import audit, libur
 from services.context import Deps
 from services.turn import Acting
 from store import imports
@@ -52,14 +54,17 @@ async def import_file(deps: Deps, import_id: int, fetch: Callable[[], Awaitable[
     try:
         data = await fetch()
         text = calendar_import.decode(data)
+        if text is not None and is_days_off_file(text):
+            async with deps.db.session() as session:
+                return await libur.import_file(session, deps, text, await imports.finish(session, import_id))
         if text is not None and calendar_import.is_calendar(text):
             async with deps.db.session() as session:
-                await imports.finish(session, import_id)
-                return await _calendar_replies(session, deps, text)
+                actor = await imports.finish(session, import_id)
+                return await _calendar_replies(session, deps, text, actor)
         parsed = await run_in_process(read_roster, data)
         async with deps.db.session() as session:
-            await imports.finish(session, import_id)
-            return await _roster_replies(session, deps, parsed)
+            actor = await imports.finish(session, import_id)
+            return await _roster_replies(session, deps, parsed, actor)
     except Exception:  # the error handler apologises now; no restart notice later
         async with deps.db.session() as session:
             await imports.finish(session, import_id)
@@ -72,7 +77,7 @@ async def tell_interrupted(deps: Deps) -> int:
         return await imports.tell_interrupted(session, deps.content, deps.clock.now())
 
 
-async def _calendar_replies(session: AsyncSession, deps: Deps, text: str) -> list[Reply]:
+async def _calendar_replies(session: AsyncSession, deps: Deps, text: str, actor: int | None) -> list[Reply]:
     content = deps.content
     if (rows := calendar_import.row_count(text)) > calendar_import.MAX_ROWS:
         return [Reply(content.text("import.calendar_too_long", jumlah=rows, batas=calendar_import.MAX_ROWS))]
@@ -80,15 +85,17 @@ async def _calendar_replies(session: AsyncSession, deps: Deps, text: str) -> lis
         count = await _import_calendar(session, deps, text)
     except CalendarImportError as exc:
         return [Reply(exc.report(content))]
+    await audit.record(session, actor, "calendar_import", tanggal=count)
     return [Reply(content.text("kalender.import_done", jumlah=count))]
 
 
-async def _roster_replies(session: AsyncSession, deps: Deps, parsed: ParsedFile) -> list[Reply]:
+async def _roster_replies(session: AsyncSession, deps: Deps, parsed: ParsedFile, actor: int | None) -> list[Reply]:
     content = deps.content
     try:
         result = await import_parsed(session, parsed, deps.clock)
     except RosterError as exc:
         return [Reply(exc.report(content))]
+    await audit.record(session, actor, "roster_import", baru=result.created, diubah=result.updated)
     replies = [Reply(result.report(content))]
     if result.issued:
         handout = handout_xlsx(result.issued, deps.bot_username)
@@ -125,6 +132,7 @@ async def import_calendar(deps: Deps, text: str) -> Imported:
     try:
         async with deps.db.session() as session:
             count = await _import_calendar(session, deps, text)
+            await audit.record(session, None, "calendar_import", tanggal=count)
     except CalendarImportError as exc:
         return Imported(False, exc.report(deps.content))
     return Imported(True, deps.content.text("kalender.import_done", jumlah=count))
@@ -135,6 +143,7 @@ async def import_roster(deps: Deps, parsed: ParsedFile) -> Imported:
     try:
         async with deps.db.session() as session:
             result = await import_parsed(session, parsed, deps.clock)
+            await audit.record(session, None, "roster_import", baru=result.created, diubah=result.updated)
     except RosterError as exc:
         return Imported(False, exc.report(deps.content))
     return Imported(True, result.report(deps.content), result.issued)

@@ -17,6 +17,7 @@ from roster import invites
 from scheduler import chat_member
 from services.commands import ROLE_COMMANDS
 from services.context import Deps
+from services.privacy_consent import hold_messages, needs_consent, notice
 from store.models import Person, Role
 from store.outbox import wake_rows
 from store.people import by_telegram_user
@@ -92,17 +93,24 @@ async def start(deps: Deps, newcomer: Newcomer, code: str | None) -> Joined:
             return Joined(await left_reply(session, content, person), commands=())
         if person.tg_chat_id != newcomer.chat_id:
             person.tg_chat_id = newcomer.chat_id
+        if needs_consent(content, person):  # nothing else, not even parked rows, until they agree
+            hold_messages(person)
+            return Joined([notice(content, person)], commands=ROLE_COMMANDS[person.role])
         # Rows parked while they were away (not joined, blocked, or left and back on the roster).
         await wake_rows(session, person.id, clock.now())
-        if joined is None:
-            greeting = content.text("start.welcome_back", nama=person.name)
-        elif person.role is Role.koordinator and not code:
+        if joined is not None and person.role is Role.koordinator and not code:
             greeting = content.text("start.koordinator_new", nama=person.name)
         else:
-            cohort = f", angkatan {person.cohort.name}" if person.cohort else ""
-            greeting = content.text("start.welcome_new", nama=person.name, peran=content.text(f"role.{person.role.value}"),
-                                    angkatan=cohort)
+            greeting = welcome(content, person, new=joined is not None)
         return Joined([Reply(f"{greeting}\n\n{help_text(content, person)}")], commands=ROLE_COMMANDS[person.role])
+
+
+def welcome(content: Content, person: Person, new: bool) -> str:
+    """The greeting of someone who just joined (or agreed to the privacy notice), or of someone known."""
+    if not new:
+        return content.text("start.welcome_back", nama=person.name)
+    cohort = f", angkatan {person.cohort.name}" if person.cohort else ""
+    return content.text("start.welcome_new", nama=person.name, peran=content.text(f"role.{person.role.value}"), angkatan=cohort)
 
 
 async def _bootstrap_koordinator(session: AsyncSession, newcomer: Newcomer, deps: Deps) -> Person:
@@ -123,6 +131,8 @@ async def help_(deps: Deps, user_id: int) -> list[Reply]:
         person = await by_telegram_user(session, user_id)
         if person is not None and person.left:
             return await left_reply(session, content, person)
+        if person is not None and needs_consent(content, person):
+            return [notice(content, person)]
         return [Reply(help_text(content, person) if person else content.text("help.not_joined"))]
 
 

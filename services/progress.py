@@ -28,7 +28,7 @@ from reports.standing import (CHART_NAME, Group, Standing, chart, columns_of, gr
                               standings)
 from scheduler.callbacks import OpenFlow
 from services.commands import ROLE_COMMANDS
-from services import companion, ringkasan_sekolah, weekly
+from services import audit, companion, ringkasan_sekolah, weekly
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 from store.models import Cohort, OutboxStatus, Person, Role
@@ -126,6 +126,7 @@ async def _view(acting: Acting, page: int) -> list[Reply]:
 async def _press(acting: Acting, value: CallbackData | None) -> list[Reply]:
     if isinstance(value, ExportCsv) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
         name, data = await export_csv(acting.session, acting.content, acting.person, acting.clock)
+        await audit.record(acting.session, acting.person, "export", format="csv")
         return [Reply(acting.content.text("insight.export.csv_ready"), file=(name, data))]
     if value is None or acting.person.role not in VIEWS:
         return acting.reply("insight.stale")
@@ -160,6 +161,7 @@ async def _mentee_answers(acting: Acting, value: MenteeAnswers | None) -> list[R
 
 async def _ekspor(acting: Acting) -> list[Reply]:
     name, data = await export_xlsx(acting.session, acting.content, acting.person, acting.clock)
+    await audit.record(acting.session, acting.person, "export")
     csv_button = Button(acting.content.text("insight.export.csv_button"), ExportCsv().pack())
     return [Reply(acting.content.text("export.ready"), buttons=[[csv_button]], file=(name, data))]
 

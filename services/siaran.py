@@ -38,7 +38,7 @@ from scheduler.broadcasts import (
     AUDIENCE_KINDS, Audience, BroadcastReport, Forecast, broadcast_from_cli, broadcast_report, cancel_broadcast,
     create_broadcast, describe_audience, forecast,
 )
-from services import dialogue_state
+from services import audit, dialogue_state
 from services.callbacks import SIARAN  # re-exported: the presses bot/app.py sends to press()
 from services.callbacks import (
     SiaranAt, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranSchedule, SiaranSend,
@@ -102,6 +102,7 @@ async def from_command_line(deps: Deps, audience: str, text: str, at: datetime |
     async with deps.db.session() as session:
         send_at = at or deps.clock.now()
         broadcast, expected = await broadcast_from_cli(session, deps.content, audience, text, send_at, urgent=urgent)
+        await audit.record(session, None, "broadcast", nomor=broadcast.id)
         if at is not None and broadcast.send_at <= deps.clock.now():
             raise ValueError(f"--at {at:%Y-%m-%d %H:%M} is in the past")
         label = await describe_audience(session, deps.content, Audience.from_json(broadcast.audience))
@@ -299,6 +300,7 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
     now = clock.now()
     expected = await forecast(session, audience, max(send_at, now), content.default_tz, urgent)
     broadcast = await create_broadcast(session, person, audience, draft["text"], send_at, urgent)
+    await audit.record(session, person, "broadcast", nomor=broadcast.id)
     await _clear(session, person)
     penerima = await describe_audience(session, content, audience)
     later = send_at > now

@@ -24,6 +24,7 @@ from services import lost_replies
 from services.commands import allowed
 from services.context import Deps
 from services.joining import left_reply
+from services.privacy_consent import gate
 from store.models import Person
 from store.people import by_telegram_user
 
@@ -120,6 +121,8 @@ async def _checked(acting: Acting, turn: Turn, use_case: UseCase, command: str |
         if lost.replies and lost.said is not None and lost.said == lost_replies.fingerprint_of(turn.said):
             log.info("update %s repeats one whose reply was lost; sending person %s that reply", turn.update_id, person.id)
             return [Reply(deps.content.text("error.resent")), *lost.replies]
+    if (notice := gate(deps.content, person, turn.said)) is not None:
+        return notice
     if command is not None and not allowed(person.role, command):
         return acting.reply("error.not_allowed")
     return await use_case(acting)

@@ -20,9 +20,9 @@ async def receive(session: AsyncSession, person: Person, file_name: str | None, 
     return pending.id
 
 
-async def finish(session: AsyncSession, import_id: int) -> None:
-    """The import has its result (in this unit of work): forget it."""
-    await session.execute(delete(PendingImport).where(PendingImport.id == import_id))
+async def finish(session: AsyncSession, import_id: int) -> int | None:
+    """The import has its result (in this unit of work): forget it; who sent the file."""
+    return await session.scalar(delete(PendingImport).where(PendingImport.id == import_id).returning(PendingImport.person_id))
 
 
 async def tell_interrupted(session: AsyncSession, texts: Content, now: datetime) -> int:

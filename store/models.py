@@ -108,6 +108,11 @@ class Person(Base):
     chat_input: Mapped["ChatInput | None"] = relationship(lazy="joined", cascade="all, delete-orphan",
                                                           passive_deletes=True)
 
+    # The privacy notice they agreed to (core.consent.notice_version) and when; erased: their data was deleted.
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consent_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
     @property
     def joined(self) -> bool:
         return self.tg_user_id is not None
@@ -390,3 +395,13 @@ class SchoolMember(Base):
     __tablename__ = "school_members"
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
+class AuditEntry(Base):
+    """A koordinator's action (roster import, broadcast, export, deletion, calendar change): who, what, when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(200))  # the name at the time, or "CLI"
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

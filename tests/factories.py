@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import itertools
 
+import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.consent import digest
+from core.settings import SHIPPED_CONTENT_DIR
 from store.models import Cohort, Person, Role
 
 _seq = itertools.count(1)
+# The shipped privacy notice's version: people made joined have agreed to it (core.consent).
+AGREED = digest(yaml.safe_load((SHIPPED_CONTENT_DIR / "texts" / "privacy.yaml").read_text())["privacy"]["notice"])
 
 
 async def make_cohort(session: AsyncSession, code: str = "A1") -> Cohort:
@@ -37,6 +42,7 @@ async def make_person(
         tg_user_id=(100000 + n) if joined else None,
         tg_chat_id=(100000 + n) if joined else None,
         timezone=timezone,
+        consent_version=fields.pop("consent_version", AGREED if joined else None),
         **fields,
     )
     session.add(person)

@@ -12,7 +12,7 @@ from bot.commands import clear_role_commands, publish_role_commands
 from bot.context import BotContext
 from bot.handlers.common import run
 from bot.render import render
-from services import dialogues, jadwal, joining, profile, progress, reflection, siaran
+from services import audit, dialogues, jadwal, joining, libur, privacy, profile, progress, reflection, siaran
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -55,4 +55,7 @@ COMMANDS = {
     "ekspor": _command(progress.ekspor),
     "jadwal": _command(jadwal.show),
     "siaran": _command(siaran.compose),
+    "privasi": _command(privacy.privasi),
+    "riwayat": _command(audit.riwayat),
+    "libur": _command(libur.libur),
 }

@@ -15,11 +15,13 @@ from core.clock import Clock, SystemClock
 from core.content import Content
 from core.settings import Settings
 from emulator import BotApiEmulator, SentMessage
+from emulator.emulator import matches
 from roster import importer as roster
 from store.db import Database
 
 TOKEN = "123456789:TEST-e2e_token_0123456789abcdef"
 KOORDINATOR_ID = 990001
+CONSENT = "Setuju"  # the privacy notice's button at joining
 FAST_JOBS = JobTimings(drain=0.3, plan=3600.0, reports=3600.0)
 
 
@@ -49,8 +51,13 @@ class User:
 
     async def join(self, code: str | None = None, expect: object = "Selamat datang", timeout: float = 5.0) -> SentMessage:
         """Join as a person does: /start with their invite code (none for a configured koordinator), going through
-        every step the bot asks for on the way; return the welcome with the role's menu. Tests join through here."""
-        return await self.say(f"/start {code}" if code else "/start", expect, timeout=timeout)
+        every step the bot asks for on the way (the privacy notice: Setuju); return the welcome with the role's menu.
+        Tests join through here."""
+        reply = await self.say(f"/start {code}" if code else "/start",
+                               lambda m: CONSENT in m.labels or matches(m, expect), timeout=timeout)
+        if CONSENT in reply.labels:
+            reply = await self.press(CONSENT, expect, timeout=timeout)
+        return reply
 
 
 @dataclass

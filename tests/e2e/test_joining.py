@@ -7,7 +7,7 @@ from store.models import InviteCode, Person, Role
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, running_bot
 
-CGP_COMMANDS = {"refleksi", "batal", "jadwal", "profil", "bantuan"}
+CGP_COMMANDS = {"refleksi", "batal", "jadwal", "profil", "bantuan", "privasi"}
 
 
 async def test_valid_code_joins_and_shows_the_role_menu(bot, emulator):

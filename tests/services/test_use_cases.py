@@ -63,7 +63,7 @@ def _presses(replies: list[Reply]) -> list[RunAction]:
 
 
 def test_messages_go_to_the_dialogues_in_this_order():
-    assert [d.name for d in DIALOGUES] == ["siaran", "kalender", "flow", "file", "idle"]
+    assert [d.name for d in DIALOGUES] == ["siaran", "kalender", "flow", "file", "libur", "idle"]
 
 
 async def test_someone_not_joined_is_told_how_to_join(db, deps, content):
