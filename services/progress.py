@@ -17,6 +17,8 @@ from datetime import date
 from sqlalchemy import select
 
 from core.callbacks import B36, CallbackData, Namespace
+from core.consent import agreed
+from core.content import Content
 from core.dates import format_date
 from core.ui import Button, Reply
 from core.zones import local_today, zone_of
@@ -207,7 +209,9 @@ async def _mentor_view(acting: Acting, page: int) -> list[Reply]:
 
 def _mentee_line(acting: Acting, number: int, standing: Standing, today: date) -> str:
     content, person = acting.content, standing.person
+    waiting = _awaiting_consent(content, person)
     name = person.name + (content.text("insight.pp.left") if person.left else "")
+    name += content.text("privacy.not_consented_mark") if waiting else ""
     current = standing.current(today)
     if current:
         marks = " ".join(content.text(f"insight.mark.{standing.marks[f].value}") for f in current)
@@ -217,9 +221,14 @@ def _mentee_line(acting: Acting, number: int, standing: Standing, today: date) -
     earlier = [f for f in standing.late() if f not in current]
     if earlier:
         line += content.text("insight.pp.earlier_late", n=len(earlier))
-    if not standing.joined:
+    if not standing.joined and not waiting:
         line += content.text("insight.pp.not_joined")
     return line
+
+
+def _awaiting_consent(content: Content, person: Person) -> bool:
+    """Joined with a code but not yet agreed to the privacy notice (their chat is not bound until then)."""
+    return person.joined and not agreed(content, person.consent_version, person.role.value)
 
 
 # -- the koordinator's view -------------------------------------------------------------------------
@@ -245,6 +254,8 @@ async def _koordinator_view(acting: Acting, page: int) -> list[Reply]:
                      joined_pct=pct(everyone.joined, len(found)), late=len(everyone.late)),
         content.text("insight.koordinator.columns" if columns else "insight.koordinator.no_columns"),
     ]
+    if waiting := sum(_awaiting_consent(content, s.person) for s in found):
+        lines.insert(2, content.text("privacy.cohort_not_consented", jumlah=waiting))
     buttons: list[Button] = []
     for heading, groups, scope_kind in (("by_pp", by_pp, Scope.pp), ("by_district", by_district, Scope.district)):
         if groups[cut]:

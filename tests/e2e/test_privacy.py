@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -9,6 +11,7 @@ from core.consent import notice_version
 from store.models import Answer, AuditEntry, FlowRun, Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, answer_until_review
+from tests.e2e.scheduling import set_lokakarya
 
 NOTICE = "Pemberitahuan data pribadi"
 
@@ -74,9 +77,10 @@ async def test_unduh_returns_the_answers_and_hapus_removes_them_while_counts_sta
     await pp.join(codes["PP01"])
     await dewi.join(codes["CGP01"])
     await sri.join(expect="Koordinator")
+    await set_lokakarya(bot, 1, bot.deps.clock.now().date() + timedelta(days=3))  # PI 1 is due: it gets a column
     await _submit_pi1(dewi)
-    before = (await sri.say("/ringkasan", "Perkembangan")).text
-    assert "Pendampingan Individu 1: 1/" in before
+    before = _completion((await sri.say("/ringkasan", "Ringkasan")).text)
+    assert "PI 1 25%" in before  # Dewi is one of her PP group's four CGPs
 
     shown = await dewi.say("/privasi", "Data Bapak/Ibu")
     assert "Dewi Lestari" in shown.text and shown.labels == ["Unduh data saya", "Hapus data saya"]
@@ -109,8 +113,12 @@ async def test_unduh_returns_the_answers_and_hapus_removes_them_while_counts_sta
     assert "Dewi Lestari" not in overview.text
     answers_view = await pp.press(person.name, f"Jawaban {person.name}")
     assert "Rahasia Dewi" not in answers_view.text
-    after = (await sri.say("/ringkasan", "Perkembangan")).text
-    assert after == before
+    assert _completion((await sri.say("/ringkasan", "Ringkasan")).text) == before
+
+
+def _completion(overview: str) -> list[str]:
+    """The per-flow completion cells of a koordinator's /ringkasan ("· PI 1 50%")."""
+    return re.findall(r"· (?!gabung)([^·\n]*?\d+%)", overview)
 
 
 async def test_a_roster_import_and_a_broadcast_appear_in_the_audit_log(bot, emulator):
