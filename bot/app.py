@@ -69,7 +69,7 @@ async def _post_init(application: Application) -> None:
     if interrupted := await intake.tell_interrupted(deps):
         log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
     await publish_default_commands(application.bot, deps.content)
-    jobs.schedule(application)
+    await jobs.schedule(application)
     log.info("bot @%s ready (content %s)", application.bot.username, deps.content.version)
 
 
