@@ -364,3 +364,11 @@ class PendingImport(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandledUpdate(Base):
+    """A Telegram update some webhook worker applied, recorded in its unit of work: a redelivery is a repeat."""
+
+    __tablename__ = "handled_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
