@@ -14,16 +14,19 @@ from scheduler import broadcasts, digest, planner
 from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
 from services.context import Deps
-from store import outbox
+from store import outbox, updates
 from store.db import Database
 
 
 async def plan(deps: Deps) -> None:
-    """Expand the reminder rules into the outbox, then the mentors' digests (each its own unit of work)."""
+    """Expand the reminder rules into the outbox, then the mentors' digests; forget old webhook update ids
+    (each its own unit of work)."""
     async with deps.db.session() as session:
         await planner.plan(session, deps.content, deps.clock)
     async with deps.db.session() as session:
         await digest.plan_digests(session, deps.content, deps.clock)
+    async with deps.db.session() as session:
+        await updates.prune(session, deps.clock.now())
 
 
 async def report_broadcasts(deps: Deps) -> int:
