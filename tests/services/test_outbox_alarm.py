@@ -6,11 +6,13 @@ import asyncio
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, event, insert
+import pytest
+from sqlalchemy import create_engine, event, insert, text
 
 from core.clock import FrozenClock
 from scheduler.sender import OutboxSender
 from services.background import OutboxAlarm
+from store import outbox
 from store.db import sync_url
 from store.models import OutboxMessage
 from tests.factories import make_person
@@ -116,3 +118,30 @@ async def test_the_safety_poll_rings_even_when_nobody_announced_anything(db):
         started = time.monotonic()
         await alarm.wait(5.0)
         assert alarm.ringing() and 0.25 <= time.monotonic() - started < 1.0
+
+
+async def test_postgresql_listens_again_after_its_connection_dropped(db, monkeypatch):
+    if db.is_sqlite:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite's data_version needs no connection of its own")
+    monkeypatch.setattr(outbox, "RELISTEN_PAUSE", 0.1)
+    clock = FrozenClock(NOON)
+    async with OutboxAlarm(db, clock) as alarm:
+        await asyncio.sleep(0.5)
+        async with db.session() as s:
+            await s.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE query = 'LISTEN outbox' AND pid <> pg_backend_pid()"))
+        await asyncio.sleep(1.0)  # listening again
+        alarm.reset()
+        alarm.set_for(None)
+        other = create_engine(sync_url(db.url))
+        try:
+            await asyncio.to_thread(_notify_from, other)
+        finally:
+            other.dispose()
+        await alarm.wait(2.0)
+        assert alarm.ringing()
+
+
+def _notify_from(engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("NOTIFY outbox"))
