@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as day_time, timedelta, timezone
+from datetime import datetime, time as day_time, timezone
 from pathlib import Path
 
 import psutil
