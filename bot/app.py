@@ -73,7 +73,7 @@ async def _post_init(application: Application) -> None:
     if interrupted := await intake.tell_interrupted(deps):
         log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
     await publish_default_commands(application.bot, deps.content)
-    jobs.schedule(application)
+    await jobs.schedule(application)
     log.info("bot @%s ready (content %s)", application.bot.username, deps.content.version)
 
 
@@ -106,17 +106,17 @@ def build_application(deps: Deps) -> Application:
 
 
 def run(application: Application, deps: Deps) -> None:
-    """Long polling by default; webhook mode (with Telegram's secret token check) when WEBHOOK_URL is set.
+    """Long polling by default; webhook mode (bot/webhook.py: answered only after the update's unit of work,
+    with Telegram's secret token check) when WEBHOOK_URL is set.
 
     The caller has reached Telegram once (bot/startup.py); a network drop after that is retried for ever.
     """
     settings = deps.settings
     if settings.webhook_url:
+        from bot import webhook  # it builds on this module
+
         host, _, port = settings.webhook_listen.rpartition(":")
-        application.run_webhook(
-            listen=host, port=int(port), url_path="telegram", webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1,
-        )
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        webhook.run(application, webhook.Listen(host, int(port), secret, settings.webhook_url))
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1)

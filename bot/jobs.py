@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 class JobTimings:
     """Seconds between runs; tests shorten them."""
 
-    drain: float = 2.0  # each drain run sends for at most this long (shutdown waits for it), then chains the next
+    drain: float = 2.0  # each drain run waits for its alarm and sends for at most this long (shutdown waits for it)
     plan: float = 900.0
     reports: float = 30.0
 
@@ -39,12 +39,13 @@ async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
     (A repeating job whose run outlasts its interval skips the next tick and leaves the outbox idle
     until the one after; with drain_for(interval) that halved the broadcast rate.) The next run starts
     `seconds` after this one started, or at once if this one took longer; after an error, `seconds` later.
+    Idle, a run only waits for the alarm (services.background.OutboxAlarm): no database work.
     """
-    sender, seconds = context.job.data
+    sender, alarm, seconds = context.job.data
     started = time.monotonic()
     delay = seconds
     try:
-        await sender.drain_for(seconds)
+        await sender.drain_for(seconds, alarm)
         delay = max(0.0, seconds - (time.monotonic() - started))
     finally:
         if context.application.running:  # stop() waits for this run and then schedules nothing more
@@ -60,20 +61,25 @@ async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     await background.report_broadcasts(context.job.data)
 
 
-def schedule(application: Application) -> None:
+async def schedule(application: Application) -> None:
     """Register the jobs once the bot is initialised."""
     deps: Deps = application.bot_data["deps"]
     timings: JobTimings = deps.extras.get("timings", JobTimings())
     sender = background.outbox_sender(deps, TelegramSender(application.bot), deps.extras["budget"])
+    alarm = await background.OutboxAlarm(deps.db, deps.clock).__aenter__()
     application.bot_data["outbox_sender"] = sender
+    application.bot_data["outbox_alarm"] = alarm
     queue = application.job_queue
-    queue.run_once(_drain, 0.2, data=(sender, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
+    queue.run_once(_drain, 0.2, data=(sender, alarm, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
     queue.run_repeating(_plan, data=deps, name="plan", **_single(timings.plan, 1.0))
     queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, 5.0))
 
 
 async def stop(application: Application) -> None:
     """After the jobs have stopped: give up the outbox sender's claims (another sender may take them over)."""
+    alarm = application.bot_data.pop("outbox_alarm", None)
+    if alarm is not None:
+        await alarm.__aexit__(None, None, None)
     sender = application.bot_data.pop("outbox_sender", None)
     if sender is not None:
         await sender.close()

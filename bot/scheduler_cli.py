@@ -98,9 +98,9 @@ async def send_outbox(settings: Settings, rate: int) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with bot, sender:
+        async with bot, sender, background.OutboxAlarm(db, deps.clock) as alarm:
             log.info("outbox sender %s started (%d messages/s)", sender.worker_id, rate)
-            await sender.run(stop)
+            await sender.run(stop, alarm)
     finally:
         await db.dispose()
     log.info("outbox sender %s stopped", sender.worker_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -17,6 +18,7 @@ from emulator.records import AnsweredCallback, SentMessage
 from emulator.server import build_app
 from emulator.state import GroupInfo, UserInfo, World
 from emulator.users import UserSide, tiny_png
+from emulator.webhook import WebhookPusher
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class BotApiEmulator:
         self.limiter = FloodLimiter(flood_limits, overall_per_second, per_chat_per_second, per_chat_burst=per_chat_burst,
                                     paid_overall=paid_per_second)
         self.world = World(username, first_name, self.limiter)
+        self.webhook = WebhookPusher(self.world)
+        self._pushing: asyncio.Task | None = None
         self._users = UserSide(self.world)
         self._cursors: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
@@ -73,12 +77,18 @@ class BotApiEmulator:
         await site.start()
         bound_port = self._runner.addresses[0][1]
         self.base_url = f"http://{host}:{bound_port}"
+        self._pushing = asyncio.create_task(self.webhook.run())
         log.info("Bot API emulator listening on %s", self.base_url)
         return self.base_url
 
     async def stop(self) -> None:
         """Release waiting long polls and stop serving."""
         self.world.updates.close()
+        if self._pushing is not None:
+            self._pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pushing
+            self._pushing = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

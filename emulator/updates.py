@@ -28,11 +28,13 @@ class UpdateQueue:
         self._allowed: frozenset[str] | None = None
         self._poller: _Poller | None = None
         self._closed = False
+        self.changed = asyncio.Event()  # set on each push (the webhook pusher waits for it)
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update of the given type and wake a waiting getUpdates."""
         update = {"update_id": next(self._ids), kind: payload}
         self._updates.append(update)
+        self.changed.set()
         if self._poller:
             self._poller.woken.set()
         return update
@@ -44,6 +46,10 @@ class UpdateQueue:
 
     def clear(self) -> None:
         self._updates.clear()
+
+    def confirm(self, update_id: int) -> None:
+        """Forget one update (a webhook answered 200 for it)."""
+        self._updates = deque(u for u in self._updates if u["update_id"] != update_id)
 
     def open(self) -> None:
         """Accept long polls again after close()."""

@@ -48,7 +48,7 @@ from program.holidays import MAX_SHIFT_DAYS, HolidayCalendar
 from scheduler import rules as R
 from scheduler.callbacks import reminder_buttons
 from scheduler.stops import escalate
-from store.outbox import OUTBOX, insert_rows
+from store.outbox import OUTBOX, insert_rows, mark_written
 from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
 
 log = logging.getLogger(__name__)
@@ -441,6 +441,7 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
                     buttons=bindparam("b_buttons"), last_error=None),
             changes,
         )
+        mark_written(session)  # a row may now be due sooner than the sender is sleeping for
         stats.updated += len(changes)
     new = [p for k, p in desired.items()
            if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]

@@ -24,10 +24,12 @@ and report count as "mungkin terkirim dua kali":
 A live sender's claims are never taken by another. Rows it left claimed itself (a drain that failed
 half-way) go back to pending, also marked maybe_duplicate, at its next recovery.
 
-Scheduling: call `drain_for(seconds)` from ONE job that, when done, schedules its next run `seconds`
-after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job whose run
-outlasts its interval skips the next tick and leaves the outbox idle — or run `run(stop_event)` as a
-single background task (`pendamping send-outbox`); both poll for new due rows while running.
+Scheduling: call `drain_for(seconds, alarm)` from ONE job that, when done, schedules its next run
+`seconds` after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job
+whose run outlasts its interval skips the next tick and leaves the outbox idle — or run
+`run(stop_event, alarm)` as a single background task (`pendamping send-outbox`). Idle, neither touches
+the database: they look at the outbox only when the `Alarm` rings (rows were written, the first pending
+row falls due, or a slow safety poll; services/background.py builds it).
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ import time as monotonic_time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Boolean, Select, Text, bindparam, func, select, text, update
 
@@ -52,13 +54,33 @@ from scheduler.claimers import ClaimerLock, take_over_dead_claims
 from scheduler.quiet import defer_for_quiet_hours
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus, Person
-from store.outbox import park_unreachable
+from store.outbox import earliest_pending, park_unreachable
 
 log = logging.getLogger(__name__)
 
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
+
+
+class Alarm(Protocol):
+    """When a sender should look at the outbox again."""
+
+    def ringing(self) -> bool:
+        """Rows were written, the first pending row is due, or the safety poll is due."""
+        ...
+
+    def reset(self) -> None:
+        """Silence it: a drain starts now (a wake arriving during the drain rings again)."""
+        ...
+
+    def set_for(self, due: datetime | None) -> None:
+        """After a drain: ring when `due` comes (None: only when woken, or at the safety poll)."""
+        ...
+
+    async def wait(self, seconds: float) -> None:
+        """Until it rings, at most `seconds`."""
+        ...
 
 
 @dataclass
@@ -184,25 +206,38 @@ class OutboxSender:
         """Send every due row, batch after batch, until none is left."""
         return await self._drain(lambda: False)
 
-    async def drain_for(self, seconds: float, poll_seconds: float = 1.0) -> DrainStats:
-        """Drain and poll for newly due rows until `seconds` have passed; the body of one repeating job."""
+    async def drain_for(self, seconds: float, alarm: Alarm) -> DrainStats:
+        """Drain whenever `alarm` rings until `seconds` have passed; the body of one chained job."""
         deadline = monotonic_time.monotonic() + seconds
         stats = DrainStats()
-        while True:
-            stats.add(await self._drain(lambda: monotonic_time.monotonic() >= deadline))
-            left = deadline - monotonic_time.monotonic()
-            if left <= poll_seconds:
-                return stats
-            await asyncio.sleep(poll_seconds)
+        while (left := deadline - monotonic_time.monotonic()) > 0:
+            if alarm.ringing():
+                stats.add(await self._drain_and_set(alarm, lambda: monotonic_time.monotonic() >= deadline))
+            else:
+                await alarm.wait(left)
+        return stats
 
-    async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
-        """Drain until `stop` is set, polling every `poll_seconds` when idle; stops between batches."""
+    async def run(self, stop: asyncio.Event, alarm: Alarm) -> None:
+        """Drain whenever `alarm` rings until `stop` is set; stops between batches."""
         while not stop.is_set():
-            await self._drain(stop.is_set)
-            try:
-                await asyncio.wait_for(stop.wait(), poll_seconds)
-            except TimeoutError:
-                pass
+            if alarm.ringing():
+                await self._drain_and_set(alarm, stop.is_set)
+                continue
+            waiting = asyncio.create_task(alarm.wait(float("inf")))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait((waiting, stopping), return_when=asyncio.FIRST_COMPLETED)
+            for task in (waiting, stopping):
+                task.cancel()
+
+    async def _drain_and_set(self, alarm: Alarm, should_stop: Callable[[], bool]) -> DrainStats:
+        alarm.reset()
+        stats = await self._drain(should_stop)
+        if should_stop():
+            alarm.set_for(self.clock.now())  # cut short: the rest is due now
+        else:
+            async with self.db.session() as session:
+                alarm.set_for(await earliest_pending(session))
+        return stats
 
     async def _drain(self, should_stop: Callable[[], bool]) -> DrainStats:
         stats = DrainStats()

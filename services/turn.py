@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -26,6 +27,7 @@ from services.context import Deps
 from services.joining import left_reply
 from services.privacy_consent import gate
 from store.models import Person
+from store import updates
 from store.people import by_telegram_user
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ class Turn:
     # Whether this update was handled before (a restart), given the person's last handled update id; the
     # transport knows whether its updates arrive in order.
     is_repeat: Callable[[int | None], bool] = _never
+    # The transport answers Telegram only after the unit of work (webhook): it may deliver this update again,
+    # to any worker. Its id is recorded in handled_updates, and the person's row is locked for the unit of work.
+    may_repeat: bool = False
 
 
 @dataclass
@@ -99,6 +104,8 @@ async def act(deps: Deps, turn: Turn, use_case: UseCase, command: str | None = N
 
 async def _attempt(deps: Deps, turn: Turn, use_case: UseCase, command: str | None) -> Outcome:
     async with deps.db.session() as session:
+        if turn.may_repeat and not deps.db.is_sqlite:  # one person's updates, one worker at a time
+            await session.execute(select(Person.id).where(Person.tg_user_id == turn.user_id).with_for_update())
         person = await by_telegram_user(session, turn.user_id)
         if person is None:
             return Outcome([Reply(deps.content.text("error.not_joined"))])
@@ -112,7 +119,8 @@ async def _checked(acting: Acting, turn: Turn, use_case: UseCase, command: str |
     deps, session, person = acting.deps, acting.session, acting.person
     if person.left:
         return await left_reply(session, deps.content, person)
-    if turn.is_repeat(person.last_update_id):
+    if turn.is_repeat(person.last_update_id) or (
+            turn.may_repeat and not await updates.record(session, turn.update_id, deps.clock.now())):
         log.info("update %s was handled before a restart; showing person %s where they are", turn.update_id, person.id)
         return await engine.current_prompt(session, deps.content, person, deps.clock)
     person.last_update_id = turn.update_id

@@ -395,6 +395,8 @@ class SchoolMember(Base):
     __tablename__ = "school_members"
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class AuditEntry(Base):
     """A koordinator's action (roster import, broadcast, export, deletion, calendar change): who, what, when."""
 
@@ -405,3 +407,11 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(200))  # the name at the time, or "CLI"
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class HandledUpdate(Base):
+    """A Telegram update some webhook worker applied, recorded in its unit of work: a redelivery is a repeat."""
+
+    __tablename__ = "handled_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

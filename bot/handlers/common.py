@@ -30,7 +30,7 @@ def turn_of(update: Update, context: BotContext) -> Turn:
     elif update.message is not None and (text := update.message.text) and not text.startswith("/"):
         said = ("text", text.strip())
     return Turn(update.effective_user.id, update.update_id, said,
-                functools.partial(is_repeat, context.bot.open_updates, update))
+                functools.partial(is_repeat, context.bot.open_updates, update), may_repeat=context.by_webhook)
 
 
 async def run(update: Update, context: BotContext, use_case: UseCase) -> None:

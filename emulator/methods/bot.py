@@ -49,7 +49,9 @@ def set_webhook(world: World, params: Params) -> bool:
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     if params.bool("drop_pending_updates"):
         world.updates.clear()
-    world.webhook = {"url": url, "allowed_updates": params.json("allowed_updates")}
+    world.webhook = {"url": url, "allowed_updates": params.json("allowed_updates"),
+                     "secret_token": params.str("secret_token", "") or ""}
+    world.updates.changed.set()  # the webhook pusher starts delivering
     return True
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, text
 
 from core.clock import FrozenClock
+from services.background import OutboxAlarm
 from store.outbox import wake_rows
 from scheduler.sender import (
     DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
@@ -274,8 +275,8 @@ async def test_run_picks_up_new_rows_until_stopped(db):
         await add_row(s, p, "first", NOON)
     fake = FakeSender()
     stop = asyncio.Event()
-    async with make_sender(db, fake, clock) as sender:
-        task = asyncio.create_task(sender.run(stop, poll_seconds=0.05))
+    async with make_sender(db, fake, clock) as sender, OutboxAlarm(db, clock) as alarm:
+        task = asyncio.create_task(sender.run(stop, alarm))
         await asyncio.sleep(0.2)
         async with db.session() as s:
             await add_row(s, p, "second", NOON)
@@ -285,20 +286,21 @@ async def test_run_picks_up_new_rows_until_stopped(db):
     assert [c.text for c in fake.calls] == ["pesan first", "pesan second"]
 
 
-async def test_drain_for_polls_then_returns_in_time(db):
+async def test_drain_for_sends_when_a_row_falls_due_then_returns_in_time(db):
     clock = FrozenClock(NOON)
     async with db.session() as s:
         p = await make_person(s)
         await add_row(s, p, "now", NOON)
         await add_row(s, p, "soon", NOON + timedelta(minutes=1))
     fake = FakeSender()
-    async with make_sender(db, fake, clock) as sender:
+    async with make_sender(db, fake, clock) as sender, OutboxAlarm(db, clock) as alarm:
 
         async def later():
             await asyncio.sleep(0.2)
+            assert len(fake.calls) == 1
             clock.set(NOON + timedelta(minutes=1))
 
         started = clock_time.monotonic()
-        stats, _ = await asyncio.gather(sender.drain_for(0.6, poll_seconds=0.05), later())
+        stats, _ = await asyncio.gather(sender.drain_for(0.6, alarm), later())
         assert 0.5 <= clock_time.monotonic() - started < 1.5
         assert stats.sent == 2 and len(fake.calls) == 2

@@ -1,7 +1,7 @@
 """schools (from the roster's sekolah column) and their members (a pengawas covers several)
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-30 20:20:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ from store.models import UtcDateTime
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

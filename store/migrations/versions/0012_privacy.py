@@ -1,6 +1,6 @@
 """people consent and erasure columns; audit_log of koordinator actions
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30 20:30:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from store.models import UtcDateTime
 
 
-revision = '0014'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
