@@ -66,14 +66,15 @@ class _SqliteConnection(aiosqlite.Connection):
     aiosqlite runs every call (cursor, execute, fetch, close) in the connection's thread and wakes the
     event loop for each result: ~20 hops for one text answer. Inside a unit of work that holds the
     write lock (BEGIN IMMEDIATE done, see Database.session) no statement waits for a lock, so they run
-    right here; taking the lock, COMMIT (which may checkpoint the WAL and sync) and ROLLBACK still go
-    to the thread, as does everything outside such a unit of work.
+    right here, as do opening and closing cursors and a rollback with nothing to roll back; taking the
+    lock, COMMIT (which may checkpoint the WAL and sync) and a real ROLLBACK still go to the thread, as
+    does every statement outside such a unit of work.
     """
 
     write_locked = False
 
     async def _execute(self, fn, *args, **kwargs):
-        if self.write_locked:
+        if self.write_locked or _never_waits(fn):
             return fn(*args, **kwargs)
         return await super()._execute(fn, *args, **kwargs)
 
@@ -83,11 +84,20 @@ class _SqliteConnection(aiosqlite.Connection):
 
     async def rollback(self) -> None:
         self.write_locked = False
+        if self._connection is not None and not self._connection.in_transaction:
+            return  # nothing to roll back (the pool's reset after a commit): no hop for a no-op
         await super().rollback()
 
     async def close(self) -> None:
         self.write_locked = False
         await super().close()
+
+
+def _never_waits(fn) -> bool:
+    """Opening or closing a cursor: no lock, no I/O."""
+    owner = getattr(fn, "__self__", None)
+    return (isinstance(owner, sqlite3.Connection) and fn.__name__ == "cursor") or \
+        (isinstance(owner, sqlite3.Cursor) and fn.__name__ == "close")
 
 
 def _connect_sqlite(database: str, **kwargs) -> _SqliteConnection:
