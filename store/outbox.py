@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,24 +29,17 @@ async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     return inserted
 
 
-def _park_statement():
+async def park_unreachable(session: AsyncSession, now: datetime) -> int:
+    """Move due rows of people who cannot be reached out of the pending index, so claims never wade through them."""
     o = OUTBOX.alias("o")
     stuck = (
         select(o.c.id)
         .join(PEOPLE, PEOPLE.c.id == o.c.person_id)
-        .where(text("o.status = 'pending'"), o.c.due_at <= bindparam("now"), ~Person.reachable)
+        .where(text("o.status = 'pending'"), o.c.due_at <= now, ~Person.reachable)
         .limit(PARK_BATCH)
         .with_for_update(skip_locked=True, of=o)
     )
-    return update(OUTBOX).where(OUTBOX.c.id.in_(stuck)).values(status=OutboxStatus.waiting)
-
-
-_PARK = _park_statement()  # built once: the sender runs it on every drain
-
-
-async def park_unreachable(session: AsyncSession, now: datetime) -> int:
-    """Move due rows of people who cannot be reached out of the pending index, so claims never wade through them."""
-    result = await session.execute(_PARK, {"now": now})
+    result = await session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(stuck)).values(status=OutboxStatus.waiting))
     return result.rowcount
 
 
