@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.content.schema import Content
 from store.db import WRITE_LOCKED
 from store.models import Answer, ContentVersion, FlowRun, Person, RunStatus
+from store.people import PERSON_LOCKED
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,14 @@ _NEWEST = select(FlowRun.id).where(*_WALKING).order_by(FlowRun.updated_at.desc()
 # subquery because PostgreSQL re-checks them on a row it had to wait for.
 ACTIVE_RUN = _fresh(select(FlowRun).where(FlowRun.id == _NEWEST.scalar_subquery(), *_WALKING))
 RUN_BY_ID = _fresh(select(FlowRun).where(FlowRun.id == bindparam("run_id")))
-# Under a write lock taken before the first read (SQLite's BEGIN IMMEDIATE) nothing can change in
-# between, so the answers come in the same statement.
+# Under a write lock taken before the first read (SQLite's BEGIN IMMEDIATE), or with the person's row
+# locked before (store.people.by_telegram_user: only the person's own units of work change their runs),
+# nothing can change in between, so the answers come in the same statement.
 _WITH_ANSWERS = {stmt: stmt.options(joinedload(FlowRun.answers)) for stmt in (ACTIVE_RUN, RUN_BY_ID)}
 
 
 async def _load(session: AsyncSession, stmt, params: dict[str, int]) -> FlowRun | None:
-    if session.info.get(WRITE_LOCKED):
+    if session.info.get(WRITE_LOCKED) or session.info.get(PERSON_LOCKED):
         stmt = _WITH_ANSWERS[stmt]
     return (await session.execute(stmt, params)).unique().scalar_one_or_none()
 

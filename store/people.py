@@ -6,11 +6,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import MENTOR_ROLES, FlowRun, Person, Role
 
-_BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id"))  # built once: it runs per update
+# session.info key: this unit of work holds the person's row lock, so no other unit of work changes their runs.
+PERSON_LOCKED = "person_locked"
+# Built once: it runs per update. The row lock (PostgreSQL; SQLite's units of work hold the write lock
+# anyway) orders one person's updates from their first statement; every unit of work updates the row
+# (last_update_id) later anyway.
+_BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id")).with_for_update(of=Person)
 
 
 async def by_telegram_user(session: AsyncSession, tg_user_id: int) -> Person | None:
-    return await session.scalar(_BY_TG_USER, {"tg_user_id": tg_user_id})
+    """The person with this Telegram account, their row locked until the unit of work ends."""
+    person = await session.scalar(_BY_TG_USER, {"tg_user_id": tg_user_id})
+    session.info[PERSON_LOCKED] = person is not None
+    return person
 
 
 async def mentees_of(session: AsyncSession, mentor: Person) -> list[Person]:
