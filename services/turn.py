@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -104,9 +103,7 @@ async def act(deps: Deps, turn: Turn, use_case: UseCase, command: str | None = N
 
 async def _attempt(deps: Deps, turn: Turn, use_case: UseCase, command: str | None) -> Outcome:
     async with deps.db.session() as session:
-        if turn.may_repeat and not deps.db.is_sqlite:  # one person's updates, one worker at a time
-            await session.execute(select(Person.id).where(Person.tg_user_id == turn.user_id).with_for_update())
-        person = await by_telegram_user(session, turn.user_id)
+        person = await by_telegram_user(session, turn.user_id)  # locked: one person's updates, one worker at a time
         if person is None:
             return Outcome([Reply(deps.content.text("error.not_joined"))])
         acting = Acting(deps, session, person)
