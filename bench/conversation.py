@@ -110,6 +110,9 @@ class Chat:
         return self.exchange(lambda: self.emulator.click(self.id, label, message.message_id), want)
 
 
+PRIVACY_NOTICE = "Pemberitahuan data pribadi"  # joining: the notice first, then "Setuju"
+
+
 def _sent(contains: str) -> Want:
     return lambda kind, m: kind == "sent" and contains in (m.text or "")
 
@@ -170,7 +173,9 @@ async def join_everyone(emulator: BotApiEmulator, codes: dict[str, str]) -> dict
 
     async def join(external_id: str) -> None:
         emulator.user(ids[external_id], external_id)
-        await Chat(emulator, ids[external_id], []).say(f"/start {codes[external_id]}", _sent("Selamat datang"))
+        chat = Chat(emulator, ids[external_id], [])
+        notice = await chat.say(f"/start {codes[external_id]}", _sent(PRIVACY_NOTICE))
+        await chat.click("Setuju", notice, _sent("Selamat datang"))
 
     await asyncio.gather(*(join(e) for e in ids))
     return ids
