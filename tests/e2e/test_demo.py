@@ -16,19 +16,13 @@ import aiohttp
 from openpyxl import load_workbook
 
 from bot.demo import DEMO_TOKEN
+from tests.e2e.demo_play import play_demo
 
-SCRIPT = Path(__file__).with_name("demo_script.txt")
 ANSWER = "Komunitas belajar kami mulai berbagi praktik baik setiap Jumat."
 
 
 async def test_demo_script_walks_pgp_and_sekolah_penggerak_people(tmp_path):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 90)
-    transcript = out.decode()
-    assert proc.returncode == 0, err.decode()
+    transcript = await play_demo("demo_script.txt", tmp_path)
     assert "Selamat datang di Pendamping, Dewi Lestari" in transcript
     assert "[1] ▫️ Pendampingan Individu 1" in transcript  # buttons shown as numbered choices
     assert "(1/" in transcript and "(2/" in transcript  # pressing a choice advanced the flow

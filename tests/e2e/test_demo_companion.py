@@ -1,13 +1,12 @@
 """`pendamping demo --script demo_companion.txt`: a CGP sends PI 1, her PP confirms the drafted jurnal and takes the guide."""
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 from docx import Document
 
-SCRIPT = Path(__file__).with_name("demo_companion.txt")
+from tests.e2e.demo_play import play_demo
+
 RTL = "Menerapkan jurnal refleksi mingguan bersama murid kelas 8."
 
 
@@ -17,13 +16,7 @@ def _text(path: Path) -> str:
 
 
 async def test_demo_companion_drafts_the_jurnal_and_saves_the_documents(tmp_path):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 150)
-    transcript = out.decode()
-    assert proc.returncode == 0, err.decode()
+    transcript = await play_demo("demo_companion.txt", tmp_path, timeout=150)
     assert "Dewi Lestari sudah mengirim refleksi Pendampingan Individu 1" in transcript
     assert "↳ menekan [📝 Jurnal PI 1: periksa draf]" in transcript and "📝 Draf jawaban untuk 9 pertanyaan" in transcript
     assert "Jawaban tersimpan: Jawaban Dewi untuk pertanyaan 4." in transcript

@@ -1,21 +1,11 @@
 """`pendamping demo --script tests/e2e/demo_insight.txt`: who is behind, at a glance, as a newcomer would try it."""
 from __future__ import annotations
 
-import asyncio
-import sys
-from pathlib import Path
-
-SCRIPT = Path(__file__).with_name("demo_insight.txt")
+from tests.e2e.demo_play import play_demo
 
 
 async def test_demo_insight_shows_who_is_behind_nudges_and_exports(tmp_path):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    transcript = out.decode()
-    assert proc.returncode == 0, err.decode()
+    transcript = await play_demo("demo_insight.txt", tmp_path, timeout=120)
     assert "• Bambang Sutrisno: gabung 25% · PI 1 0% · ⏰ 4" in transcript
     assert "• Kota Makassar: gabung 0% · PI 1 0% · ⏰ 4" in transcript
     assert "🤖 [photo]" in transcript  # the chart

@@ -1,21 +1,11 @@
 """`pendamping demo --script demo_privacy.txt`: the privacy notice, /privasi, /riwayat and /libur as a newcomer tries them."""
 from __future__ import annotations
 
-import asyncio
-import sys
-from pathlib import Path
-
-SCRIPT = Path(__file__).with_name("demo_privacy.txt")
+from tests.e2e.demo_play import play_demo
 
 
 async def test_demo_privacy_script(tmp_path):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 90)
-    transcript = out.decode()
-    assert proc.returncode == 0, err.decode()
+    transcript = await play_demo("demo_privacy.txt", tmp_path)
     notice = transcript.index("Pemberitahuan data pribadi")
     agreed = transcript.index("↳ menekan [Setuju]")
     assert notice < agreed < transcript.index("Selamat datang di Pendamping, Dewi Lestari")

@@ -2,21 +2,11 @@
 briefing and monitoring record, as a newcomer would type them."""
 from __future__ import annotations
 
-import asyncio
-import sys
-from pathlib import Path
-
-SCRIPT = Path(__file__).with_name("demo_psp.txt")
+from tests.e2e.demo_play import play_demo
 
 
 async def test_demo_plays_a_month_of_pmo_for_a_kepala_sekolah_and_his_fsp(tmp_path):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--script", str(SCRIPT), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 90)
-    transcript = out.decode()
-    assert proc.returncode == 0, err.decode()
+    transcript = await play_demo("demo_psp.txt", tmp_path)
     sent = transcript.index("Pembaruan PMO bulanan sekolah sudah terkirim")
     first = transcript.index("• SMP Negeri 1 Soreang — langkah 0/4 · ✅ sesuai rencana", sent)
     briefing = transcript.index("📋 Briefing sekolah sebelum lokakarya", first)
