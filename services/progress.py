@@ -120,8 +120,8 @@ async def _view(acting: Acting, page: int) -> list[Reply]:
     if acting.person.role in ringkasan_sekolah.ROLES:  # FSP, pengawas: their schools
         return await ringkasan_sekolah.overview(acting)
     view = VIEWS.get(acting.person.role)
-    if view is None:
-        return await progress.overview(acting.session, acting.content, acting.person)
+    if view is None:  # /ringkasan is not among the role's commands
+        return acting.reply("progress.not_allowed")
     return await view(acting, page)
 
 
@@ -365,7 +365,7 @@ async def _nudge(acting: Acting, members: list[Standing]) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-# Each role's /ringkasan (a view takes the page to show); a role without one gets flows/progress.py's overview.
+# Each role's /ringkasan (a view takes the page to show); FSP and pengawas get services/ringkasan_sekolah.py's.
 VIEWS: dict[Role, View] = {
     Role.pp: _mentor_view,
     Role.koordinator: _koordinator_view,

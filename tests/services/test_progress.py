@@ -144,3 +144,13 @@ async def test_the_chart_shows_the_tables_figures(deps, db, content, cohort):
     assert drawn.labels == ("Pak Budi", "Bu Rina")  # the most behind first
     assert drawn.values == ((0.0,), (1 / 3,))
     assert "0/1" in drawn.texts and "1/3" in drawn.texts
+
+
+async def test_someone_who_left_is_keluar_for_their_pp_and_out_of_the_koordinators_figures(deps, db, cohort):
+    async with db.session() as s:
+        (await s.get(Person, cohort["dewi"].id)).left_at = NOW
+    pp = _text((await progress.overview(deps, turn_of(cohort["rina"]))).replies)
+    assert "2. Dewi (keluar) — PI 1" in pp
+    koordinator = _text((await progress.overview(deps, turn_of(cohort["kor"]))).replies)
+    assert "Seluruhnya: 2/3 CGP bergabung (67%) · terlambat: 2 orang" in koordinator
+    assert "• Bu Rina: gabung 50% · PI 1 50% · ⏰ 1" in koordinator
