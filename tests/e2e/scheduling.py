@@ -1,6 +1,7 @@
 """Helpers for scheduler end-to-end tests: join roster people, plan at the frozen clock, look at the outbox."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timezone
 
 import pytest
@@ -78,3 +79,12 @@ async def nothing_more(emulator: BotApiEmulator, chat_id: int, expect: object, s
 
 def received(emulator: BotApiEmulator, chat_id: int, text: str) -> list[SentMessage]:
     return [m for m in emulator.sent(chat_id) if text in (m.text or "")]
+
+
+async def arrived(emulator, chat_id: int, text: str, timeout: float = 5.0) -> None:
+    """`text` reached the chat at some point (also before messages a test has already waited for)."""
+    for _ in range(int(timeout / 0.05)):
+        if received(emulator, chat_id, text):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never reached chat {chat_id}")

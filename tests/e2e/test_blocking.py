@@ -10,7 +10,7 @@ from core.clock import FrozenClock
 from scheduler.broadcasts import Audience, create_broadcast
 from store.models import OutboxStatus, Person
 from tests.e2e.harness import RunningBot, running_bot
-from tests.e2e.scheduling import DAYTIME, TG_IDS, join, outbox_rows, person, received
+from tests.e2e.scheduling import DAYTIME, TG_IDS, arrived, join, outbox_rows, person
 
 DEWI, PP01 = TG_IDS["CGP01"], TG_IDS["PP01"]
 NOTICE = "Pesan Pendamping untuk Dewi Lestari tidak dapat terkirim"
@@ -35,15 +35,6 @@ async def wait_status(bot: RunningBot, external_id: str, status: OutboxStatus, t
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"no outbox row of {external_id} became {status.value}")
-
-
-async def arrived(emulator, chat_id: int, text: str, timeout: float = 5.0) -> None:
-    """`text` reached the chat at some point (also before messages a test has already waited for)."""
-    for _ in range(int(timeout / 0.05)):
-        if received(emulator, chat_id, text):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{text!r} never reached chat {chat_id}")
 
 
 async def test_blocking_marks_blocked_tells_the_pp_and_unblocking_wakes_parked_messages(bot, emulator):
