@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from core.clock import Clock
+from core.content import load_content
 from core.content.schema import Content
 from core.settings import Settings
 from services.context import Deps
@@ -29,3 +31,9 @@ def deps_for(db: Database):
 def turn_of(person: Person, said: tuple[str, str] | None = None) -> Turn:
     """The person's next update."""
     return Turn(person.tg_user_id, next(_update_ids), said)
+
+
+@pytest.fixture(scope="session")
+def content(content_dir: Path) -> Content:
+    """The shipped content, loaded once."""
+    return load_content(content_dir)

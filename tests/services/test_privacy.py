@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from core.consent import notice_version
-from core.content import load_content
 from core.parsing import parse_date
 from program.holidays import NewDayOff, is_days_off_file, read_days_off
 from services import privacy, privacy_data, reflection
@@ -18,11 +17,6 @@ from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def content(content_dir):
-    return load_content(content_dir)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 
 from core.clock import FrozenClock
-from core.content import load_content
 from core.ui import Reply
 from flows.callbacks import MenteeAnswers
 from services import audit, privacy, progress, siaran
@@ -35,11 +34,6 @@ EXPECTED: dict[str, dict[str, set[str] | None]] = {
     "koordinator": {"answers": {"own_mentee", "other_mentee"}, "ringkasan": set(),
                     "ekspor": {"own", "own_mentee", "other_mentee"}, "download": {"own"}, "riwayat": set(), "siaran": set()},
 }
-
-
-@pytest.fixture(scope="module")
-def content(content_dir):
-    return load_content(content_dir)
 
 
 @pytest.fixture

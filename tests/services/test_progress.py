@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from core.content import load_content
 from core.ui import Reply
 from services import progress
 from services.progress import GLANCE, LateList, NeverJoined, Nudge, Page, Scope
@@ -19,11 +18,6 @@ from tests.services.conftest import turn_of
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)  # Monday 10:00 WIB
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def content(content_dir):
-    return load_content(content_dir)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FrozenClock
-from core.content import load_content
 from core.ui import Incoming, Reply
 from flows.callbacks import FLOWS, OpenFlow, RunAction
 from scheduler.callbacks import REMINDERS
@@ -21,11 +20,6 @@ from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)  # Monday 10:00 WIB
-
-
-@pytest.fixture(scope="module")
-def content(content_dir):
-    return load_content(content_dir)
 
 
 @pytest.fixture
