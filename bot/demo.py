@@ -6,14 +6,13 @@ Files the bot sends are saved under ./demo-berkas/ and their path printed.
 
 Interactively, messages that arrive while you are idle (a mentee's summary, a reminder) are printed
 as they come, above the prompt (prompt_toolkit keeps what you are typing intact). With --script the
-output is deterministic instead: after each line the demo waits until the bot is quiet and the outbox
-holds nothing due, then prints what arrived.
+output is deterministic instead: after each line the demo waits until the bot has handled it (no update
+waiting or being handled) and the outbox holds nothing due, then prints what arrived.
 """
 from __future__ import annotations
 
 import asyncio
 import csv
-import functools
 import io
 import logging
 import sys
@@ -45,7 +44,7 @@ PERSONAS = ("CGP01", "PP01", "KS01", "FSP01", "K001")
 FILES_DIR = Path("demo-berkas")  # in the current directory, kept after the demo
 QUIET_AFTER = 0.7  # seconds without a new bot message before the prompt comes back
 MAX_WAIT = 10.0
-OUTBOX_POLL = 0.2
+SETTLE_POLL = 0.02  # scripted: how often to ask whether the bot is done with the line
 
 HELP = """Perintah demo (selain perintah bot seperti /refleksi, /bantuan):
   angka        tekan tombol bernomor pada pesan terakhir
@@ -72,9 +71,9 @@ class DemoChat:
     """The terminal side: who is talking, what to print, how to turn input into updates."""
 
     def __init__(self, emulator: BotApiEmulator, personas: list[Persona], write: Callable[[str], None] = print,
-                 files_dir: Path = FILES_DIR, outbox_busy: Callable[[], Awaitable[bool]] | None = None) -> None:
+                 files_dir: Path = FILES_DIR, settled: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.emulator, self.personas, self.write = emulator, personas, write
-        self.files_dir, self.outbox_busy = files_dir, outbox_busy
+        self.files_dir, self.settled = files_dir, settled
         self.current: Persona | None = None
         self.choosing = True  # the next number picks a person, not a button
         self.saved: list[Path] = []
@@ -158,14 +157,16 @@ class DemoChat:
         await self.show_replies()
 
     async def show_replies(self) -> None:
-        """Print what the bot says until it has been quiet for a moment (and, scripted, the outbox is done)."""
-        await self._until_quiet()
-        if self.outbox_busy is not None and await self.outbox_busy():
+        """Print what the bot says: scripted, once the bot has handled the line and sent everything due;
+        interactively, until it has been quiet for a moment."""
+        if self.settled is None:
+            await self._until_quiet()
+        else:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + MAX_WAIT
-            while await self.outbox_busy() and loop.time() < deadline:
-                await asyncio.sleep(OUTBOX_POLL)
-            await self._until_quiet(first_wait=QUIET_AFTER)
+            while not await self.settled() and loop.time() < deadline:
+                await asyncio.sleep(SETTLE_POLL)
+            self.show_new(self.current)
         self.announce_others()
 
     async def _until_quiet(self, first_wait: float = MAX_WAIT) -> None:
@@ -290,10 +291,17 @@ async def run_demo(script: Path | None = None) -> int:
             row = people[external_id]
             personas.append(Persona(external_id, row["nama"], content.text(f"role.{row['peran']}"), 1000 + n, codes[external_id]))
             emulator.user(1000 + n, row["nama"].split()[0])
-        outbox_busy = functools.partial(background.outbox_due, deps) if script is not None else None
-        chat = DemoChat(emulator, personas, outbox_busy=outbox_busy)
+        application = build_application(deps)
+
+        async def settled() -> bool:
+            """No update waiting or being handled, nothing due in the outbox: all the line caused is out."""
+            return (not emulator.pending_updates and application.update_queue.empty()
+                    and application.update_processor.current_concurrent_updates == 0
+                    and not await background.outbox_due(deps))
+
+        chat = DemoChat(emulator, personas, settled=settled if script is not None else None)
         try:
-            async with polling(build_application(deps)):
+            async with polling(application):
                 chat.write("Pendamping — demo offline (tanpa token, tanpa internet).")
                 chat.write(f"Emulator Bot API: {emulator.base_url} · basis data sementara: {tmp}/demo.db")
                 chat.write(HELP)

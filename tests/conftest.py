@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from store.db import Database, sync_url
 from store.migrate import recreate
@@ -15,10 +16,24 @@ from store.models import Base
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+def _own_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of this pytest-xdist worker's own (`test_gw0`…), created when missing."""
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    engine = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}) is None:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database for the whole run; each test gets it emptied."""
+    """A migrated database for the whole run (one per parallel worker); each test gets it emptied."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        url = _own_database(url, worker)
     recreate(url)
     return url
 

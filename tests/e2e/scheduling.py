@@ -73,8 +73,11 @@ async def outbox_rows(bot: RunningBot, external_id: str, rule_id: str | None = N
 
 async def nothing_more(emulator: BotApiEmulator, chat_id: int, expect: object, seconds: float = 1.2) -> None:
     """Assert that no message matching `expect` arrives within `seconds` (several drain runs)."""
-    with pytest.raises(NoMessage):
-        await emulator.wait_for(chat_id, expect, timeout=seconds)
+    try:
+        message = await emulator.wait_for(chat_id, expect, timeout=seconds)
+    except NoMessage:
+        return
+    pytest.fail(f"unexpected {message.kind} (message {message.message_id}, edited: {message.edited}): {message.text!r}")
 
 
 def received(emulator: BotApiEmulator, chat_id: int, text: str) -> list[SentMessage]:

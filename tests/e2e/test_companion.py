@@ -89,7 +89,7 @@ async def test_the_pp_gets_the_guide_a_drafted_jurnal_as_docx_a_reminder_until_w
     await set_lokakarya(bot, 2, date(2026, 4, 9))  # PI 2: Thursday 2 April
 
     # On demand: /ringkasan → the mentee → the guide to her next PI, short in chat and complete as a document.
-    await pp.say("/ringkasan", "Dewi Lestari")
+    await pp.say("/ringkasan", "Perkembangan mentee")  # not "Dewi Lestari": her joining is announced meanwhile
     await pp.press("Dewi Lestari", "Dewi Lestari")
     guide = await pp.press("🧭 Panduan PI 1", "Panduan")
     assert "Untuk: Dewi Lestari (SMP Negeri 1 Soreang)" in guide.text and "Kamis, 5 Maret 2026" in guide.text
