@@ -5,7 +5,9 @@ included), so a koordinator sees who is missing. One column per question of the 
 its text; an answer keeps its column however the question is worded now (a renamed question's earlier
 wordings are noted on its header), and answers to questions no longer in the content get their own columns
 after the current ones, headed by their last wording and labelled as no longer asked. Media answers are
-listed by file name. Every text goes through core.sheets (formula injection): "=HYPERLINK(…)" stays text.
+listed by file name; `media_files` lists them with their Telegram file ids and `media_zips` packs the
+fetched files, under those names, into ZIPs Telegram accepts. Every text goes through core.sheets (formula
+injection): "=HYPERLINK(…)" stays text.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ COLUMN_TITLE = 120
 MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 8, 60, 40
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 MEDIA_EXTENSIONS = {"photo": ".jpg", "voice": ".ogg", "video": ".mp4", "audio": ".mp3"}
+ZIP_PART_BYTES = 45 * 1024 * 1024  # a bot may send documents up to 50 MB
 
 
 @dataclass
@@ -61,11 +64,15 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _media_names(person: Person, flow: Flow, question: Question, value: Any) -> str:
-    """The file names a media answer's files get ("P001-pi1-foto-1.jpg"), one per line."""
+def _media_named(person: Person, flow: Flow, question: Question, value: Any) -> list[tuple[str, dict]]:
+    """A media answer's files with the names they get ("P001-pi1-foto-1.jpg")."""
     owner = person.external_id or f"id{person.id}"
-    return "\n".join(f"{owner}-{flow.id}-{question.id}-{n}{MEDIA_EXTENSIONS.get(item.get('kind'), '')}"
-                     for n, item in enumerate(media_items(value), start=1))
+    return [(f"{owner}-{flow.id}-{question.id}-{n}{MEDIA_EXTENSIONS.get(item.get('kind'), '')}", item)
+            for n, item in enumerate(media_items(value), start=1)]
+
+
+def _media_names(person: Person, flow: Flow, question: Question, value: Any) -> str:
+    return "\n".join(name for name, _ in _media_named(person, flow, question, value))
 
 
 def _cell(content: Content, person: Person, flow: Flow, question: Question, value: Any):
@@ -197,6 +204,46 @@ async def export_xlsx(session: AsyncSession, content: Content, viewer: Person, c
     zone = zone_of(viewer, content.default_tz)
     tables = await export_tables(session, content, viewer, zone)
     return _file_name(content, zone, clock, "xlsx"), to_xlsx(content, tables)
+
+
+async def media_files(session: AsyncSession, content: Content, viewer: Person) -> list[tuple[str, str]]:
+    """(file name, Telegram file id) of every media answer the viewer may see, named as in the export's cells."""
+    found = [r for r in await visible_runs(session, viewer) if r.flow_id in content.flows]
+    ids = {r.subject_id or r.person_id for r in found}
+    people = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(ids)))).all()} if ids else {}
+    files = []
+    for run in sorted(found, key=lambda r: (content.flows[r.flow_id].program_order, r.id)):
+        flow, answers = content.flows[run.flow_id], by_question(run.answers)
+        about = people[run.subject_id or run.person_id]
+        for question in flow.questions():
+            if question.kind == "media" and question.id in answers:
+                files += [(name, item["file_id"]) for name, item in _media_named(about, flow, question, answers[question.id])
+                          if item.get("file_id")]
+    return files
+
+
+def media_zips(fetched: list[tuple[str, bytes]], missing: list[str], missing_note: str,
+               part_bytes: int = ZIP_PART_BYTES) -> list[bytes]:
+    """The fetched files in ZIPs of at most part_bytes each (media is already compressed: stored as is);
+    the names of files that could not be fetched go in a note in the first."""
+    parts: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for name, data in fetched:
+        if parts[-1] and size + len(data) > part_bytes:
+            parts.append([])
+            size = 0
+        parts[-1].append((name, data))
+        size += len(data)
+    zips = []
+    for n, part in enumerate(parts):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            if n == 0 and missing:
+                archive.writestr(missing_note, "\n".join(missing) + "\n")
+            for name, data in part:
+                archive.writestr(name, data)
+        zips.append(buffer.getvalue())
+    return zips
 
 
 async def export_csv(session: AsyncSession, content: Content, viewer: Person, clock: Clock | None = None) -> tuple[str, bytes]:

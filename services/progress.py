@@ -25,12 +25,12 @@ from core.zones import local_today, zone_of
 from flows import progress
 from flows.callbacks import ANSWERS  # re-exported: the presses bot/app.py sends to mentee_answers()
 from flows.callbacks import MenteeAnswers
-from reports.export import export_csv, export_xlsx
+from reports.export import export_csv, export_xlsx, media_files
 from reports.standing import (CHART_NAME, Group, Standing, chart, columns_of, group, groups_of, label, mentor_names, participants, pct,
                               standings)
 from scheduler.callbacks import OpenFlow
 from services.commands import ROLE_COMMANDS
-from services import audit, companion, ringkasan_sekolah, weekly
+from services import audit, companion, media_export, ringkasan_sekolah, weekly
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
 from store.models import Cohort, OutboxStatus, Person, Role
@@ -76,7 +76,12 @@ class ExportCsv(CallbackData, prefix="g:csv"):
     pass
 
 
-GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page, ExportCsv, weekly.WeeklyFiles)
+@dataclass(frozen=True)
+class ExportMedia(CallbackData, prefix="g:zip"):
+    pass
+
+
+GLANCE = Namespace("g", LateList, NeverJoined, Nudge, Page, ExportCsv, ExportMedia, weekly.WeeklyFiles)
 
 View = Callable[[Acting, int], Awaitable[list[Reply]]]
 MenteeButtons = Callable[[Acting, Person], Awaitable[list[list[Button]]]]
@@ -89,7 +94,7 @@ async def overview(deps: Deps, turn: Turn) -> Outcome:
 
 async def press(deps: Deps, turn: Turn, value: CallbackData | None) -> Outcome:
     """A "g:" button: a page, the late or never-joined names of a group, a nudge to the late, the CSV export,
-    the weekly report's files."""
+    the export's media files as ZIPs, the weekly report's files."""
     return await act(deps, turn, lambda acting: _press(acting, value))
 
 
@@ -130,6 +135,8 @@ async def _press(acting: Acting, value: CallbackData | None) -> list[Reply]:
         name, data = await export_csv(acting.session, acting.content, acting.person, acting.clock)
         await audit.record(acting.session, acting.person, "export", format="csv")
         return [Reply(acting.content.text("insight.export.csv_ready"), file=(name, data))]
+    if isinstance(value, ExportMedia) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
+        return await media_export.request(acting)
     if value is None or acting.person.role not in VIEWS:
         return acting.reply("insight.stale")
     if isinstance(value, Page):
@@ -164,8 +171,10 @@ async def _mentee_answers(acting: Acting, value: MenteeAnswers | None) -> list[R
 async def _ekspor(acting: Acting) -> list[Reply]:
     name, data = await export_xlsx(acting.session, acting.content, acting.person, acting.clock)
     await audit.record(acting.session, acting.person, "export")
-    csv_button = Button(acting.content.text("insight.export.csv_button"), ExportCsv().pack())
-    return [Reply(acting.content.text("export.ready"), buttons=[[csv_button]], file=(name, data))]
+    buttons = [Button(acting.content.text("insight.export.csv_button"), ExportCsv().pack())]
+    if await media_files(acting.session, acting.content, acting.person):
+        buttons.append(Button(acting.content.text("insight.export.media_button"), ExportMedia().pack()))
+    return [Reply(acting.content.text("export.ready"), buttons=[buttons], file=(name, data))]
 
 
 def _today(acting: Acting) -> date:

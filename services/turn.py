@@ -63,6 +63,8 @@ class Outcome:
     person_id: int | None = None  # the acting person, once joined: replies Telegram refuses are kept for them
     # A file recorded for import: once the replies are out, fetch it and call services.intake.import_file.
     pending_import: int | None = None
+    # Media files to fetch from Telegram, (name, file id): once the replies are out, services.media_export.archive.
+    media: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Acting:
     session: AsyncSession
     person: Person
     pending_import: int | None = None  # set by a use case that recorded a file for import
+    media: list[tuple[str, str]] | None = None  # set by /ekspor's ZIP button: the files to fetch
 
     @property
     def content(self) -> Content:
@@ -108,7 +111,7 @@ async def _attempt(deps: Deps, turn: Turn, use_case: UseCase, command: str | Non
             return Outcome([Reply(deps.content.text("error.not_joined"))])
         acting = Acting(deps, session, person)
         replies = await _checked(acting, turn, use_case, command)
-    return Outcome(replies, person.id, acting.pending_import)
+    return Outcome(replies, person.id, acting.pending_import, acting.media)
 
 
 async def _checked(acting: Acting, turn: Turn, use_case: UseCase, command: str | None) -> list[Reply]:

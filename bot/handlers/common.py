@@ -6,15 +6,16 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import CallbackQuery, Document, Update
+from telegram import CallbackQuery, Document, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from bot.acks import is_repeat
 from bot.context import BotContext
 from bot.render import deliver
 from core.ui import Reply
-from services import intake, lost_replies
+from services import intake, lost_replies, media_export
 from services.turn import Outcome, Turn
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,35 @@ async def run(update: Update, context: BotContext, use_case: UseCase) -> None:
         document = update.message.document
         replies = await intake.import_file(context.deps, outcome.pending_import, functools.partial(_download, document))
         await _deliver(update, context, outcome.person_id, replies)
+    if outcome.media:
+        context.bot.open_updates.handled(update.update_id)  # as for an import: the poller need not wait
+        replies = await media_export.archive(context.deps, outcome.person_id, outcome.media,
+                                             functools.partial(_fetch, context.bot), _progress_line(context.bot, update.effective_chat.id))
+        await _deliver(update, context, outcome.person_id, replies)
 
 
 async def _download(document: Document) -> bytes:
     return bytes(await (await document.get_file()).download_as_bytearray())
+
+
+async def _fetch(bot: ExtBot, file_id: str) -> tuple[bytes, str]:
+    file = await bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray()), file.file_path or ""
+
+
+def _progress_line(bot: ExtBot, chat_id: int) -> Callable[[str], Awaitable[None]]:
+    """Show progress in one message: sent the first time, edited after."""
+    shown: list[Message] = []
+
+    async def show(text: str) -> None:
+        try:
+            if shown:
+                await shown[0].edit_text(text)
+            else:
+                shown.append(await bot.send_message(chat_id, text))
+        except TelegramError as exc:  # progress is a courtesy: the files still come
+            log.info("progress line not shown: %s", type(exc).__name__)
+    return show
 
 
 async def _answer(query: CallbackQuery) -> None:

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from core.clock import FrozenClock
 from core.content import Content, load_content
 from services import background
-from store.models import FlowRun, RunStatus
+from store.models import Answer, FlowRun, RunStatus
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, RunningBot, running_bot
 from tests.e2e.scheduling import DAYTIME, TG_IDS, join, nothing_more, person, received, set_lokakarya, utc
@@ -176,3 +176,43 @@ async def test_weekly_report_arrives_once_with_its_chart_and_workbook(emulator, 
         assert book.sheetnames == ["Per PP", "Terlambat", "Belum bergabung", "Siaran"]
         late = [row[0] for row in book["Terlambat"].iter_rows(min_row=2, values_only=True)]
         assert len(late) == 7 and "Dewi Lestari" not in late
+
+
+
+async def test_ekspor_sends_the_answers_photos_and_files_as_a_zip_named_as_in_the_workbook(bot, emulator):
+    users = await join(bot, "PP01", "CGP01", "PP02")
+    photo = emulator.world.files.add("photo", b"\xff\xd8foto laporan")
+    scan = emulator.world.files.add("document", b"%PDF notulen", "notulen.pdf")
+    dewi = await person(bot, "CGP01")
+    async with bot.deps.db.session() as s:
+        run = FlowRun(person_id=dewi.id, flow_id="pi2", status=RunStatus.submitted,
+                      content_version=bot.deps.content.version, submitted_at=DAYTIME)
+        s.add(run)
+        await s.flush()
+        s.add(Answer(run_id=run.id, question_id="laporan_diskusi", content_version=bot.deps.content.version,
+                     value=[{"kind": "photo", "file_id": photo.file_id}, {"kind": "document", "file_id": scan.file_id},
+                            {"kind": "photo", "file_id": "gone-from-telegram"}]))
+    pp = users["PP01"]
+
+    offer = await pp.say("/ekspor", "dalam satu berkas Excel")
+    assert offer.labels == ["📄 Unduh sebagai CSV", "🗂️ Unduh foto & berkas (ZIP)"]
+    workbook = await pp.next(lambda m: m.kind == "document")
+    cells = [str(c.value) for row in load_workbook(io.BytesIO(workbook.content))["Pendampingan Individu 2"].iter_rows()
+             for c in row if c.value]
+    assert "CGP01-pi2-laporan_diskusi-1.jpg\nCGP01-pi2-laporan_diskusi-2\nCGP01-pi2-laporan_diskusi-3.jpg" in cells
+
+    fetching = await pp.press("🗂️ Unduh foto & berkas (ZIP)", "sedang diunduh")
+    assert "3 berkas" in fetching.text
+    ready = await pp.next("Foto dan berkas dari jawaban", timeout=10)
+    assert "2 berkas dalam 1 ZIP" in ready.text and "1 berkas tidak dapat diunduh" in ready.text
+    assert "CGP01-pi2-laporan_diskusi-3.jpg" in ready.text
+    archive = await pp.next(lambda m: m.kind == "document")
+    assert archive.filename == f"berkas-{DAYTIME.date().isoformat()}.zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        assert z.read("CGP01-pi2-laporan_diskusi-1.jpg") == b"\xff\xd8foto laporan"
+        assert z.read("CGP01-pi2-laporan_diskusi-2.pdf") == b"%PDF notulen"  # the extension Telegram's file path gives
+        assert z.read("TIDAK_TERUNDUH.txt").decode() == "CGP01-pi2-laporan_diskusi-3.jpg\n"
+
+    # another PP's /ekspor holds only his own mentees' answers: Dewi's files are not his to fetch
+    own = await users["PP02"].say("/ekspor", "Excel")
+    assert own.labels == ["📄 Unduh sebagai CSV"]
