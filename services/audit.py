@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.content.schema import Content
@@ -29,9 +29,14 @@ async def record(session: AsyncSession, actor: Person | int | None, action: str,
                            action=action, detail={k: v for k, v in detail.items() if v is not None}))
 
 
-async def entries(session: AsyncSession, limit: int = SHOWN) -> list[AuditEntry]:
-    """The newest entries first."""
-    return list((await session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))).all())
+async def entries(session: AsyncSession, limit: int = SHOWN, cohort_id: int | None = None) -> list[AuditEntry]:
+    """The newest entries first; with a cohort, only what its people, koordinators without a cohort and the
+    command line did (another cohort's koordinators' actions are theirs)."""
+    stmt = select(AuditEntry)
+    if cohort_id is not None:
+        stmt = stmt.outerjoin(Person, Person.id == AuditEntry.actor_id).where(
+            or_(Person.id.is_(None), Person.cohort_id.is_(None), Person.cohort_id == cohort_id))
+    return list((await session.scalars(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))).all())
 
 
 def line(content: Content, entry: AuditEntry, zone: ZoneInfo) -> str:
@@ -49,7 +54,7 @@ async def riwayat(deps: Deps, turn: Turn) -> Outcome:
 
 
 async def _riwayat(acting: Acting) -> list[Reply]:
-    found = await entries(acting.session)
+    found = await entries(acting.session, cohort_id=acting.person.cohort_id)
     if not found:
         return acting.reply("audit.empty")
     zone = zone_of(acting.person, acting.deps.settings.default_tz)

@@ -10,7 +10,7 @@ from core.clock import FrozenClock
 from core.consent import notice_version
 from core.parsing import parse_date
 from program.holidays import NewDayOff, is_days_off_file, read_days_off
-from services import privacy, privacy_data, reflection
+from services import audit, privacy, privacy_data, reflection
 from services.privacy_callbacks import Agree, Decline
 from store.models import Answer, AuditEntry, FlowRun, Person, RunStatus
 from tests.factories import make_cohort, make_person
@@ -88,3 +88,18 @@ def test_a_days_off_file_is_told_from_others_and_read_all_or_nothing():
     assert days == [NewDayOff(date(2026, 3, 17), "Rapat"), NewDayOff(date(2026, 3, 20), "Hari jadi", "Bali")] and bad == []
     _, bad = read_days_off("tanggal,libur\nbesok lusa kapan,Rapat\n2026-03-20,\n", parse)
     assert bad == [2, 3]
+
+
+async def test_riwayat_shows_a_cohorts_koordinator_only_what_concerns_the_cohort(db, deps_for, content):
+    async with db.session() as s:
+        a, b = await make_cohort(s, "A"), await make_cohort(s, "B")
+        kor_a = await make_person(s, "koordinator", cohort=a, name="Koord A")
+        kor_b = await make_person(s, "koordinator", cohort=b, name="Koord B")
+        everyone = await make_person(s, "koordinator", name="Koord Pusat")
+        for actor, action in ((kor_a, "export"), (kor_b, "broadcast"), (everyone, "roster_import"), (None, "purge")):
+            await audit.record(s, actor, action)
+    deps = deps_for(content, FrozenClock(datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)))
+    shown = (await audit.riwayat(deps, turn_of(kor_a))).replies[0].text
+    assert "Koord A" in shown and "Koord Pusat" in shown and "Koord B" not in shown
+    assert content.text("audit.command_line") in shown
+    assert "Koord B" in (await audit.riwayat(deps, turn_of(everyone))).replies[0].text  # no cohort: all of them
