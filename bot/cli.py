@@ -7,7 +7,9 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 
@@ -105,10 +107,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return asyncio.run(export_answers(_settings(), args.cohort, args.format, Path(args.out) if args.out else None))
 
 
+def _demo_start(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(early_text("demo_start", value=value)) from None
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return asyncio.run(run_demo(Path(args.script) if args.script else None))
+    return asyncio.run(run_demo(Path(args.script) if args.script else None, args.start))
 
 
 def cmd_data_purge(args: argparse.Namespace) -> int:
@@ -165,6 +175,8 @@ def parser() -> argparse.ArgumentParser:
     outbox.set_defaults(func=cmd_send_outbox)
     demo = sub.add_parser("demo", help="chat with the bot offline through a local Bot API emulator")
     demo.add_argument("--script", help="play the lines of this file instead of reading the keyboard")
+    demo.add_argument("--start", type=_demo_start, metavar="YYYY-MM-DDTHH:MM",
+                      help="let the demo's clock start at this time (WIB unless an offset is given) instead of now")
     demo.set_defaults(func=cmd_demo)
     export = sub.add_parser("export", help="answers as a workbook: one sheet per flow, everyone in scope (never joined too)")
     export.add_argument("--cohort", help="only this cohort (its code; default: every cohort)")

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -27,7 +28,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from bot.app import build_application
 from bot.embedded import polling
 from bot.logs import setup_logging
-from core.clock import SystemClock
+from core.clock import ShiftedClock, SystemClock
 from core.content import load_content
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, SentMessage
@@ -269,7 +270,7 @@ async def chat_in_terminal(chat: DemoChat) -> None:
         watcher.cancel()
 
 
-async def run_demo(script: Path | None = None) -> int:
+async def run_demo(script: Path | None = None, start: datetime | None = None) -> int:
     setup_logging(DEMO_TOKEN, level=logging.WARNING)
     content = load_content(SHIPPED_CONTENT_DIR)
     with tempfile.TemporaryDirectory(prefix="pendamping-demo-") as tmp:
@@ -282,7 +283,7 @@ async def run_demo(script: Path | None = None) -> int:
             telegram_bot_token=DEMO_TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
             content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="",
         )
-        deps = Deps(settings=settings, content=content, db=db, clock=SystemClock())
+        deps = Deps(settings=settings, content=content, db=db, clock=ShiftedClock(start) if start else SystemClock())
         imported = await intake.import_roster(deps, intake.read_roster_file(DEMO_ROSTER.read_bytes()))
         codes = {person.external_id: code for person, code in imported.issued}
         people = _roster_people()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 
@@ -25,6 +25,16 @@ class SystemClock:
     def watch(self, moved: Callable[[], None]) -> Callable[[], None]:
         """Real time never jumps: a sleeper's timeout is enough."""
         return _nothing
+
+
+class ShiftedClock(SystemClock):
+    """Real time running from a chosen instant (the demo played at a fixed hour, whatever the hour now)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._shift: timedelta = start - datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self._shift
 
 
 class FrozenClock:

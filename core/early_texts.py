@@ -27,6 +27,8 @@ TEXTS: dict[str, str] = {
     "database_garbage": f"bukan alamat basis data; gunakan {DATABASE_EXAMPLES}",
     "database_kind": f"jenis basis data \"{{kind}}\" tidak didukung; gunakan {DATABASE_EXAMPLES}",
     "database_sqlite_file": "SQLite perlu nama berkas, misalnya sqlite:///pendamping.db",
+    # arguments read before the content (bot/cli.py)
+    "demo_start": "waktu tidak dikenali: {value!r}; contoh: 2026-03-02T09:00 (WIB) atau 2026-03-02T09:00+08:00",
     # the database (bot/cli.py, store/schema_check.py)
     "database_unreachable": "DATABASE_URL: basis data tidak dapat dihubungi ({detail})",
     "database_behind": "DATABASE_URL: skema basis data ada di revisi {current}, seharusnya {head}; jalankan `pendamping db upgrade` dulu",

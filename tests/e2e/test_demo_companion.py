@@ -34,4 +34,4 @@ async def test_demo_companion_drafts_the_jurnal_and_saves_the_documents(tmp_path
     jurnal = _text(tmp_path / "demo-berkas/jurnal_pi1_dewi_lestari.docx")
     assert "Jawaban Dewi untuk pertanyaan 16." in jurnal and RTL in jurnal
     guide = _text(tmp_path / "demo-berkas/panduan_pi1_dewi_lestari.docx")
-    assert "Refleksi PI 1: terkirim" in transcript and "Jawaban Dewi untuk pertanyaan 2." in guide and "150 menit" in guide
+    assert "Refleksi PI 1: terkirim Selasa, 1 Desember 2026" in transcript and "Jawaban Dewi untuk pertanyaan 2." in guide and "150 menit" in guide
