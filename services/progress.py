@@ -131,12 +131,12 @@ async def _view(acting: Acting, page: int) -> list[Reply]:
 
 
 async def _press(acting: Acting, value: CallbackData | None) -> list[Reply]:
-    if isinstance(value, ExportCsv) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
+    if isinstance(value, (ExportCsv, ExportMedia)) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
+        if isinstance(value, ExportMedia):
+            return await media_export.request(acting)
         name, data = await export_csv(acting.session, acting.content, acting.person, acting.clock)
         await audit.record(acting.session, acting.person, "export", format="csv")
         return [Reply(acting.content.text("insight.export.csv_ready"), file=(name, data))]
-    if isinstance(value, ExportMedia) and "ekspor" in ROLE_COMMANDS.get(acting.person.role, ()):
-        return await media_export.request(acting)
     if value is None or acting.person.role not in VIEWS:
         return acting.reply("insight.stale")
     if isinstance(value, Page):
