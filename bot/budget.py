@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 # Calls that Telegram counts against the flood limits.
 COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 BULK = "bulk"  # rate_limit_args of calls whose budget the outbox sender already acquired
+# Calls that take allow_paid_broadcast: while a paid broadcast goes out, replies go paid too (core/ratelimit.py).
+PAYABLE = ("sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio", "sendAnimation",
+           "sendSticker", "sendLocation", "sendContact", "sendPoll", "sendMediaGroup", "copyMessage")
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -64,5 +67,9 @@ class BudgetRateLimiter(BaseRateLimiter[str]):
                     chat: int | None, counted: bool) -> Any:
         if not counted:
             return await callback(*args, **kwargs)
-        async with self.budget.slot(chat, interactive=True):
+        endpoint, data = args
+        paid = self.budget.paid_active and endpoint in PAYABLE
+        if paid:
+            data["allow_paid_broadcast"] = True  # the request is built from `data` after this
+        async with self.budget.slot(chat, interactive=True, paid=paid):
             return await callback(*args, **kwargs)

@@ -89,7 +89,7 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
 def cmd_siaran(args: argparse.Namespace) -> int:
     from bot.scheduler_cli import create_siaran
 
-    return asyncio.run(create_siaran(_settings(), args.audience, args.text, args.at, args.urgent))
+    return asyncio.run(create_siaran(_settings(), args.audience, args.text, args.at, args.urgent, args.paid))
 
 
 def cmd_send_outbox(args: argparse.Namespace) -> int:
@@ -168,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     siaran.add_argument("--at", help='send at "YYYY-MM-DD HH:MM" in the koordinator\'s time zone (default: now)')
     siaran.add_argument("--urgent", action="store_true",
                         help="send through the recipients' quiet hours (default: those in quiet hours get it when theirs end)")
+    siaran.add_argument("--paid", action="store_true",
+                        help="send as a Telegram paid broadcast (up to 1,000 msg/s, 0.1 Star each); needs "
+                             "PAID_BROADCAST_MIN_RECIPIENTS and at least that many recipients")
     siaran.set_defaults(func=cmd_siaran)
     outbox = sub.add_parser("send-outbox", help="only deliver the outbox (no polling); several may run on PostgreSQL")
     outbox.add_argument("--rate", type=int, choices=range(1, 30), metavar="1-29",

@@ -65,7 +65,8 @@ async def schedule(application: Application) -> None:
     """Register the jobs once the bot is initialised."""
     deps: Deps = application.bot_data["deps"]
     timings: JobTimings = deps.extras.get("timings", JobTimings())
-    sender = background.outbox_sender(deps, TelegramSender(application.bot), deps.extras["budget"])
+    transport = application.bot_data["outbox_transport"] = TelegramSender(application.bot)
+    sender = background.outbox_sender(deps, transport, deps.extras["budget"])
     alarm = await background.OutboxAlarm(deps.db, deps.clock).__aenter__()
     application.bot_data["outbox_sender"] = sender
     application.bot_data["outbox_alarm"] = alarm
@@ -83,3 +84,6 @@ async def stop(application: Application) -> None:
     sender = application.bot_data.pop("outbox_sender", None)
     if sender is not None:
         await sender.close()
+    transport = application.bot_data.pop("outbox_transport", None)
+    if transport is not None:
+        await transport.close()

@@ -35,7 +35,7 @@ def keyboard_from_json(rows: list[list[dict]] | None) -> InlineKeyboardMarkup | 
 
 
 async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | dict, silent: bool = False,
-                          rate_limit_args: str | None = None) -> int:
+                          rate_limit_args: str | None = None, paid: bool = False) -> int:
     kind, file_id, caption = (
         (attachment.kind, attachment.file_id, attachment.caption)
         if isinstance(attachment, Attachment)
@@ -44,6 +44,7 @@ async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | di
     method, field = SEND_BY_KIND.get(kind, SEND_BY_KIND["document"])
     message = await getattr(bot, method)(
         chat_id, **{field: file_id}, caption=caption, disable_notification=silent, rate_limit_args=rate_limit_args,
+        allow_paid_broadcast=paid or None,
     )
     return message.message_id
 

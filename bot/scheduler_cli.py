@@ -47,10 +47,12 @@ async def import_calendar_file(settings: Settings, path: Path) -> int:
     return 0 if imported.ok else 1
 
 
-async def create_siaran(settings: Settings, audience: str, text: str, at: str | None, urgent: bool = False) -> int:
+async def create_siaran(settings: Settings, audience: str, text: str, at: str | None, urgent: bool = False,
+                        paid: bool = False) -> int:
     """Queue a broadcast for the running bot to deliver; print who gets it when.
 
-    `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before).
+    `urgent` sends through the recipients' quiet hours (e.g. a workshop cancelled the evening before);
+    `paid` as a Telegram paid broadcast (PAID_BROADCAST_MIN_RECIPIENTS must allow it).
     """
     content = load_content(settings.content_dir, settings.default_tz)
     try:
@@ -60,7 +62,7 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
         return 2
     try:
         async with cli_deps(settings) as deps:
-            broadcast, expected, label = await siaran.from_command_line(deps, audience, text, send_at, urgent)
+            broadcast, expected, label = await siaran.from_command_line(deps, audience, text, send_at, urgent, paid)
     except ValueError as exc:
         print(f"siaran: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +75,8 @@ async def create_siaran(settings: Settings, audience: str, text: str, at: str | 
                            pukul=", ".join(format_time(t) for t in expected.quiet_ends)))
     if urgent:
         print(content.text("cli.siaran_urgent"))
+    if paid:
+        print(content.text("cli.siaran_paid", bintang=siaran.paid_cost(expected)))
     if expected.unreachable:
         print(content.text("cli.siaran_unreachable", jumlah=expected.unreachable))
     return 0
@@ -92,7 +96,8 @@ async def send_outbox(settings: Settings, rate: int) -> int:
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)
     deps = Deps(settings=settings, content=content, db=db, clock=SystemClock())
-    sender = background.outbox_sender(deps, TelegramSender(bot), budget, "send-outbox")
+    transport = TelegramSender(bot)
+    sender = background.outbox_sender(deps, transport, budget, "send-outbox")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -102,6 +107,7 @@ async def send_outbox(settings: Settings, rate: int) -> int:
             log.info("outbox sender %s started (%d messages/s)", sender.worker_id, rate)
             await sender.run(stop, alarm)
     finally:
+        await transport.close()
         await db.dispose()
     log.info("outbox sender %s stopped", sender.worker_id)
     return 0

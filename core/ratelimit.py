@@ -18,6 +18,12 @@ Guarantees:
   the first max(window, chat_interval) after construction, since the dead process's last second — up
   to the whole bulk rate, and maybe a message to the very chats whose rows it left unsettled — is
   unknown to us; the rows it left behind are then resent without a burst of 429s.
+Paid lane (Telegram's paid broadcasts, `allow_paid_broadcast`: up to 1,000 messages/s for 0.1 Star each):
+- `slot(chat, paid=True)` waits only for a pause, the chat's spacing and `paid_rate` (900) paid sends in
+  the window (counted by start: with few sends in flight that keeps us clear of 1,000);
+- Telegram's free 30/s counts every send, paid ones too (only what goes beyond it is billed), so while
+  paid sends are going out (`paid_active`: one started within the last `paid_linger`) a free send would
+  meet a 429: the callers then send replies and other outbox rows paid as well (a few 0.1 Star each).
 Memory is bounded: the window keeps the sends of the last `window` plus those in flight, a chat at
 most `chat_burst`, and chats drop out once their burst window has passed.
 Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each).
@@ -33,6 +39,7 @@ from contextlib import asynccontextmanager
 
 IN_FLIGHT = math.inf
 RECENT_ROUND_TRIPS = 64
+PAID_RATE = 900  # of Telegram's 1,000 paid messages/s: head-room for replies and timing slack
 
 
 class _Send:
@@ -56,6 +63,8 @@ class RateBudget:
         window: float = 1.0,
         min_gap: float | None = None,
         restarted: bool = False,
+        paid_rate: int = PAID_RATE,
+        paid_linger: float = 2.0,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -76,6 +85,9 @@ class RateBudget:
         self._interactive_waiting = 0
         self._paused_until = 0.0
         self._bulk_from = now() + max(window, chat_interval) if restarted else -math.inf
+        self.paid_rate, self.paid_linger = paid_rate, paid_linger
+        self._paid: deque[float] = deque()  # starts of the paid sends of the last window
+        self._last_paid = -math.inf
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram's retry_after), extending any current pause."""
@@ -90,14 +102,39 @@ class RateBudget:
     def tracked_chats(self) -> int:
         return len(self._chats)
 
+    @property
+    def paid_active(self) -> bool:
+        """Paid sends went out lately: a free send now would meet Telegram's 30/s, which counts them too."""
+        return self._now() - self._last_paid < self.paid_linger
+
     @asynccontextmanager
-    async def slot(self, chat_id: int | None = None, *, interactive: bool = False) -> AsyncIterator[None]:
-        """Wait until one message (to `chat_id`, if given) may go out; the body sends it."""
-        send = await self._acquire(chat_id, interactive)
+    async def slot(self, chat_id: int | None = None, *, interactive: bool = False,
+                   paid: bool = False) -> AsyncIterator[None]:
+        """Wait until one message (to `chat_id`, if given) may go out; the body sends it (`paid`: in the paid lane)."""
+        send = await (self._acquire_paid(chat_id, interactive) if paid else self._acquire(chat_id, interactive))
         try:
             yield
         finally:
             self._settle(send)
+
+    async def _acquire_paid(self, chat_id: int | None, interactive: bool) -> _Send:
+        while True:
+            now = self._now()
+            while self._paid and self._paid[0] <= now - self.window:
+                self._paid.popleft()
+            waits = [self._paused_until - now, self._chat_wait(now, chat_id, interactive)]
+            if not self.paid_active and any(s.reached == IN_FLIGHT for s in self._sent):
+                # The lane opens: free sends already under way must reach Telegram before the paid ones fill
+                # its window, or they would meet the free 30/s (from now on such sends go paid).
+                waits.append(IN_FLIGHT)
+            if len(self._paid) >= self.paid_rate:
+                waits.append(self._paid[0] + self.window - now)
+            wait = max(waits)
+            if wait <= 0:
+                self._paid.append(now)
+                self._last_paid = now
+                return self._record(now, chat_id, interactive, counted=False)
+            await self._sleep(self._poll if wait == IN_FLIGHT else wait)
 
     async def _acquire(self, chat_id: int | None, interactive: bool) -> _Send:
         if interactive and chat_id is not None:
@@ -146,7 +183,7 @@ class RateBudget:
         recent = self._chats.get(chat_id) if chat_id is not None else None
         if not recent:
             return 0.0
-        if interactive and not (self._bulk and self._bulk[-1].started > now - self.window):
+        if interactive and not (self._bulk and self._bulk[-1].started > now - self.window) and not self.paid_active:
             # No bulk traffic to protect: a reply goes at once; at worst it meets a 429 and is retried.
             return 0.0
         waits = [0.0]
@@ -156,12 +193,14 @@ class RateBudget:
             waits.append(recent[-self.chat_burst].reached + self.chat_window - now)
         return max(waits)
 
-    def _record(self, now: float, chat_id: int | None, interactive: bool) -> _Send:
+    def _record(self, now: float, chat_id: int | None, interactive: bool, counted: bool = True) -> _Send:
+        """Remember a send; `counted`: in the free rate (a paid send is only in its chat's spacing)."""
         send = _Send(now)
-        self._last_start = now
-        self._sent.append(send)
-        if not interactive:
-            self._bulk.append(send)
+        if counted:
+            self._last_start = now
+            self._sent.append(send)
+            if not interactive:
+                self._bulk.append(send)
         if chat_id is not None:
             recent = self._chats.setdefault(chat_id, deque(maxlen=self.chat_burst))
             recent.append(send)

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     koordinator_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     default_tz: str = FALLBACK_TZ
     outbox_rate: int = Field(default=29, ge=1, le=29)  # this process's share of Telegram's 30 messages/s for the outbox
+    # Broadcasts to at least this many people may be sent as Telegram paid broadcasts (Stars); unset: never.
+    paid_broadcast_min_recipients: int | None = Field(default=None, ge=1)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8443"

@@ -138,12 +138,13 @@ async def forecast(session: AsyncSession, audience: Audience, at: datetime, defa
 
 
 async def create_broadcast(session: AsyncSession, creator: Person, audience: Audience, text_: str, send_at: datetime,
-                           urgent: bool = False) -> Broadcast:
+                           urgent: bool = False, paid: bool = False) -> Broadcast:
     """Store the broadcast and one outbox row per recipient, due at `send_at`, in one bulk insert.
 
-    An urgent broadcast goes out through the recipients' quiet hours.
+    An urgent broadcast goes out through the recipients' quiet hours; a paid one as a Telegram paid broadcast.
     """
-    broadcast = Broadcast(created_by=creator.id, audience=audience.to_json(), text=text_, send_at=send_at, status="scheduled")
+    broadcast = Broadcast(created_by=creator.id, audience=audience.to_json(), text=text_, send_at=send_at,
+                          status="scheduled", paid=paid)
     session.add(broadcast)
     await session.flush()
     # One INSERT … SELECT: no recipient row passes through Python, so 20,000 take well under a second.
@@ -158,14 +159,15 @@ async def create_broadcast(session: AsyncSession, creator: Person, audience: Aud
         "due_at": literal(send_at, outbox.c.due_at.type),
         "silent": literal(False, outbox.c.silent.type),
         "respect_quiet_hours": literal(not urgent, outbox.c.respect_quiet_hours.type),
+        "paid": literal(paid, outbox.c.paid.type),
         "status": literal(OutboxStatus.pending.value),
         "attempts": literal(0),
         "created_at": literal(now_utc(), outbox.c.created_at.type),
     }
     result = await session.execute(insert(outbox).from_select(list(values), select(*values.values())))
     count = result.rowcount
-    log.info("broadcast %s to %s: %d recipients at %s%s", broadcast.id, audience.to_json(), count, send_at.isoformat(),
-             " (urgent)" if urgent else "")
+    log.info("broadcast %s to %s: %d recipients at %s%s%s", broadcast.id, audience.to_json(), count,
+             send_at.isoformat(), " (urgent)" if urgent else "", " (paid)" if paid else "")
     return broadcast
 
 
@@ -300,7 +302,7 @@ async def parse_audience(session: AsyncSession, spec: str) -> Audience:
 
 async def broadcast_from_cli(session: AsyncSession, content: Content, audience_spec: str, text_: str,
                              send_at: datetime, creator_id: int | None = None,
-                             urgent: bool = False) -> tuple[Broadcast, Forecast]:
+                             urgent: bool = False, paid: bool = False) -> tuple[Broadcast, Forecast]:
     """Create a broadcast for scripting; return it with its forecast at its send time.
 
     The creator (who gets the report) defaults to the first koordinator; a naive `send_at` is in
@@ -316,6 +318,6 @@ async def broadcast_from_cli(session: AsyncSession, content: Content, audience_s
     if send_at.tzinfo is None:
         send_at = send_at.replace(tzinfo=zone_of(creator, content.default_tz))
     expected = await forecast(session, audience, send_at, content.default_tz, urgent)
-    broadcast = await create_broadcast(session, creator, audience, text_, send_at, urgent)
+    broadcast = await create_broadcast(session, creator, audience, text_, send_at, urgent, paid)
     log.info("CLI broadcast %s to %s", broadcast.id, await describe_audience(session, content, audience))
     return broadcast, expected

@@ -4,7 +4,8 @@ Protocol, per batch of at most `batch_size` rows:
 1. claim — one committed UPDATE turns due pending rows into 'sending' (claimed_by, claimed_at);
    on PostgreSQL its inner SELECT is FOR UPDATE SKIP LOCKED, so concurrent senders never claim the
    same row; on SQLite run one sender per database file;
-2. send — chats in parallel, one chat's rows in order, every message through the shared RateBudget;
+2. send — chats in parallel (at most `in_flight` requests at once), one chat's rows in order, every
+   message through the shared RateBudget;
 3. settle — one committed executemany marks each row sent (telegram_message_id, sent_at), or puts it
    back to pending (429, quiet hours, backoff), or marks it failed / blocked.
 While batch k is sending, batch k+1 is being claimed and batch k-1 settled, so the send path never
@@ -15,7 +16,8 @@ twice only in these two cases, and each such row is marked maybe_duplicate, whic
 and report count as "mungkin terkirim dua kali":
 - a crash: a SIGKILL repeats only rows that were sent but not yet settled — those of batch k-1 (settle
   in flight) and of batch k (sending) — so at most 2 × batch_size messages, i.e. 28 with the default
-  batch_size=14, about one second of sending. Claimed rows of batch k+1 were never sent. A restarted or
+  batch_size=14, about one second of sending (while a paid broadcast goes out, 2 × paid_batch_size:
+  1,000, about one second of its sending too). Claimed rows of batch k+1 were never sent. A restarted or
   surviving sender takes the dead one's claims over within seconds (scheduler/claimers.py: at start,
   then every `recover_seconds`) and marks them all maybe_duplicate, batch k+1's included (an upper bound);
 - a timeout (MaybeSent): our request timed out, but Telegram may have delivered it; the row is retried
@@ -23,6 +25,10 @@ and report count as "mungkin terkirim dua kali":
   timeout, and at most `max_attempts` - 1 timeouts per row.
 A live sender's claims are never taken by another. Rows it left claimed itself (a drain that failed
 half-way) go back to pending, also marked maybe_duplicate, at its next recovery.
+
+Paid broadcasts: a row with `paid` goes with allow_paid_broadcast in the budget's paid lane (900/s), and
+while such rows are claimed the sender claims `paid_batch_size` rows at a time. While paid sends go out,
+every other row goes paid too (Telegram's free 30/s counts the paid sends: core/ratelimit.py).
 
 Scheduling: call `drain_for(seconds, alarm)` from ONE job that, when done, schedules its next run
 `seconds` after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job
@@ -37,7 +43,7 @@ import asyncio
 import contextlib
 import logging
 import time as monotonic_time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -105,6 +111,7 @@ class _Row:
     buttons: list[list[dict]] | None
     attachments: list[dict] | None
     silent: bool
+    paid: bool
     respect_quiet_hours: bool
     attempts: int
     due_at: datetime
@@ -152,13 +159,17 @@ class OutboxSender:
         budget: RateBudget,
         worker_id: str,
         batch_size: int = 14,
+        paid_batch_size: int = 500,
+        in_flight: int = 32,
         recover_seconds: float = 5.0,
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
     ) -> None:
         self.db, self.sender, self.content, self.clock, self.budget = db, sender, content, clock, budget
         self.worker_id = worker_id
-        self.batch_size, self.recover_seconds = batch_size, recover_seconds
+        self.batch_size, self.paid_batch_size, self.recover_seconds = batch_size, paid_batch_size, recover_seconds
+        self._in_flight = asyncio.Semaphore(in_flight)
+        self._paid_claimed = False  # the last batch held paid rows: claim paid_batch_size next
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self._lock = ClaimerLock(db, worker_id)
         self._started = False
@@ -277,17 +288,19 @@ class OutboxSender:
         return stats
 
     async def _claim(self) -> list[_Row]:
-        """Mark up to batch_size due rows of joined, active people as ours, committed at once."""
+        """Mark up to batch_size (paid_batch_size) due rows of joined, active people as ours, committed at once."""
         now = self.clock.now()
-        due = due_rows_query(now, self.batch_size)
+        due = due_rows_query(now, self.paid_batch_size if self._paid_claimed else self.batch_size)
         async with self.db.session() as session:
             await park_unreachable(session, now)
             claimed = (await session.execute(
                 update(OUTBOX).where(OUTBOX.c.id.in_(due))
                 .values(status=OutboxStatus.sending, claimed_by=self.worker_id, claimed_at=now)
                 .returning(OUTBOX.c.id, OUTBOX.c.person_id, OUTBOX.c.text, OUTBOX.c.buttons, OUTBOX.c.attachments,
-                           OUTBOX.c.silent, OUTBOX.c.respect_quiet_hours, OUTBOX.c.attempts, OUTBOX.c.due_at)
+                           OUTBOX.c.silent, OUTBOX.c.paid, OUTBOX.c.respect_quiet_hours, OUTBOX.c.attempts,
+                           OUTBOX.c.due_at)
             )).all()
+            self._paid_claimed = any(r.paid for r in claimed)
             if not claimed:
                 return []
             people = {p.id: p for p in (await session.execute(
@@ -296,7 +309,7 @@ class OutboxSender:
             )).all()}
         rows = [
             _Row(id=r.id, person_id=r.person_id, chat_id=people[r.person_id].tg_chat_id, text=r.text,
-                 buttons=r.buttons, attachments=r.attachments, silent=r.silent,
+                 buttons=r.buttons, attachments=r.attachments, silent=r.silent, paid=r.paid,
                  respect_quiet_hours=r.respect_quiet_hours, attempts=r.attempts, due_at=r.due_at,
                  timezone=people[r.person_id].timezone, quiet_start=people[r.person_id].quiet_start,
                  quiet_end=people[r.person_id].quiet_end)
@@ -350,13 +363,20 @@ class OutboxSender:
     async def _deliver(self, row: _Row) -> int:
         message_id = None
         if row.text:
-            async with self.budget.slot(row.chat_id):
-                message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent)
+            async with self._in_flight, self._slot(row) as paid:
+                message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent, paid)
         for attachment in row.attachments or []:
-            async with self.budget.slot(row.chat_id):
-                sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent)
+            async with self._in_flight, self._slot(row) as paid:
+                sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent, paid)
             message_id = message_id if message_id is not None else sent
         return message_id
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, row: _Row) -> AsyncIterator[bool]:
+        """The budget's slot for one send of the row; yields whether it goes paid."""
+        paid = row.paid or self.budget.paid_active
+        async with self.budget.slot(row.chat_id, paid=paid):
+            yield paid
 
     def _quiet_until(self, row: _Row) -> datetime | None:
         if not row.respect_quiet_hours:

@@ -59,6 +59,11 @@ class SiaranUrgent(CallbackData, prefix="b:urgent"):
 
 
 @dataclass(frozen=True)
+class SiaranPaid(CallbackData, prefix="b:paid"):
+    pass
+
+
+@dataclass(frozen=True)
 class SiaranSchedule(CallbackData, prefix="b:sched"):
     pass
 
@@ -94,7 +99,7 @@ class SiaranStop(CallbackData, prefix="b:x"):
 
 
 SIARAN = Namespace(
-    "b", SiaranKind, SiaranPage, SiaranValue, SiaranSend, SiaranUrgent, SiaranSchedule, SiaranAt, SiaranAtUrgent,
+    "b", SiaranKind, SiaranPage, SiaranValue, SiaranSend, SiaranUrgent, SiaranPaid, SiaranSchedule, SiaranAt, SiaranAtUrgent,
     SiaranCancel, SiaranList, SiaranStatus, SiaranStop,
 )
 

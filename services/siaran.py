@@ -8,7 +8,7 @@ stateDiagram-v2
     value --> value: typed search / b:p:<page>
     value --> text: b:v:<i>
     text --> confirm: message text (preview: counts, who is in quiet hours now)
-    confirm --> [*]: b:send (now, respecting quiet hours) / b:urgent (now, through them)
+    confirm --> [*]: b:send (now, respecting quiet hours) / b:urgent (now, through them) / b:paid (a paid broadcast)
     confirm --> when: b:sched
     when --> [*]: "25/11/2025 08:00" in the koordinator's zone, nobody in quiet hours then
     when --> confirm_at: some recipients in quiet hours at that time (preview at that time)
@@ -19,19 +19,25 @@ Outside the dialogue: b:list lists recent broadcasts, b:s:<id> shows one's live 
 The buttons are services/callbacks.py's ("b:").
 The confirmation says how many messages go now, how many wait for quiet hours (until when, in the
 recipients' own time) and how many cannot go; it never says "being sent" of messages that wait.
+With PAID_BROADCAST_MIN_RECIPIENTS set, a broadcast to at least that many people may go as a Telegram
+paid broadcast (up to 1,000 messages/s instead of 30, 0.1 Star per message beyond the free 30/s): the
+preview shows the most it can cost and a button for it.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from sqlalchemy import distinct, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content
-from core.dates import format_date, format_time
+from core.dates import LOCALE, format_date, format_time
+from core.settings import Settings
 from core.ui import Button, Incoming, Reply
 from core.zones import abbreviation, zone_name, zone_of
 from scheduler.broadcasts import (
@@ -41,7 +47,7 @@ from scheduler.broadcasts import (
 from services import audit, dialogue_state
 from services.callbacks import SIARAN  # re-exported: the presses bot/app.py sends to press()
 from services.callbacks import (
-    SiaranAt, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranSchedule, SiaranSend,
+    SiaranAt, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranPaid, SiaranSchedule, SiaranSend,
     SiaranStatus, SiaranStop, SiaranUrgent, SiaranValue,
 )
 from services.context import Deps
@@ -56,10 +62,11 @@ SNIPPET = 40
 MAX_TEXT = 4096
 WHEN_FORMAT = "%d/%m/%Y %H:%M"
 WHEN_PATTERN = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-](\d{4})\s+(\d{1,2})[:.](\d{2})\s*$")
+STARS_PER_PAID_MESSAGE = Decimal("0.1")
 
 
-SiaranPress = (SiaranKind | SiaranPage | SiaranValue | SiaranSend | SiaranUrgent | SiaranSchedule | SiaranAt
-               | SiaranAtUrgent | SiaranCancel | SiaranList | SiaranStatus | SiaranStop)
+SiaranPress = (SiaranKind | SiaranPage | SiaranValue | SiaranSend | SiaranUrgent | SiaranPaid | SiaranSchedule
+               | SiaranAt | SiaranAtUrgent | SiaranCancel | SiaranList | SiaranStatus | SiaranStop)
 
 
 async def compose(deps: Deps, turn: Turn) -> Outcome:
@@ -76,14 +83,16 @@ async def press(deps: Deps, turn: Turn, value: SiaranPress | None) -> Outcome:
 async def _press(acting: Acting, value: SiaranPress | None) -> list[Reply]:
     if acting.person.role is not Role.koordinator:
         return acting.reply("error.stale_button")
-    return await handle_button(acting.session, acting.content, acting.person, value, acting.clock)
+    return await handle_button(acting.session, acting.content, acting.person, value, acting.clock,
+                               paid_min=acting.deps.settings.paid_broadcast_min_recipients)
 
 
 async def take_message(acting: Acting, incoming: Incoming) -> list[Reply] | None:
     """A koordinator's text for the composer; None when they compose nothing (or it is no text)."""
     if acting.person.role is not Role.koordinator or incoming.kind != "text":
         return None
-    return await handle_text(acting.session, acting.content, acting.person, incoming.text, acting.clock)
+    return await handle_text(acting.session, acting.content, acting.person, incoming.text, acting.clock,
+                             paid_min=acting.deps.settings.paid_broadcast_min_recipients)
 
 
 async def cancel_draft(acting: Acting) -> list[Reply] | None:
@@ -94,17 +103,22 @@ async def cancel_draft(acting: Acting) -> list[Reply] | None:
 
 
 async def from_command_line(deps: Deps, audience: str, text: str, at: datetime | None,
-                            urgent: bool) -> tuple[Broadcast, Forecast, str]:
+                            urgent: bool, paid: bool = False) -> tuple[Broadcast, Forecast, str]:
     """`pendamping siaran`: queue a broadcast now or `at` (naive: the koordinator's zone); with its forecast and label.
 
-    ValueError (nothing queued) for an unknown audience, an empty text, or a time already past.
+    ValueError (nothing queued) for an unknown audience, an empty text, a time already past, or `paid` when
+    the settings allow no paid broadcast to that many people.
     """
     async with deps.db.session() as session:
         send_at = at or deps.clock.now()
-        broadcast, expected = await broadcast_from_cli(session, deps.content, audience, text, send_at, urgent=urgent)
+        broadcast, expected = await broadcast_from_cli(session, deps.content, audience, text, send_at, urgent=urgent,
+                                                       paid=paid)
         await audit.record(session, None, "broadcast", nomor=broadcast.id)
         if at is not None and broadcast.send_at <= deps.clock.now():
             raise ValueError(f"--at {at:%Y-%m-%d %H:%M} is in the past")
+        if paid and not paid_allowed(deps.settings, expected):
+            raise ValueError(deps.content.text("cli.siaran_paid_refused", jumlah=expected.total,
+                                               minimum=deps.settings.paid_broadcast_min_recipients or "belum diatur"))
         label = await describe_audience(session, deps.content, Audience.from_json(broadcast.audience))
     return broadcast, expected, label
 
@@ -120,8 +134,23 @@ async def start(session: AsyncSession, content: Content, person: Person, clock: 
     return [Reply(content.text("siaran.choose_kind"), rows)]
 
 
-async def handle_text(session: AsyncSession, content: Content, person: Person, text: str, clock: Clock) -> list[Reply] | None:
-    """Take a typed message for the composer; None when no broadcast is being composed."""
+def paid_allowed(settings: Settings, expected: Forecast) -> bool:
+    """Whether the settings let a broadcast to these recipients go as a Telegram paid broadcast."""
+    minimum = settings.paid_broadcast_min_recipients
+    return minimum is not None and expected.total >= minimum
+
+
+def paid_cost(expected: Forecast) -> str:
+    """The most a paid broadcast can cost, in Stars as Indonesians write them ('2.000', '12,5'): 0.1 Star per
+    message to a reachable recipient (the first 30 each second are free)."""
+    return format_decimal((expected.total - expected.unreachable) * STARS_PER_PAID_MESSAGE, locale=LOCALE)
+
+
+async def handle_text(session: AsyncSession, content: Content, person: Person, text: str, clock: Clock,
+                      paid_min: int | None = None) -> list[Reply] | None:
+    """Take a typed message for the composer; None when no broadcast is being composed.
+
+    `paid_min`: PAID_BROADCAST_MIN_RECIPIENTS (None: no paid broadcasts)."""
     state = await _load(session, person)
     if state is None:
         return None
@@ -138,14 +167,14 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
                 return [Reply(content.text("siaran.text_too_long", panjang=len(text), maks=MAX_TEXT))]
             data.update(step="confirm", text=text)
             await _save(session, person, data)
-            return [await _preview(session, content, data, clock)]
+            return [await _preview(session, content, data, clock, paid_min)]
         case "when":
             return [await _schedule(session, content, person, data, text, clock)]
     return [Reply(content.text("siaran.use_buttons"))]
 
 
 async def handle_button(session: AsyncSession, content: Content, person: Person, value: SiaranPress | None,
-                        clock: Clock) -> list[Reply]:
+                        clock: Clock, paid_min: int | None = None) -> list[Reply]:
     """Act on a button of the composer or of the scheduled list; None for stale or forged data."""
     if person.role != Role.koordinator:
         await _clear(session, person)
@@ -181,6 +210,11 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
             return [await _ask_text(session, content, person, Audience(draft["kind"], draft["options"][index][1]))]
         case SiaranSend() | SiaranUrgent() if step == "confirm":
             return [await _create(session, content, person, draft, clock.now(), clock, urgent=isinstance(value, SiaranUrgent))]
+        case SiaranPaid() if step == "confirm":
+            expected = await forecast(session, Audience.from_json(draft["audience"]), clock.now(), content.default_tz)
+            if paid_min is None or expected.total < paid_min:  # the setting changed, or a forged press
+                return [Reply(content.text("siaran.paid_unavailable"))]
+            return [await _create(session, content, person, draft, clock.now(), clock, paid=True)]
         case SiaranAt() | SiaranAtUrgent() if step == "confirm_at":
             send_at = datetime.fromisoformat(draft["send_at"])
             return [await _create(session, content, person, draft, send_at, clock, urgent=isinstance(value, SiaranAtUrgent))]
@@ -251,7 +285,7 @@ async def _values(session: AsyncSession, content: Content, kind: str, query: str
     return [p for p in pairs if needle in p[0].casefold()] if needle else pairs
 
 
-async def _preview(session: AsyncSession, content: Content, draft: dict, clock: Clock) -> Reply:
+async def _preview(session: AsyncSession, content: Content, draft: dict, clock: Clock, paid_min: int | None) -> Reply:
     audience = Audience.from_json(draft["audience"])
     expected = await forecast(session, audience, clock.now(), content.default_tz)
     lines = [content.text("siaran.preview", penerima=await describe_audience(session, content, audience),
@@ -266,6 +300,11 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
         lines.append(content.text("siaran.preview_quiet", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends)))
         lines.append(content.text("siaran.preview_urgent_hint", tombol=urgent))
         buttons.append([Button(urgent, SiaranUrgent().pack())])
+    if paid_min is not None and expected.total >= paid_min:
+        fast = content.text("siaran.send_paid")
+        lines.append(content.text("siaran.preview_paid", tombol=fast, jumlah=expected.total - expected.unreachable,
+                                  bintang=paid_cost(expected), menit=_minutes(expected.total)))
+        buttons.append([Button(fast, SiaranPaid().pack())])
     buttons.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
     return Reply("\n\n".join(lines), buttons)
 
@@ -295,11 +334,11 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
 
 
 async def _create(session: AsyncSession, content: Content, person: Person, draft: dict, send_at: datetime,
-                  clock: Clock, urgent: bool = False) -> Reply:
+                  clock: Clock, urgent: bool = False, paid: bool = False) -> Reply:
     audience = Audience.from_json(draft["audience"])
     now = clock.now()
     expected = await forecast(session, audience, max(send_at, now), content.default_tz, urgent)
-    broadcast = await create_broadcast(session, person, audience, draft["text"], send_at, urgent)
+    broadcast = await create_broadcast(session, person, audience, draft["text"], send_at, urgent, paid)
     await audit.record(session, person, "broadcast", nomor=broadcast.id)
     await _clear(session, person)
     penerima = await describe_audience(session, content, audience)
@@ -313,6 +352,8 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
         lines.append(content.text("siaran.part_at" if later else "siaran.part_now", jumlah=expected.now))
         if urgent:
             lines.append(content.text("siaran.part_urgent"))
+        if paid:
+            lines.append(content.text("siaran.part_paid", bintang=paid_cost(expected)))
     if expected.quiet:
         lines.append(content.text("siaran.part_quiet_at" if later else "siaran.part_quiet", jumlah=expected.quiet,
                                   jam=_times(content, expected.quiet_ends)))
@@ -386,6 +427,11 @@ def _times(content: Content, ends: list[time] | tuple[time, ...]) -> str:
     if len(labels) == 1:
         return labels[0]
     return content.text("siaran.time_or", a=", ".join(labels[:-1]), b=labels[-1])
+
+
+def _minutes(recipients: int) -> int:
+    """About how many minutes a broadcast to this many people takes at the free 30 messages/s."""
+    return max(1, round(recipients / 29 / 60))
 
 
 def _snippet(text: str, size: int = SNIPPET) -> str:

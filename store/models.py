@@ -282,6 +282,8 @@ class OutboxMessage(Base):
     # A send of this row may already have reached Telegram (a timeout, or a crashed sender's claim):
     # once sent again it is counted as "perhaps delivered twice".
     maybe_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    # Sent with allow_paid_broadcast (up to 1,000 messages/s, 0.1 Star each): a paid broadcast's row.
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -301,6 +303,7 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     send_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # draft | scheduled | sending | done | cancelled
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))  # Telegram paid broadcast
     reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

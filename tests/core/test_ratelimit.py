@@ -195,3 +195,49 @@ async def test_a_restarted_budget_holds_bulk_for_one_chat_interval_but_not_repli
     before = ft.t
     await send(fresh, 8)
     assert ft.t == before
+
+
+async def test_paid_sends_go_at_up_to_900_per_second_outside_the_free_30():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep)
+    stamps = []
+    for i in range(2700):
+        async with budget.slot(i, paid=True):
+            stamps.append(ft.t)
+    assert max_in_window(stamps) <= 900
+    assert stamps[-1] - stamps[0] < 3.0  # about 900/s: 30 times the free rate
+    free = []
+    for i in range(10):  # the paid sends took nothing of the free budget
+        await send(budget, 50_000 + i)
+        free.append(ft.t)
+    assert free[-1] - free[0] < 1.0
+
+
+async def test_paid_sends_keep_pauses_and_each_chats_spacing():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep)
+    stamps = []
+    for _ in range(3):
+        async with budget.slot(7, paid=True):
+            stamps.append(ft.t)
+    assert stamps[1] - stamps[0] >= 1.0 and stamps[2] - stamps[1] >= 1.0
+    budget.pause(5)
+    paused_at = ft.t
+    async with budget.slot(8, paid=True):
+        assert ft.t >= paused_at + 5
+
+
+async def test_while_paid_sends_go_out_the_budget_says_so_and_replies_keep_their_chat_cap():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep, paid_linger=2.0)
+    assert not budget.paid_active
+    async with budget.slot(1, paid=True):
+        pass
+    assert budget.paid_active
+    replies = []
+    for _ in range(4):  # a reply to the chat the broadcast just reached: the burst cap holds it back
+        await send(budget, 1, interactive=True)
+        replies.append(ft.t)
+    assert replies[3] - replies[0] >= budget.chat_window - budget.chat_interval
+    await ft.sleep(2.5)
+    assert not budget.paid_active

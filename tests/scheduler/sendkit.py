@@ -49,6 +49,7 @@ class Call:
     silent: bool
     attachment: dict | None = None
     at: float = 0.0
+    paid: bool = False
 
 
 @dataclass
@@ -72,11 +73,12 @@ class FakeSender:
         self.calls.append(call)
         return len(self.calls)
 
-    async def send_text(self, chat_id: int, text: str, buttons: list[list[dict]] | None, silent: bool) -> int:
-        return await self._send(Call(chat_id, text, buttons, silent))
+    async def send_text(self, chat_id: int, text: str, buttons: list[list[dict]] | None, silent: bool,
+                        paid: bool = False) -> int:
+        return await self._send(Call(chat_id, text, buttons, silent, paid=paid))
 
-    async def send_attachment(self, chat_id: int, attachment: dict, silent: bool) -> int:
-        return await self._send(Call(chat_id, None, None, silent, attachment))
+    async def send_attachment(self, chat_id: int, attachment: dict, silent: bool, paid: bool = False) -> int:
+        return await self._send(Call(chat_id, None, None, silent, attachment, paid=paid))
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.text for c in self.calls if c.chat_id == chat_id and c.text is not None]

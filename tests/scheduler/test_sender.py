@@ -304,3 +304,57 @@ async def test_drain_for_sends_when_a_row_falls_due_then_returns_in_time(db):
         stats, _ = await asyncio.gather(sender.drain_for(0.6, alarm), later())
         assert 0.5 <= clock_time.monotonic() - started < 1.5
         assert stats.sent == 2 and len(fake.calls) == 2
+
+
+class CountingBudget:
+    """fast_budget() that remembers which sends asked for the paid lane."""
+
+    def __init__(self, paid_active: bool = False) -> None:
+        self.inner, self.lanes, self.paid_active = fast_budget(), [], paid_active
+
+    def slot(self, chat_id=None, *, interactive=False, paid=False):
+        self.lanes.append(paid)
+        return self.inner.slot(chat_id, interactive=interactive, paid=paid)
+
+    @property
+    def paused_for(self) -> float:
+        return 0.0
+
+    def pause(self, seconds: float) -> None:
+        self.inner.pause(seconds)
+
+
+async def test_paid_rows_go_paid_in_big_claims_and_other_rows_stay_free(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        people = [await make_person(s) for _ in range(40)]
+        await add_row(s, people[0], "free", NOON - timedelta(minutes=5))
+        for i, p in enumerate(people):
+            await add_row(s, p, f"paid{i:02d}", NOON - timedelta(minutes=1), kind="broadcast", paid=True)
+    fake, budget = FakeSender(), CountingBudget()
+    sender = make_sender(db, fake, clock, budget=budget, batch_size=2, paid_batch_size=30)
+    claims = []
+    claim = sender._claim
+
+    async def counted_claim():
+        rows = await claim()
+        claims.append(len(rows))
+        return rows
+
+    sender._claim = counted_claim
+    async with sender:
+        stats = await sender.drain_once()
+    assert stats.sent == 41
+    assert [(c.text, c.paid) for c in fake.calls if c.chat_id == people[0].tg_chat_id] == [
+        ("pesan free", False), ("pesan paid00", True)]
+    assert sum(c.paid for c in fake.calls) == 40 and budget.lanes.count(True) == 40
+    assert claims[:3] == [2, 30, 9]  # the first claim finds paid rows, so the next ones are big
+
+
+async def test_while_paid_sends_are_going_out_other_rows_go_paid_too(db):
+    async with db.session() as s:
+        p = await make_person(s)
+        await add_row(s, p, "reminder", NOON)
+    fake = FakeSender()
+    await drain(db, fake, FrozenClock(NOON), budget=CountingBudget(paid_active=True))
+    assert [(c.text, c.paid) for c in fake.calls] == [("pesan reminder", True)]

@@ -37,14 +37,14 @@ class FileSender:
     def __init__(self, path):
         self.out = open(path, "a", buffering=1)
 
-    async def send_text(self, chat_id, text, buttons, silent):
+    async def send_text(self, chat_id, text, buttons, silent, paid=False):
         await asyncio.sleep(0.003)
         self.out.write(text + "\\n")
         self.out.flush()
         os.fsync(self.out.fileno())
         return chat_id
 
-    async def send_attachment(self, chat_id, attachment, silent):
+    async def send_attachment(self, chat_id, attachment, silent, paid=False):
         raise AssertionError("no attachments here")
 
 async def main(url, path):

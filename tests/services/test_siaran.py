@@ -260,3 +260,39 @@ async def test_the_status_list_shows_broadcasts_sent_now_and_counts_copies(db):
         assert "#1 · Jumat, 20 November 2026, pukul 21.30 WIB · angkatan A1 · sedang berjalan · Lokakarya besok dibatalkan." in recent.text
         [status] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(recent)["#1 · Lokakarya besok dibatalkan."]), clock)
         assert "(di antaranya 1 mungkin terkirim dua kali" in status.text
+
+
+async def _compose_to_all(s, kor, clock, paid_min):
+    [reply] = await siaran.start(s, CONTENT, kor, clock)
+    [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Semua"]), clock, paid_min=paid_min)
+    [reply] = await siaran.handle_text(s, CONTENT, kor, "Lokakarya 3 diundur.", clock, paid_min=paid_min)
+    return reply
+
+
+async def test_a_big_enough_broadcast_may_go_paid_with_its_cost_shown(db):
+    clock = FrozenClock(NOW)
+    async with db.session() as s:
+        kor, _ = await setup(s)
+        assert "⚡ Kirim cepat (berbayar)" not in buttons(await _compose_to_all(s, kor, clock, None))
+        assert "⚡ Kirim cepat (berbayar)" not in buttons(await _compose_to_all(s, kor, clock, 50))
+        reply = await _compose_to_all(s, kor, clock, 10)
+        # 15 recipients (one not joined yet), none blocked: at most 15 × 0.1 Star
+        assert "15 pesan × 0,1 Star = paling banyak 1,5 Star" in reply.text
+        [created] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["⚡ Kirim cepat (berbayar)"]),
+                                               clock, paid_min=10)
+        assert "siaran berbayar" in created.text and "1,5 Star" in created.text
+    async with db.session() as s:
+        broadcast = (await s.execute(select(Broadcast))).scalar_one()
+        rows = (await s.execute(select(OutboxMessage))).scalars().all()
+        assert broadcast.paid and len(rows) == 15 and all(r.paid for r in rows)
+
+
+async def test_a_paid_press_the_settings_no_longer_allow_sends_nothing(db):
+    clock = FrozenClock(NOW)
+    async with db.session() as s:
+        kor, _ = await setup(s)
+        reply = await _compose_to_all(s, kor, clock, 10)
+        press = SIARAN.unpack(buttons(reply)["⚡ Kirim cepat (berbayar)"])
+        [refused] = await siaran.handle_button(s, CONTENT, kor, press, clock, paid_min=None)
+        assert "tidak tersedia" in refused.text
+        assert (await s.execute(select(Broadcast))).first() is None

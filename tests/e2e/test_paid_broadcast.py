@@ -1,0 +1,76 @@
+"""A big broadcast as a Telegram paid broadcast: the koordinator sees the cost, confirms, and it goes out fast
+under Telegram's limits (emulator flood limits on) while people keep chatting with the bot."""
+from __future__ import annotations
+
+import asyncio
+from datetime import time
+
+from sqlalchemy import insert, select
+
+from core.clock import FrozenClock
+from store.models import Broadcast, Person, Role, utcnow
+from tests.e2e.harness import KOORDINATOR_ID, running_bot
+from tests.e2e.scheduling import DAYTIME
+from tests.factories import AGREED
+
+RECIPIENTS = 1500
+FIRST_CHAT = 3_000_000
+CHATTERS = [880001 + i for i in range(6)]
+TEXT = "Yth. Bapak/Ibu CGP, Lokakarya 3 diundur ke Kamis pukul 08.00. Mohon maaf atas perubahan ini."
+STEPS = [("/jadwal", "jadwal"), ("/profil", "Zona waktu"), ("/bantuan", "/profil")]
+
+
+async def _seed(db) -> None:
+    """RECIPIENTS joined CGPs and six joined PPs who will chat during the broadcast, without quiet hours."""
+    now = utcnow()
+    common = {"timezone": "Asia/Jakarta", "quiet_start": time(0), "quiet_end": time(0), "joined_at": now,
+              "created_at": now, "updated_at": now, "consent_version": AGREED, "consent_at": now}
+    async with db.session() as s:
+        await s.execute(insert(Person.__table__), [
+            {"external_id": f"G{chat}", "name": f"Guru {chat}", "role": Role.cgp.name, "tg_user_id": chat,
+             "tg_chat_id": chat, **common} for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS)])
+        await s.execute(insert(Person.__table__), [
+            {"external_id": f"P{chat}", "name": f"Pengajar {chat}", "role": Role.pp.name, "tg_user_id": chat,
+             "tg_chat_id": chat, **common} for chat in CHATTERS])
+
+
+async def _chat(bot, user_id: int, replies: list) -> None:
+    user = bot.user(user_id, "Pengajar")
+    for text, expect in STEPS:
+        replies.append(await user.say(text, expect, timeout=20))
+
+
+async def test_a_paid_broadcast_reaches_everyone_once_with_no_429_and_no_reply_lost(emulator, db, content):
+    await _seed(db)
+    for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS):
+        emulator.user(chat, f"Guru {chat}")
+    async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME),
+                           paid_broadcast_min_recipients=1000) as bot:
+        koordinator = bot.user(KOORDINATOR_ID, "Sri")
+        await koordinator.join(expect="Koordinator")
+        await koordinator.say("/siaran", "kepada siapa")
+        await koordinator.press("Per peran", "Pilih per peran")
+        await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
+        preview = await koordinator.say(TEXT, "Pratinjau")
+        assert f"Biayanya {RECIPIENTS} pesan × 0,1 Star = paling banyak 150 Star" in preview.text
+        emulator.flood_limits = True
+        emulator.stats.reset()
+        await koordinator.press("⚡ Kirim cepat (berbayar)", "siaran berbayar: hingga")
+        while emulator.stats.paid_sends < 100:  # people chat while the broadcast goes out
+            await asyncio.sleep(0.01)
+        replies: list = []
+        await asyncio.gather(*(_chat(bot, chatter, replies) for chatter in CHATTERS))
+        for _ in range(600):
+            if all(emulator.sent(chat) for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS)):
+                break
+            await asyncio.sleep(0.1)
+
+    received = [[m.text for m in emulator.sent(chat)] for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS)]
+    assert all(texts == [TEXT] for texts in received)
+    assert len(replies) == len(CHATTERS) * len(STEPS)
+    assert emulator.stats.rejected == 0  # not one 429: the paid lane kept to 1,000/s and every chat's own limit
+    assert all(m.paid_broadcast for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS) for m in emulator.sent(chat))
+    # Replies during the broadcast went paid too: Telegram's free 30/s counts the paid sends.
+    assert any(m.paid_broadcast for m in replies)
+    async with db.session() as s:
+        assert (await s.execute(select(Broadcast.paid))).scalar_one()
