@@ -1,9 +1,13 @@
 """Deliver the outbox: claim due rows, send them through a Sender, mark each one.
 
 Protocol, per batch of at most `batch_size` rows:
-1. claim — one committed UPDATE turns due pending rows into 'sending' (claimed_by, claimed_at);
-   on PostgreSQL its inner SELECT is FOR UPDATE SKIP LOCKED, so concurrent senders never claim the
-   same row; on SQLite run one sender per database file;
+1. claim — one committed transaction turns due pending rows into 'sending' (claimed_by, claimed_at);
+   on PostgreSQL its SELECT is FOR UPDATE SKIP LOCKED, so concurrent senders never claim the same
+   row; on SQLite run one sender per database file. A batch holds at most one row per person, and
+   none of someone whose last message went out less than the chat interval ago or is going out now:
+   a mentor's ten guides due at 07:00 go one a second between everyone else's messages instead of
+   holding a batch (and every row behind it) for ten seconds. Rows passed over stay pending;
+   if nothing else is due, the sender waits for the first of those people to be free again;
 2. send — chats in parallel (at most `in_flight` requests at once), one chat's rows in order, every
    message through the shared RateBudget;
 3. settle — one committed executemany marks each row sent (telegram_message_id, sent_at), or puts it
@@ -67,6 +71,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
+CLAIM_LOOKAHEAD = 4  # due rows looked at per row claimed, to find rows of people who are not busy
 
 
 class Alarm(Protocol):
@@ -128,7 +133,7 @@ def due_rows_query(now: datetime, limit: int) -> Select:
         .join(PEOPLE, PEOPLE.c.id == o.c.person_id)
         # A literal, so both databases match the partial index ix_outbox_pending_due.
         .where(text("o.status = 'pending'"), o.c.due_at <= now, Person.reachable)
-        .order_by(o.c.due_at)
+        .order_by(o.c.due_at, o.c.id)  # one person's rows in the order they were written
         .limit(limit)
         .with_for_update(skip_locked=True, of=o)
     )
@@ -170,6 +175,9 @@ class OutboxSender:
         self.batch_size, self.paid_batch_size, self.recover_seconds = batch_size, paid_batch_size, recover_seconds
         self._in_flight = asyncio.Semaphore(in_flight)
         self._paid_claimed = False  # the last batch held paid rows: claim paid_batch_size next
+        self._last_send: dict[int, float] = {}  # person id → monotonic time of their last send (recent ones only)
+        self._sending: set[int] = set()  # people with a row in the batch being sent
+        self._passed_over = False  # the last claim left due rows of busy people
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self._lock = ClaimerLock(db, worker_id)
         self._started = False
@@ -262,10 +270,15 @@ class OutboxSender:
         claiming: asyncio.Task | None = None
         try:
             batch = await self._claim()
-            while batch:
+            while batch or await self._wait_for_passed_over(should_stop):
+                if not batch:
+                    batch = await self._claim()
+                    continue
                 self._halted = False
+                self._sending = {row.person_id for row in batch}
                 claiming = None if should_stop() else asyncio.create_task(self._claim())
                 outcomes = await self._send_batch(batch, stats)
+                self._sending = set()
                 if settling is not None:
                     await settling
                 settling = asyncio.create_task(self._settle(outcomes))
@@ -287,14 +300,42 @@ class OutboxSender:
                 await settling
         return stats
 
+    async def _wait_for_passed_over(self, should_stop: Callable[[], bool]) -> bool:
+        """After a claim that found only rows of busy people: wait until the first is free; False when none."""
+        if not self._passed_over or should_stop():
+            return False
+        free_at = min(self._last_send.values(), default=monotonic_time.monotonic()) + self.budget.chat_interval
+        await asyncio.sleep(max(0.0, free_at - monotonic_time.monotonic()))
+        return True
+
+    def _busy_people(self) -> set[int]:
+        """People whose rows must wait: being sent to now, or sent to less than a chat interval ago."""
+        since = monotonic_time.monotonic() - self.budget.chat_interval
+        self._last_send = {p: at for p, at in self._last_send.items() if at > since}
+        return self._sending | self._last_send.keys()
+
     async def _claim(self) -> list[_Row]:
-        """Mark up to batch_size (paid_batch_size) due rows of joined, active people as ours, committed at once."""
+        """Mark up to batch_size (paid_batch_size) due rows of joined, active people as ours, committed at once:
+        at most one per person, none of a busy person (module docstring)."""
         now = self.clock.now()
-        due = due_rows_query(now, self.paid_batch_size if self._paid_claimed else self.batch_size)
+        limit = self.paid_batch_size if self._paid_claimed else self.batch_size
+        busy = self._busy_people()
         async with self.db.session() as session:
             await park_unreachable(session, now)
+            due = (await session.execute(
+                due_rows_query(now, CLAIM_LOOKAHEAD * limit).add_columns(text("o.person_id")))).all()
+            chosen, people_seen = [], set()
+            for row_id, person_id in due:
+                if person_id not in people_seen and person_id not in busy:
+                    chosen.append(row_id)
+                    if len(chosen) == limit:
+                        break
+                people_seen.add(person_id)
+            self._passed_over = len(chosen) < len(due) and len(chosen) < limit
+            if not chosen:
+                return []
             claimed = (await session.execute(
-                update(OUTBOX).where(OUTBOX.c.id.in_(due))
+                update(OUTBOX).where(OUTBOX.c.id.in_(chosen))
                 .values(status=OutboxStatus.sending, claimed_by=self.worker_id, claimed_at=now)
                 .returning(OUTBOX.c.id, OUTBOX.c.person_id, OUTBOX.c.text, OUTBOX.c.buttons, OUTBOX.c.attachments,
                            OUTBOX.c.silent, OUTBOX.c.paid, OUTBOX.c.respect_quiet_hours, OUTBOX.c.attempts,
@@ -359,6 +400,8 @@ class OutboxSender:
                 outcomes.append(_outcome(row, status=OutboxStatus.sent, sent_at=self.clock.now(),
                                          message_id=message_id))
                 stats.sent += 1
+            finally:
+                self._last_send[row.person_id] = monotonic_time.monotonic()
 
     async def _deliver(self, row: _Row) -> int:
         message_id = None

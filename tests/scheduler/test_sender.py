@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from core.clock import FrozenClock
 from services.background import OutboxAlarm
 from store.outbox import wake_rows
+from core.ratelimit import RateBudget
 from scheduler.sender import (
     DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
 )
@@ -311,6 +312,7 @@ class CountingBudget:
 
     def __init__(self, paid_active: bool = False) -> None:
         self.inner, self.lanes, self.paid_active = fast_budget(), [], paid_active
+        self.chat_interval = self.inner.chat_interval
 
     def slot(self, chat_id=None, *, interactive=False, paid=False):
         self.lanes.append(paid)
@@ -358,3 +360,22 @@ async def test_while_paid_sends_are_going_out_other_rows_go_paid_too(db):
     fake = FakeSender()
     await drain(db, fake, FrozenClock(NOON), budget=CountingBudget(paid_active=True))
     assert [(c.text, c.paid) for c in fake.calls] == [("pesan reminder", True)]
+
+
+async def test_one_persons_many_rows_do_not_hold_up_everyone_elses(db):
+    """A mentor's guides due together go one per chat interval, between the others' messages, in order."""
+    async with db.session() as s:
+        mentor = await make_person(s, "pp")
+        others = [await make_person(s) for _ in range(20)]
+        for i in range(4):
+            await add_row(s, mentor, f"guide{i}", NOON)
+        for i, p in enumerate(others):
+            await add_row(s, p, f"other{i:02d}", NOON)
+    fake = FakeSender()
+    stats = await drain(db, fake, FrozenClock(NOON), budget=RateBudget(rate=30, bulk_rate=29))
+    assert stats.sent == 24
+    mentor_calls = [c for c in fake.calls if c.chat_id == mentor.tg_chat_id]
+    assert [c.text for c in mentor_calls] == [f"pesan guide{i}" for i in range(4)]
+    assert all(b.at - a.at >= 1.0 for a, b in zip(mentor_calls, mentor_calls[1:]))
+    last_other = max(c.at for c in fake.calls if c.chat_id != mentor.tg_chat_id)
+    assert last_other < mentor_calls[1].at  # nobody waited behind the mentor's second guide
