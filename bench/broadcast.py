@@ -215,9 +215,12 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or (DEFAULT_PG if args.database == "postgresql" else f"sqlite:///{Path(tmp) / 'bench.db'}")
         runs = [(False, args.normal_recipients)] * (args.lane != "paid") + [(True, args.recipients)] * (args.lane != "normal")
-        figures = [asyncio.run(run(url, recipients, paid)) for paid, recipients in runs]
+        figures = []
+        for paid, recipients in runs:
+            sqlite = f"sqlite:///{Path(tmp) / ('paid.db' if paid else 'normal.db')}"
+            url = args.database_url or (DEFAULT_PG if args.database == "postgresql" else sqlite)
+            figures.append(asyncio.run(run(url, recipients, paid)))
     for f in figures:
         report(args.database, f)
 

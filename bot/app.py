@@ -18,7 +18,7 @@ from bot.context import BotContext, attach
 from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
 from core import worker_process
-from core.ratelimit import RateBudget
+from core.ratelimit import RateBudget, paid_share
 from services import companion, intake, jadwal, privacy, profile, progress, reflection, reminders, ringkasan_sekolah, siaran
 from services.context import Deps
 
@@ -84,7 +84,8 @@ async def _post_stop(application: Application) -> None:
 
 def build_application(deps: Deps) -> Application:
     settings = deps.settings
-    budget = deps.extras.setdefault("budget", RateBudget(bulk_rate=settings.outbox_rate, restarted=True))
+    budget = deps.extras.setdefault("budget", RateBudget(
+        bulk_rate=settings.outbox_rate, paid_rate=paid_share(settings.outbox_rate), restarted=True))
     open_updates = OpenUpdates()
     bot = AckingBot(
         settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,

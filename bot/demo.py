@@ -39,6 +39,7 @@ from store.db import Database
 from store.migrate import upgrade
 
 DEMO_TOKEN = "100200300:DEMO-offline-token-not-secret"
+DEMO_PAID_MIN = 5  # /siaran to five or more shows the paid broadcast option (the emulator counts the Stars)
 DEMO_ROSTER = SHIPPED_CONTENT_DIR / "examples" / "roster.csv"
 # Ids in the demo roster: a CGP and her PP (PGP); a kepala sekolah and his FSP (Sekolah Penggerak); the koordinator.
 PERSONAS = ("CGP01", "PP01", "KS01", "FSP01", "K001")
@@ -281,7 +282,7 @@ async def run_demo(script: Path | None = None, start: datetime | None = None) ->
         await emulator.start()
         settings = Settings.from_env(
             telegram_bot_token=DEMO_TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
-            content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="",
+            content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="", paid_broadcast_min_recipients=DEMO_PAID_MIN,
         )
         deps = Deps(settings=settings, content=content, db=db, clock=ShiftedClock(start) if start else SystemClock())
         imported = await intake.import_roster(deps, intake.read_roster_file(DEMO_ROSTER.read_bytes()))

@@ -17,7 +17,7 @@ from bot.telegram_sender import TelegramSender
 from core.clock import SystemClock
 from core.content import load_content
 from core.dates import format_time
-from core.ratelimit import RateBudget
+from core.ratelimit import RateBudget, paid_share
 from core.settings import Settings
 from core.zones import abbreviation
 from services import background, intake, siaran
@@ -91,7 +91,7 @@ async def send_outbox(settings: Settings, rate: int) -> int:
         return 2
     ensure_schema(settings.database_url)
     await bot_user(settings, patient=True)  # waits out a network outage; a rejected token stops here
-    budget = RateBudget(bulk_rate=rate, restarted=True)
+    budget = RateBudget(bulk_rate=rate, paid_rate=paid_share(rate), restarted=True)
     bot = ExtBot(settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
                  rate_limiter=BudgetRateLimiter(budget))
     db = Database(settings.database_url)

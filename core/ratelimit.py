@@ -23,10 +23,13 @@ Paid lane (Telegram's paid broadcasts, `allow_paid_broadcast`: up to 1,000 messa
   the window (counted by start: with few sends in flight that keeps us clear of 1,000);
 - Telegram's free 30/s counts every send, paid ones too (only what goes beyond it is billed), so while
   paid sends are going out (`paid_active`: one started within the last `paid_linger`) a free send would
-  meet a 429: the callers then send replies and other outbox rows paid as well (a few 0.1 Star each).
+  meet a 429: the callers then send replies and other outbox rows paid as well (a few 0.1 Star each);
+  a call that cannot go paid (an edit) makes the paid lane yield: no paid send until one window after the
+  last paid one came back, then the free call, then the paid lane again (a second's pause per edit).
 Memory is bounded: the window keeps the sends of the last `window` plus those in flight, a chat at
 most `chat_burst`, and chats drop out once their burst window has passed.
-Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each).
+Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each), and the
+paid rate likewise (`paid_share`).
 """
 from __future__ import annotations
 
@@ -40,6 +43,11 @@ from contextlib import asynccontextmanager
 IN_FLIGHT = math.inf
 RECENT_ROUND_TRIPS = 64
 PAID_RATE = 900  # of Telegram's 1,000 paid messages/s: head-room for replies and timing slack
+
+
+def paid_share(bulk_rate: int, free_bulk: int = 29) -> int:
+    """A process's part of PAID_RATE when processes split the free rate (bulk_rate of 29) between them."""
+    return PAID_RATE * bulk_rate // free_bulk
 
 
 class _Send:
@@ -87,7 +95,10 @@ class RateBudget:
         self._bulk_from = now() + max(window, chat_interval) if restarted else -math.inf
         self.paid_rate, self.paid_linger = paid_rate, paid_linger
         self._paid: deque[float] = deque()  # starts of the paid sends of the last window
-        self._last_paid = -math.inf
+        self._last_paid = -math.inf  # start of the latest paid send
+        self._paid_in_flight = 0
+        self._paid_back = -math.inf  # when the latest paid response came back
+        self._yielding = 0  # free calls waiting for the paid lane to fall quiet
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram's retry_after), extending any current pause."""
@@ -111,11 +122,29 @@ class RateBudget:
     async def slot(self, chat_id: int | None = None, *, interactive: bool = False,
                    paid: bool = False) -> AsyncIterator[None]:
         """Wait until one message (to `chat_id`, if given) may go out; the body sends it (`paid`: in the paid lane)."""
-        send = await (self._acquire_paid(chat_id, interactive) if paid else self._acquire(chat_id, interactive))
+        if paid:
+            send = await self._acquire_paid(chat_id, interactive)
+            try:
+                yield
+            finally:
+                self._settle(send)
+                self._paid_in_flight -= 1
+                self._paid_back = self._now()
+            return
+        yielding = self.paid_active
+        if yielding:
+            self._yielding += 1
         try:
-            yield
+            while yielding and (self._paid_in_flight or self._now() < self._paid_back + self.window):
+                await self._sleep(self._poll)
+            send = await self._acquire(chat_id, interactive)
+            try:
+                yield
+            finally:
+                self._settle(send)
         finally:
-            self._settle(send)
+            if yielding:
+                self._yielding -= 1
 
     async def _acquire_paid(self, chat_id: int | None, interactive: bool) -> _Send:
         while True:
@@ -129,10 +158,13 @@ class RateBudget:
                 waits.append(IN_FLIGHT)
             if len(self._paid) >= self.paid_rate:
                 waits.append(self._paid[0] + self.window - now)
+            if self._yielding:
+                waits.append(IN_FLIGHT)
             wait = max(waits)
             if wait <= 0:
                 self._paid.append(now)
                 self._last_paid = now
+                self._paid_in_flight += 1
                 return self._record(now, chat_id, interactive, counted=False)
             await self._sleep(self._poll if wait == IN_FLIGHT else wait)
 

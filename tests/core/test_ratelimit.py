@@ -241,3 +241,28 @@ async def test_while_paid_sends_go_out_the_budget_says_so_and_replies_keep_their
     assert replies[3] - replies[0] >= budget.chat_window - budget.chat_interval
     await ft.sleep(2.5)
     assert not budget.paid_active
+
+
+async def test_a_call_that_cannot_go_paid_makes_the_paid_lane_yield_a_window():
+    ft = FakeTime()
+    budget = RateBudget(now=ft.now, sleep=ft.sleep)
+    events = []  # ("paid" | "edit", time), in the order the sends went out
+
+    async def paid(chats):
+        for chat in chats:
+            async with budget.slot(chat, paid=True):
+                events.append(("paid", ft.t))
+
+    async def edit():
+        async with budget.slot(99_999, interactive=True):  # an edit: never paid
+            events.append(("edit", ft.t))
+
+    await paid(range(900))  # a full second of the paid lane
+    editing = asyncio.create_task(edit())
+    await asyncio.sleep(0)
+    await paid(range(900, 1800))
+    await editing
+    at = next(t for kind, t in events if kind == "edit")
+    before = [t for kind, t in events[:events.index(("edit", at))] if kind == "paid"]
+    assert before and all(t <= at - 1.0 for t in before)  # Telegram saw no paid send in the edit's window
+    assert len(events) == 1801 and events[-1][0] == "paid"  # then the lane went on

@@ -17,7 +17,9 @@ RECIPIENTS = 1500
 FIRST_CHAT = 3_000_000
 CHATTERS = [880001 + i for i in range(6)]
 TEXT = "Yth. Bapak/Ibu CGP, Lokakarya 3 diundur ke Kamis pukul 08.00. Mohon maaf atas perubahan ini."
-STEPS = [("/jadwal", "jadwal"), ("/profil", "Zona waktu"), ("/bantuan", "/profil")]
+# (say or press, what, the reply); "Ubah zona waktu" edits the profile message: an edit cannot go paid.
+STEPS = [("say", "/jadwal", "jadwal"), ("say", "/profil", "Zona waktu"), ("press", "Ubah zona waktu", "Pilih zona waktu"),
+         ("say", "/bantuan", "/profil")]
 
 
 async def _seed(db) -> None:
@@ -36,8 +38,8 @@ async def _seed(db) -> None:
 
 async def _chat(bot, user_id: int, replies: list) -> None:
     user = bot.user(user_id, "Pengajar")
-    for text, expect in STEPS:
-        replies.append(await user.say(text, expect, timeout=20))
+    for action, what, expect in STEPS:
+        replies.append(await getattr(user, action)(what, expect, timeout=20))
 
 
 async def test_a_paid_broadcast_reaches_everyone_once_with_no_429_and_no_reply_lost(emulator, db, content):
