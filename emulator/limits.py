@@ -120,6 +120,11 @@ class FloodLimiter:
             self.stats.rejected_overall += overall_wait > 0
             raise too_many_requests(max(1, math.ceil(wait)))
 
+    def would_bill(self) -> bool:
+        """Whether a paid send now would be billed (the free sends of this second are used up)."""
+        _expire(self._recent, self.clock())
+        return len(self._recent) >= self.overall
+
     def record(self, chat_id: int, paid: bool = False) -> bool:
         """Count one accepted send to chat_id; return whether it was billed (a paid one beyond the free limit).
 

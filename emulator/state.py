@@ -150,6 +150,7 @@ class World:
         self.held: dict[str, asyncio.Future[bool]] = {}  # method (lower case) → resolves True to go on, False to drop
         self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
         self.stars_balance = Decimal(0)  # getMyStarBalance; paid broadcasts' billed messages come off it
+        self.stars_required = False  # refuse a billed paid send the balance cannot pay (off: it goes negative)
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token not revoked; the bot's id is the token's number."""

@@ -85,6 +85,7 @@ class BroadcastReport:
     quiet_ends: tuple[time, ...] = ()  # the local times those quiet hours end, earliest first
     maybe_twice: int = 0  # sent, but an earlier attempt may have been delivered too (timeout, crash)
     cancelled: int = 0
+    sent_paid: int = 0  # sent as a Telegram paid broadcast
 
     @property
     def undelivered(self) -> int:
@@ -200,19 +201,21 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
     rows = (await session.execute(
         select(OutboxMessage.status, Person.reachable.label("reachable"), (Person.blocked & ~Person.left).label("blocked"),
                OutboxMessage.maybe_duplicate, OutboxMessage.respect_quiet_hours, Person.timezone,
-               Person.quiet_start, Person.quiet_end, func.count())
+               Person.quiet_start, Person.quiet_end, OutboxMessage.paid, func.count())
         .join(Person, Person.id == OutboxMessage.person_id)
         .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.kind == "broadcast")  # not the report
         .group_by(OutboxMessage.status, "reachable", "blocked", OutboxMessage.maybe_duplicate,
-                  OutboxMessage.respect_quiet_hours, Person.timezone, Person.quiet_start, Person.quiet_end)
+                  OutboxMessage.respect_quiet_hours, Person.timezone, Person.quiet_start, Person.quiet_end,
+                  OutboxMessage.paid)
     )).all()
     counts: Counter[str] = Counter()
     ends: set[time] = set()
-    for status, is_reachable, is_blocked, maybe_duplicate, respects_quiet, zone, quiet_start, quiet_end, n in rows:
+    for status, is_reachable, is_blocked, maybe_duplicate, respects_quiet, zone, quiet_start, quiet_end, paid, n in rows:
         status = OutboxStatus(status)
         if status == OutboxStatus.sent:
             counts["sent"] += n
             counts["maybe_twice"] += n if maybe_duplicate else 0
+            counts["sent_paid"] += n if paid else 0
         elif status in (OutboxStatus.failed, OutboxStatus.cancelled):
             counts[status.value] += n
         elif status == OutboxStatus.blocked or (status in UNDELIVERED and is_blocked):
@@ -232,7 +235,7 @@ async def broadcast_report(session: AsyncSession, broadcast_id: int, now: dateti
     return BroadcastReport(
         sent=counts["sent"], failed=counts["failed"], blocked=counts["blocked"], pending=counts["pending"],
         never_joined_names=list(names), quiet=counts["quiet"], quiet_ends=tuple(sorted(ends)),
-        maybe_twice=counts["maybe_twice"], cancelled=counts["cancelled"])
+        maybe_twice=counts["maybe_twice"], cancelled=counts["cancelled"], sent_paid=counts["sent_paid"])
 
 
 async def plan_broadcast_reports(session: AsyncSession, content: Content, clock: Clock) -> int:
@@ -267,6 +270,8 @@ async def report_text(session: AsyncSession, content: Content, broadcast: Broadc
                           menunggu=report.undelivered)]
     if report.maybe_twice:
         lines.append(content.text("siaran.report_maybe_twice", jumlah=report.maybe_twice))
+    if broadcast.paid:
+        lines.append(content.text("siaran.report_paid", berbayar=report.sent_paid, biasa=report.sent - report.sent_paid))
     names = report.never_joined_names
     if names:
         listed = ", ".join(names[:REPORT_NAMES])

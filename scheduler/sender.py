@@ -32,7 +32,9 @@ half-way) go back to pending, also marked maybe_duplicate, at its next recovery.
 
 Paid broadcasts: a row with `paid` goes with allow_paid_broadcast in the budget's paid lane (900/s), and
 while such rows are claimed the sender claims `paid_batch_size` rows at a time. While paid sends go out,
-every other row goes paid too (Telegram's free 30/s counts the paid sends: core/ratelimit.py).
+every other row goes paid too (Telegram's free 30/s counts the paid sends: core/ratelimit.py). When
+Telegram refuses a paid send (400: e.g. the bot's Star balance is spent), the row goes back to pending as an
+ordinary row and this sender sends nothing paid for `paid_hold_seconds`: the broadcast goes on at 30/s.
 
 Scheduling: call `drain_for(seconds, alarm)` from ONE job that, when done, schedules its next run
 `seconds` after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job
@@ -148,6 +150,7 @@ _SETTLE = (
         last_error=func.coalesce(bindparam("new_error", type_=Text), OUTBOX.c.last_error),
         maybe_duplicate=OUTBOX.c.maybe_duplicate | bindparam("new_maybe_duplicate", type_=Boolean),
         sent_at=bindparam("new_sent_at"), telegram_message_id=bindparam("new_message_id"),
+        paid=bindparam("new_paid"),
     )
 )
 
@@ -169,6 +172,7 @@ class OutboxSender:
         recover_seconds: float = 5.0,
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
+        paid_hold_seconds: float = 300.0,
     ) -> None:
         self.db, self.sender, self.content, self.clock, self.budget = db, sender, content, clock, budget
         self.worker_id = worker_id
@@ -178,6 +182,8 @@ class OutboxSender:
         self._last_send: dict[int, float] = {}  # person id → monotonic time of their last send (recent ones only)
         self._sending: set[int] = set()  # people with a row in the batch being sent
         self._passed_over = False  # the last claim left due rows of busy people
+        self.paid_hold_seconds = paid_hold_seconds
+        self._paid_refused_at = -float("inf")  # monotonic time Telegram last refused a paid send
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self._lock = ClaimerLock(db, worker_id)
         self._started = False
@@ -341,7 +347,7 @@ class OutboxSender:
                            OUTBOX.c.silent, OUTBOX.c.paid, OUTBOX.c.respect_quiet_hours, OUTBOX.c.attempts,
                            OUTBOX.c.due_at)
             )).all()
-            self._paid_claimed = any(r.paid for r in claimed)
+            self._paid_claimed = any(r.paid for r in claimed) and self._paid_allowed
             if not claimed:
                 return []
             people = {p.id: p for p in (await session.execute(
@@ -378,7 +384,7 @@ class OutboxSender:
                 stats.deferred += 1
                 continue
             try:
-                message_id = await self._deliver(row)
+                message_id, went_paid = await self._deliver(row)
             except RetryLater as exc:
                 log.warning("429 from Telegram: pausing all sends for %s s", exc.seconds)
                 self.budget.pause(exc.seconds)
@@ -389,6 +395,11 @@ class OutboxSender:
                 self._unreachable.add(row.chat_id)
                 outcomes.append(_outcome(row, status=OutboxStatus.blocked, last_error=_reason(exc), blocked=True))
                 stats.blocked += 1
+            except PaidRefused as exc:
+                log.warning("Telegram refused a paid send (%s): no paid sends for %.0f s", exc, self.paid_hold_seconds)
+                self._paid_refused_at = monotonic_time.monotonic()
+                outcomes.append(_outcome(row, status=OutboxStatus.pending, last_error=_reason(exc), paid=False))
+                stats.retried += 1
             except PermanentError as exc:
                 outcomes.append(_outcome(row, status=OutboxStatus.failed, last_error=_reason(exc)))
                 stats.failed += 1
@@ -398,28 +409,40 @@ class OutboxSender:
                 outcomes.append(self._retry_or_fail(row, exc, stats))
             else:
                 outcomes.append(_outcome(row, status=OutboxStatus.sent, sent_at=self.clock.now(),
-                                         message_id=message_id))
+                                         message_id=message_id, paid=went_paid))
                 stats.sent += 1
             finally:
                 self._last_send[row.person_id] = monotonic_time.monotonic()
 
-    async def _deliver(self, row: _Row) -> int:
-        message_id = None
+    async def _deliver(self, row: _Row) -> tuple[int, bool]:
+        """Send the row's text and attachments; the first message id, and whether it went as a paid broadcast."""
+        message_id, went_paid = None, False
         if row.text:
             async with self._in_flight, self._slot(row) as paid:
                 message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent, paid)
+            went_paid = paid
         for attachment in row.attachments or []:
             async with self._in_flight, self._slot(row) as paid:
                 sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent, paid)
-            message_id = message_id if message_id is not None else sent
-        return message_id
+            message_id, went_paid = (message_id, went_paid) if message_id is not None else (sent, paid)
+        return message_id, went_paid
+
+    @property
+    def _paid_allowed(self) -> bool:
+        return monotonic_time.monotonic() - self._paid_refused_at >= self.paid_hold_seconds
 
     @contextlib.asynccontextmanager
     async def _slot(self, row: _Row) -> AsyncIterator[bool]:
-        """The budget's slot for one send of the row; yields whether it goes paid."""
-        paid = row.paid or self.budget.paid_active
+        """The budget's slot for one send of the row; yields whether it goes paid. A refusal of a paid
+        send comes out as PaidRefused."""
+        paid = (row.paid or self.budget.paid_active) and self._paid_allowed
         async with self.budget.slot(row.chat_id, paid=paid):
-            yield paid
+            try:
+                yield paid
+            except PermanentError as exc:
+                if paid:
+                    raise PaidRefused(str(exc)) from exc
+                raise
 
     def _quiet_until(self, row: _Row) -> datetime | None:
         if not row.respect_quiet_hours:
@@ -452,13 +475,18 @@ class OutboxSender:
                     await on_blocked(session, self.content, person, self.clock)
 
 
+class PaidRefused(PermanentError):
+    """Telegram refused a send as a paid broadcast (400); the same message may go as an ordinary one."""
+
+
 def _outcome(row: _Row, *, status: OutboxStatus, due_at: datetime | None = None, attempts: int | None = None,
              last_error: str | None = None, sent_at: datetime | None = None, message_id: int | None = None,
-             blocked: bool = False, maybe_sent: bool = False) -> dict[str, Any]:
+             blocked: bool = False, maybe_sent: bool = False, paid: bool | None = None) -> dict[str, Any]:
     return {
         "row_id": row.id, "new_status": status, "new_due_at": due_at or row.due_at,
         "new_attempts": row.attempts if attempts is None else attempts, "new_error": last_error,
         "new_sent_at": sent_at, "new_message_id": message_id, "new_maybe_duplicate": maybe_sent,
+        "new_paid": row.paid if paid is None else paid,
         "blocked_person": row.person_id if blocked else None,
     }
 

@@ -282,7 +282,8 @@ class OutboxMessage(Base):
     # A send of this row may already have reached Telegram (a timeout, or a crashed sender's claim):
     # once sent again it is counted as "perhaps delivered twice".
     maybe_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
-    # Sent with allow_paid_broadcast (up to 1,000 messages/s, 0.1 Star each): a paid broadcast's row.
+    # To go (once sent: went) with allow_paid_broadcast, up to 1,000 messages/s at 0.1 Star each: a paid
+    # broadcast's row, or any row sent while one was going out. False after Telegram refused it paid.
     paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

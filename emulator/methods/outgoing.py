@@ -33,7 +33,11 @@ class Outgoing:
 def open_chat(world: World, params: Params) -> ChatState:
     """Return the target chat after the chat, block and flood checks (a paid broadcast's limit if asked)."""
     chat = world.chat(params.values.get("chat_id"))
-    world.limiter.check(chat.user.id, paid=params.bool("allow_paid_broadcast"))
+    paid = params.bool("allow_paid_broadcast")
+    world.limiter.check(chat.user.id, paid=paid)
+    if paid and world.stars_required and world.stars_balance < STARS_PER_PAID_MESSAGE and world.limiter.would_bill():
+        # Telegram's wording for an empty balance is not documented; the code (400) is what the bot relies on.
+        raise bad_request("not enough Stars to send a paid broadcast")
     return chat
 
 

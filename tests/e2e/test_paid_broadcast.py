@@ -8,9 +8,10 @@ from datetime import time
 from sqlalchemy import insert, select
 
 from core.clock import FrozenClock
-from store.models import Broadcast, Person, Role, utcnow
+from scheduler.broadcasts import Audience, create_broadcast
+from store.models import Broadcast, OutboxMessage, OutboxStatus, Person, Role, utcnow
 from tests.e2e.harness import KOORDINATOR_ID, running_bot
-from tests.e2e.scheduling import DAYTIME
+from tests.e2e.scheduling import DAYTIME, report_broadcasts
 from tests.factories import AGREED
 
 RECIPIENTS = 1500
@@ -22,15 +23,15 @@ STEPS = [("say", "/jadwal", "jadwal"), ("say", "/profil", "Zona waktu"), ("press
          ("say", "/bantuan", "/profil")]
 
 
-async def _seed(db) -> None:
-    """RECIPIENTS joined CGPs and six joined PPs who will chat during the broadcast, without quiet hours."""
+async def _seed(db, recipients: int = RECIPIENTS) -> None:
+    """Joined CGPs and six joined PPs who will chat during the broadcast, without quiet hours."""
     now = utcnow()
     common = {"timezone": "Asia/Jakarta", "quiet_start": time(0), "quiet_end": time(0), "joined_at": now,
               "created_at": now, "updated_at": now, "consent_version": AGREED, "consent_at": now}
     async with db.session() as s:
         await s.execute(insert(Person.__table__), [
             {"external_id": f"G{chat}", "name": f"Guru {chat}", "role": Role.cgp.name, "tg_user_id": chat,
-             "tg_chat_id": chat, **common} for chat in range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS)])
+             "tg_chat_id": chat, **common} for chat in range(FIRST_CHAT, FIRST_CHAT + recipients)])
         await s.execute(insert(Person.__table__), [
             {"external_id": f"P{chat}", "name": f"Pengajar {chat}", "role": Role.pp.name, "tg_user_id": chat,
              "tg_chat_id": chat, **common} for chat in CHATTERS])
@@ -76,3 +77,38 @@ async def test_a_paid_broadcast_reaches_everyone_once_with_no_429_and_no_reply_l
     assert any(m.paid_broadcast for m in replies)
     async with db.session() as s:
         assert (await s.execute(select(Broadcast.paid))).scalar_one()
+
+
+async def test_when_the_star_balance_runs_out_the_broadcast_goes_on_unpaid_and_nobody_is_missed(emulator, db, content):
+    recipients = 120
+    await _seed(db, recipients)
+    for chat in range(FIRST_CHAT, FIRST_CHAT + recipients):
+        emulator.user(chat, f"Guru {chat}")
+    emulator.flood_limits = True
+    emulator.world.stars_required = True
+    emulator.stars_balance = 2  # 20 billed messages, beyond the free 30 of a second
+    emulator.user(CHATTERS[0], "Pengajar")
+    async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME)) as bot:
+        async with db.session() as s:  # the creator gets the report
+            koordinator = await s.scalar(select(Person).where(Person.external_id == f"P{CHATTERS[0]}"))
+            await create_broadcast(s, koordinator, Audience("role", "cgp"), TEXT, DAYTIME, paid=True)
+        for _ in range(300):
+            if all(emulator.sent(chat) for chat in range(FIRST_CHAT, FIRST_CHAT + recipients)):
+                break
+            await asyncio.sleep(0.1)
+        for _ in range(50):
+            if await report_broadcasts(bot):
+                break
+            await asyncio.sleep(0.1)
+        report = await emulator.wait_for(CHATTERS[0], "Laporan siaran #1")
+        async with db.session() as s:
+            statuses = (await s.execute(
+                select(OutboxMessage.status, OutboxMessage.paid).where(OutboxMessage.kind == "broadcast"))).all()
+    received = [[m for m in emulator.sent(chat)] for chat in range(FIRST_CHAT, FIRST_CHAT + recipients)]
+    assert all(len(messages) == 1 and messages[0].text == TEXT for messages in received)
+    paid = sum(messages[0].paid_broadcast for messages in received)
+    assert 20 <= paid < recipients and emulator.stars_balance >= 0
+    assert all(status is OutboxStatus.sent for status, _ in statuses)
+    assert sum(1 for _, was_paid in statuses if not was_paid) == recipients - paid  # went on as ordinary rows
+    assert emulator.stats.rejected == 0
+    assert f"Siaran berbayar: {paid} pesan terkirim berbayar, {recipients - paid} sebagai pesan biasa" in report.text
