@@ -1,0 +1,84 @@
+"""python-telegram-bot's Bot API calls over one long-lived aiohttp session instead of httpx.
+
+httpx and httpcore cost about as much CPU per call as the rest of a reply (on every request httpcore
+checks each pooled socket, and builds and parses the request in pure Python); aiohttp, already ours
+for the webhook and the emulator, parses in C. python-telegram-bot still builds the request, reads the
+answer and raises its errors (RetryAfter, Forbidden, BadRequest, …): only the transport changes, and
+its failures map as HTTPXRequest maps them: a timeout is TimedOut, any other failure NetworkError.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+# HTTPXRequest's defaults, in seconds
+READ_TIMEOUT = WRITE_TIMEOUT = CONNECT_TIMEOUT = 5.0
+POOL_TIMEOUT = 1.0
+MEDIA_WRITE_TIMEOUT = 20.0
+
+
+class AiohttpRequest(BaseRequest):
+    """Bot API calls through one aiohttp session, opened at the first call in the running event loop."""
+
+    def __init__(self, connection_pool_size: int = 1) -> None:
+        self._pool_size = connection_pool_size
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float:
+        return READ_TIMEOUT
+
+    async def initialize(self) -> None:
+        """The session opens with the first call."""
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size), headers={"User-Agent": self.USER_AGENT},
+            )
+        return self._session
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """See BaseRequest.do_request: (HTTP status, body)."""
+        files = request_data.multipart_data if request_data else None
+        data: dict[str, str] | aiohttp.FormData | None = request_data.json_parameters if request_data else None
+        if files:
+            form = aiohttp.FormData(data or {})
+            for name, (filename, content, mimetype) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mimetype)
+            data = form
+        read = READ_TIMEOUT if isinstance(read_timeout, DefaultValue) else read_timeout
+        write = (MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT) if isinstance(write_timeout, DefaultValue) else write_timeout
+        connect = CONNECT_TIMEOUT if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        pool = POOL_TIMEOUT if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        # aiohttp has no write timeout of its own: the request may take its write and read time together.
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=connect, connect=None if connect is None or pool is None else connect + pool,
+            sock_read=read, total=None if read is None or write is None else read + write + (connect or 0) + (pool or 0),
+        )
+        try:
+            async with self._open_session().request(method, url, data=data, timeout=timeout) as response:
+                return response.status, await response.read()
+        except asyncio.TimeoutError as err:
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
