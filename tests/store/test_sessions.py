@@ -4,8 +4,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from store import db as store_db
 from store.db import WRITE_LOCKED, Database
 from store.models import Cohort
 
@@ -46,3 +47,17 @@ async def test_postgresql_units_of_work_overlap(db: Database):
     await asyncio.gather(*(unit() for _ in range(3)))
     assert most == 3
 
+
+
+async def test_postgresql_replaces_a_pooled_connection_the_server_dropped_while_it_idled(db: Database, monkeypatch):
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    async with db.session() as session:
+        dropped = await session.scalar(text("SELECT pg_backend_pid()"))
+    other = Database(db.url)
+    async with other.session() as session:
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+    await other.dispose()
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 0.0)  # as if it had idled that long
+    async with db.session() as session:
+        assert await session.scalar(text("SELECT pg_backend_pid()")) not in (None, dropped)
