@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from telegram import InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -28,7 +28,7 @@ def _refusal(code: int, description: str, **parameters: int) -> web.Response:
 
 
 async def _telegram(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await request.json() if request.content_type == "application/json" else await request.post()
     name = request.match_info["method"]
     if name == "slow":
         await asyncio.sleep(1)
@@ -63,9 +63,11 @@ async def request_() -> AsyncIterator[AiohttpRequest]:
     await request.shutdown()
 
 
-async def test_fields_go_as_a_form_and_files_as_multipart(api, request_):
-    plain = RequestData([RequestParameter.from_input("chat_id", 5), RequestParameter.from_input("text", "halo")])
-    assert await request_.post(f"{api}/sendMessage", plain) == {"fields": {"chat_id": "5", "text": "halo"}, "file": None}
+async def test_parameters_go_as_json_and_files_as_multipart(api, request_):
+    plain = RequestData([RequestParameter.from_input("chat_id", 5), RequestParameter.from_input("text", "halo"),
+                         RequestParameter.from_input("reply_markup", InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y")]]))])
+    assert await request_.post(f"{api}/sendMessage", plain) == {"fields": {
+        "chat_id": 5, "text": "halo", "reply_markup": {"inline_keyboard": [[{"text": "Ya", "callback_data": "y"}]]}}, "file": None}
     upload = RequestData([RequestParameter.from_input("chat_id", 5),
                           RequestParameter.from_input("document", InputFile(b"isi", filename="a.csv"))])
     assert await request_.post(f"{api}/sendDocument", upload) == {
