@@ -48,13 +48,13 @@ async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | di
     return message.message_id
 
 
-async def _send_text(bot: ExtBot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """bot.send_message without reading the sent Message back (parsing it, Message.de_json, is about a third of a send's CPU).
+async def _post(bot: ExtBot, endpoint: str, data: dict) -> None:
+    """A Bot API call without reading its result back (parsing the returned Message is a third of a send's CPU).
 
-    The same call through the same path (rate limiter, request, Telegram's errors raised as TelegramError);
-    only the result, which no reply needs, stays raw JSON.
+    bot.send_message and query.edit_message_text make this same call through the same path (the rate
+    limiter, the request, Telegram's refusals raised as TelegramError); no reply needs the Message.
     """
-    await bot._post("sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": markup})  # noqa: SLF001
+    await bot._post(endpoint, data)  # noqa: SLF001
 
 
 async def render(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) -> None:
@@ -76,13 +76,15 @@ async def deliver(update: Update, bot: ExtBot, replies: Iterable[Reply] | None) 
         try:
             markup = keyboard(reply.buttons)
             if reply.edit and query is not None and query.message is not None:
+                pressed = query.message
                 try:
-                    await query.edit_message_text(reply.text, reply_markup=markup)
+                    await _post(bot, "editMessageText", {"chat_id": pressed.chat.id, "message_id": pressed.message_id,
+                                                         "text": reply.text, "reply_markup": markup})
                 except BadRequest as exc:
                     if "not modified" not in str(exc).lower():
                         raise
             else:
-                await _send_text(bot, chat.id, reply.text, markup)
+                await _post(bot, "sendMessage", {"chat_id": chat.id, "text": reply.text, "reply_markup": markup})
             done = 1
             for attachment in reply.attachments:
                 await send_attachment(bot, chat.id, attachment)

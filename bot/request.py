@@ -72,19 +72,23 @@ class AiohttpRequest(BaseRequest):
         else:  # one JSON object: a single encoding pass, no form quoting
             body = json.dumps(request_data.parameters).encode() if request_data else None
             headers = JSON_HEADERS if request_data else None
-        read = READ_TIMEOUT if isinstance(read_timeout, DefaultValue) else read_timeout
-        write = (MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT) if isinstance(write_timeout, DefaultValue) else write_timeout
-        connect = CONNECT_TIMEOUT if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = POOL_TIMEOUT if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        # aiohttp has no write timeout of its own: the request may take its write and read time together.
+        read = _given(read_timeout, READ_TIMEOUT)
+        write = _given(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
+        connect, pool = _given(connect_timeout, CONNECT_TIMEOUT), _given(pool_timeout, POOL_TIMEOUT)
+        # aiohttp has no write timeout of its own: the whole call may take the four together.
         timeout = aiohttp.ClientTimeout(
-            sock_connect=connect, connect=None if connect is None or pool is None else connect + pool,
-            sock_read=read, total=None if read is None or write is None else read + write + (connect or 0) + (pool or 0),
+            total=None if None in (read, write, connect, pool) else read + write + connect + pool,
+            connect=None if None in (connect, pool) else connect + pool, sock_connect=connect, sock_read=read,
         )
         try:
-            async with self._open_session().request(method, url, data=body, headers=headers, timeout=timeout) as response:
+            session = self._open_session()
+            async with session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except asyncio.TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def _given(value: ODVInput[float], default: float) -> float | None:
+    return default if isinstance(value, DefaultValue) else value

@@ -40,8 +40,8 @@ async def _telegram(request: web.Request) -> web.Response:
         return _refusal(400, "Bad Request: message text is empty")
     upload = form.get("document")
     fields = {key: value for key, value in form.items() if key != "document"}
-    received = {"fields": fields, "file": [upload.filename, upload.file.read().decode()] if upload is not None else None}
-    return web.json_response({"ok": True, "result": received})
+    file = [upload.filename, upload.file.read().decode()] if upload is not None else None
+    return web.json_response({"ok": True, "result": {"fields": fields, "file": file}})
 
 
 @pytest.fixture
@@ -64,10 +64,12 @@ async def request_() -> AsyncIterator[AiohttpRequest]:
 
 
 async def test_parameters_go_as_json_and_files_as_multipart(api, request_):
-    plain = RequestData([RequestParameter.from_input("chat_id", 5), RequestParameter.from_input("text", "halo"),
-                         RequestParameter.from_input("reply_markup", InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y")]]))])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y")]])
+    plain = RequestData([RequestParameter.from_input(name, value)
+                         for name, value in (("chat_id", 5), ("text", "halo"), ("reply_markup", markup))])
     assert await request_.post(f"{api}/sendMessage", plain) == {"fields": {
-        "chat_id": 5, "text": "halo", "reply_markup": {"inline_keyboard": [[{"text": "Ya", "callback_data": "y"}]]}}, "file": None}
+        "chat_id": 5, "text": "halo", "reply_markup": {"inline_keyboard": [[{"text": "Ya", "callback_data": "y"}]]}},
+        "file": None}
     upload = RequestData([RequestParameter.from_input("chat_id", 5),
                           RequestParameter.from_input("document", InputFile(b"isi", filename="a.csv"))])
     assert await request_.post(f"{api}/sendDocument", upload) == {
