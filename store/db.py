@@ -23,6 +23,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT = 10
 # session.info key: this unit of work took the database write lock before its first statement.
 WRITE_LOCKED = "write_locked"
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
 # Seconds a pooled PostgreSQL connection may have idled before a checkout pings it (see _ping_after_idle).
 PING_AFTER_IDLE = 5.0
 
@@ -69,9 +70,11 @@ class _SqliteConnection(aiosqlite.Connection):
     aiosqlite runs every call (cursor, execute, fetch, close) in the connection's thread and wakes the
     event loop for each result: ~20 hops for one text answer. Inside a unit of work that holds the
     write lock (BEGIN IMMEDIATE done, see Database.session) no statement waits for a lock, so they run
-    right here, as do opening and closing cursors and a rollback with nothing to roll back; taking the
-    lock, COMMIT (which may checkpoint the WAL and sync) and a real ROLLBACK still go to the thread, as
-    does every statement outside such a unit of work.
+    right here, as do opening and closing cursors and a rollback with nothing to roll back. BEGIN IMMEDIATE
+    runs here too when the lock is free (this process's units of work queue for it in Database.session),
+    and goes to the thread to wait only while another process holds it; COMMIT (which may checkpoint the
+    WAL and sync) and a real ROLLBACK still go to the thread, as does every statement outside such a
+    unit of work.
     """
 
     write_locked = False
@@ -79,7 +82,22 @@ class _SqliteConnection(aiosqlite.Connection):
     async def _execute(self, fn, *args, **kwargs):
         if self.write_locked or _never_waits(fn):
             return fn(*args, **kwargs)
+        if _takes_write_lock(fn, args):
+            try:
+                return self._lock_at_once(fn, *args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # the primary code of an extended one
+                    raise
+                # Another process writes: wait for its lock in the thread (busy_timeout), as any statement.
         return await super()._execute(fn, *args, **kwargs)
+
+    def _lock_at_once(self, fn, *args, **kwargs):
+        """Take the write lock right here if it is free (this process's units of work queue before it)."""
+        self._connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     async def commit(self) -> None:
         self.write_locked = False
@@ -94,6 +112,11 @@ class _SqliteConnection(aiosqlite.Connection):
     async def close(self) -> None:
         self.write_locked = False
         await super().close()
+
+
+def _takes_write_lock(fn, args: tuple) -> bool:
+    return isinstance(getattr(fn, "__self__", None), sqlite3.Cursor) and fn.__name__ == "execute" and \
+        args[:1] == (BEGIN_IMMEDIATE,)
 
 
 def _never_waits(fn) -> bool:
@@ -193,7 +216,7 @@ class Database:
         async with self.sessions() as session:
             try:
                 if immediate:
-                    await session.execute(text("BEGIN IMMEDIATE"))
+                    await session.execute(text(BEGIN_IMMEDIATE))
                     session.info[WRITE_LOCKED] = True
                     raw = (await (await session.connection()).get_raw_connection()).driver_connection
                     if isinstance(raw, _SqliteConnection):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 
 from store import db as store_db
 from store.db import WRITE_LOCKED, Database
@@ -61,3 +62,25 @@ async def test_postgresql_replaces_a_pooled_connection_the_server_dropped_while_
     monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 0.0)  # as if it had idled that long
     async with db.session() as session:
         assert await session.scalar(text("SELECT pg_backend_pid()")) not in (None, dropped)
+
+
+async def test_sqlite_waits_for_another_process_s_write_lock_without_blocking_the_event_loop(db: Database):
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    other = sqlite3.connect(make_url(db.url).database, isolation_level=None)  # as another process would
+    other.execute("BEGIN IMMEDIATE")
+    entered = asyncio.Event()
+
+    async def unit() -> None:
+        async with db.session() as session:
+            entered.set()
+            await session.execute(select(Cohort.id))
+
+    waiting = asyncio.create_task(unit())
+    for _ in range(5):  # the loop runs on while the unit of work waits for the lock in aiosqlite's thread
+        await asyncio.sleep(0.02)
+    assert not entered.is_set()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(waiting, 5)
+    assert entered.is_set()
