@@ -82,14 +82,17 @@ class _SqliteConnection(aiosqlite.Connection):
     async def _execute(self, fn, *args, **kwargs):
         if self.write_locked or _never_waits(fn):
             return fn(*args, **kwargs)
-        if _takes_write_lock(fn, args):
-            try:
-                return self._lock_at_once(fn, *args, **kwargs)
-            except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # the primary code of an extended one
-                    raise
-                # Another process writes: wait for its lock in the thread (busy_timeout), as any statement.
-        return await super()._execute(fn, *args, **kwargs)
+        if not _takes_write_lock(fn, args):
+            return await super()._execute(fn, *args, **kwargs)
+        try:
+            result = self._lock_at_once(fn, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # the primary code of an extended one
+                raise
+            # Another process writes: wait for its lock in the thread (busy_timeout), as any statement.
+            result = await super()._execute(fn, *args, **kwargs)
+        self.write_locked = True  # until COMMIT or ROLLBACK
+        return result
 
     def _lock_at_once(self, fn, *args, **kwargs):
         """Take the write lock right here if it is free (this process's units of work queue before it)."""
@@ -216,11 +219,8 @@ class Database:
         async with self.sessions() as session:
             try:
                 if immediate:
-                    await session.execute(text(BEGIN_IMMEDIATE))
+                    await session.execute(text(BEGIN_IMMEDIATE))  # _SqliteConnection: write-locked from here
                     session.info[WRITE_LOCKED] = True
-                    raw = (await (await session.connection()).get_raw_connection()).driver_connection
-                    if isinstance(raw, _SqliteConnection):
-                        raw.write_locked = True
                 yield session
                 await session.commit()
             except BaseException:
