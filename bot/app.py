@@ -8,7 +8,6 @@ from telegram.ext import (
     Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes, MessageHandler, TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.acks import AckingBot, OpenUpdates
 from bot.budget import BudgetRateLimiter
@@ -17,6 +16,7 @@ from bot import jobs
 from bot.context import BotContext, attach
 from bot.handlers import buttons, commands, errors, messages, private_only
 from bot.ordering import PerUserUpdateProcessor
+from bot.request import AiohttpRequest
 from core import worker_process
 from core.ratelimit import RateBudget, paid_share
 from services import companion, intake, jadwal, privacy, profile, progress, reflection, reminders, ringkasan_sekolah, siaran
@@ -89,7 +89,7 @@ def build_application(deps: Deps) -> Application:
     open_updates = OpenUpdates()
     bot = AckingBot(
         settings.token, base_url=settings.bot_api_base, base_file_url=settings.bot_file_base,
-        request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
+        request=AiohttpRequest(connection_pool_size=64), get_updates_request=AiohttpRequest(),
         rate_limiter=BudgetRateLimiter(budget), open_updates=open_updates,
     )
     application = (

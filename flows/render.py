@@ -79,7 +79,7 @@ class Walk:
         return self.content.text(key, **values)
 
     def index(self, question_id: str | None) -> int | None:
-        return next((i for i, q in enumerate(self.questions) if q.id == question_id), None)
+        return None if question_id is None else self.flow.positions.get(question_id)
 
     def question(self, question_id: str | None) -> Question | None:
         index = self.index(question_id)

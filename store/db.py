@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -22,6 +23,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT = 10
 # session.info key: this unit of work took the database write lock before its first statement.
 WRITE_LOCKED = "write_locked"
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+# Seconds a pooled PostgreSQL connection may have idled before a checkout pings it (see _ping_after_idle).
+PING_AFTER_IDLE = 5.0
 
 
 def _with_driver(url: str, drivers: dict[str, str]) -> URL:
@@ -66,9 +70,11 @@ class _SqliteConnection(aiosqlite.Connection):
     aiosqlite runs every call (cursor, execute, fetch, close) in the connection's thread and wakes the
     event loop for each result: ~20 hops for one text answer. Inside a unit of work that holds the
     write lock (BEGIN IMMEDIATE done, see Database.session) no statement waits for a lock, so they run
-    right here, as do opening and closing cursors and a rollback with nothing to roll back; taking the
-    lock, COMMIT (which may checkpoint the WAL and sync) and a real ROLLBACK still go to the thread, as
-    does every statement outside such a unit of work.
+    right here, as do opening and closing cursors and a rollback with nothing to roll back. BEGIN IMMEDIATE
+    runs here too when the lock is free (this process's units of work queue for it in Database.session),
+    and goes to the thread to wait only while another process holds it; COMMIT (which may checkpoint the
+    WAL and sync) and a real ROLLBACK still go to the thread, as does every statement outside such a
+    unit of work.
     """
 
     write_locked = False
@@ -76,7 +82,25 @@ class _SqliteConnection(aiosqlite.Connection):
     async def _execute(self, fn, *args, **kwargs):
         if self.write_locked or _never_waits(fn):
             return fn(*args, **kwargs)
-        return await super()._execute(fn, *args, **kwargs)
+        if not _takes_write_lock(fn, args):
+            return await super()._execute(fn, *args, **kwargs)
+        try:
+            result = self._lock_at_once(fn, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # the primary code of an extended one
+                raise
+            # Another process writes: wait for its lock in the thread (busy_timeout), as any statement.
+            result = await super()._execute(fn, *args, **kwargs)
+        self.write_locked = True  # until COMMIT or ROLLBACK
+        return result
+
+    def _lock_at_once(self, fn, *args, **kwargs):
+        """Take the write lock right here if it is free (this process's units of work queue before it)."""
+        self._connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     async def commit(self) -> None:
         self.write_locked = False
@@ -91,6 +115,11 @@ class _SqliteConnection(aiosqlite.Connection):
     async def close(self) -> None:
         self.write_locked = False
         await super().close()
+
+
+def _takes_write_lock(fn, args: tuple) -> bool:
+    return isinstance(getattr(fn, "__self__", None), sqlite3.Cursor) and fn.__name__ == "execute" and \
+        args[:1] == (BEGIN_IMMEDIATE,)
 
 
 def _never_waits(fn) -> bool:
@@ -120,8 +149,34 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(async_url(url), **kwargs)
+    engine = create_async_engine(async_url(url), **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection at checkout only when it idled PING_AFTER_IDLE seconds or more.
+
+    pool_pre_ping would add a round trip (SELECT 1) to every unit of work, one in eight of a text
+    answer's; a connection the server or the network dropped is found by the ping after a pause,
+    and replaced by a new one as pool_pre_ping would.
+    """
+    pool, dialect = engine.sync_engine.pool, engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)  # none for a new connection: no ping, as pool_pre_ping
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"no answer after {time.monotonic() - idle_since:.0f} s idle") from error
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 class Database:
@@ -164,11 +219,8 @@ class Database:
         async with self.sessions() as session:
             try:
                 if immediate:
-                    await session.execute(text("BEGIN IMMEDIATE"))
+                    await session.execute(text(BEGIN_IMMEDIATE))  # _SqliteConnection: write-locked from here
                     session.info[WRITE_LOCKED] = True
-                    raw = (await (await session.connection()).get_raw_connection()).driver_connection
-                    if isinstance(raw, _SqliteConnection):
-                        raw.write_locked = True
                 yield session
                 await session.commit()
             except BaseException:

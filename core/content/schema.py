@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 import datetime as dt
 import string
 from typing import Annotated, Literal
@@ -184,8 +185,18 @@ class Flow(Strict):
 
     def questions(self) -> list[Question]:
         """All questions in asking order (the carry-forward question first)."""
+        return list(self.asking_order)
+
+    @cached_property
+    def asking_order(self) -> tuple[Question, ...]:
+        """questions(), worked out once: every answer of a run walks them (frozen: no model_copy changes sections)."""
         asked = [self.carry_forward.question] if self.carry_forward else []
-        return asked + [q for s in self.walk_sections() for q in s.questions]
+        return (*asked, *(q for s in self.walk_sections() for q in s.questions))
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each question's place in asking order."""
+        return {q.id: i for i, q in enumerate(self.asking_order)}
 
     def section_of(self, question_id: str) -> Section | None:
         for section in self.walk_sections():
