@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
@@ -26,12 +26,6 @@ def keyboard(rows: Iterable[Iterable[Button]]) -> dict | None:
     markup = [[{"text": b.label, "callback_data": b.data} for b in row] for row in rows]
     markup = [row for row in markup if row]
     return {"inline_keyboard": markup} if markup else None
-
-
-def keyboard_from_json(rows: list[list[dict]] | None) -> InlineKeyboardMarkup | None:
-    """The outbox stores buttons as [[{"text": …, "data": …}]]."""
-    markup = keyboard([Button(b["text"], b["data"]) for b in row] for row in rows) if rows else None
-    return InlineKeyboardMarkup.de_json(markup) if markup else None
 
 
 async def send_attachment(bot: ExtBot, chat_id: int, attachment: Attachment | dict, silent: bool = False,

@@ -86,8 +86,8 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except asyncio.TimeoutError as err:
             raise TimedOut from err
-        except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        except aiohttp.ClientError as err:  # some name the URL, and with it the token
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {str(err).replace(url, '<url>')}") from err
 
 
 def _given(value: ODVInput[float], default: float) -> float | None:

@@ -14,8 +14,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import ExtBot
 
 from bot.budget import BULK, retry_seconds
-from bot.render import keyboard_from_json, send_attachment
+from bot.render import keyboard, send_attachment
 from core.delivery import MaybeSent, PermanentError, RetryLater, TransientError, Unreachable
+from core.ui import Button
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot can't initiate")
 CONNECT_SECONDS = READ_SECONDS = 5.0  # python-telegram-bot's defaults, which replies use
@@ -66,8 +67,8 @@ class TelegramSender:
     async def send_text(self, chat_id: int, text: str, buttons: list[list[dict]] | None, silent: bool,
                         paid: bool = False) -> int:
         payload: dict = {"chat_id": chat_id, "text": text}
-        if markup := keyboard_from_json(buttons):
-            payload["reply_markup"] = markup.to_dict()
+        if markup := keyboard([Button(b["text"], b["data"]) for b in row] for row in buttons or []):
+            payload["reply_markup"] = markup
         if silent:
             payload["disable_notification"] = True
         if paid:
@@ -98,8 +99,8 @@ class TelegramSender:
             raise TransientError("connect timeout") from exc
         except (asyncio.TimeoutError, aiohttp.SocketTimeoutError) as exc:  # may have reached Telegram
             raise MaybeSent("read timeout") from exc
-        except aiohttp.ClientError as exc:  # the message names host and port, never the path with the token
-            raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+        except aiohttp.ClientError as exc:  # some name the URL, and with it the token
+            raise TransientError(f"{type(exc).__name__}: {str(exc).replace(self._bot.token, '<token>')}") from exc
         try:
             body = json.loads(raw)
         except ValueError:
