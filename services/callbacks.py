@@ -79,6 +79,11 @@ class SiaranAtUrgent(CallbackData, prefix="b:atu"):
 
 
 @dataclass(frozen=True)
+class SiaranAtPaid(CallbackData, prefix="b:atp"):
+    pass
+
+
+@dataclass(frozen=True)
 class SiaranCancel(CallbackData, prefix="b:cancel"):
     pass
 
@@ -99,8 +104,8 @@ class SiaranStop(CallbackData, prefix="b:x"):
 
 
 SIARAN = Namespace(
-    "b", SiaranKind, SiaranPage, SiaranValue, SiaranSend, SiaranUrgent, SiaranPaid, SiaranSchedule, SiaranAt, SiaranAtUrgent,
-    SiaranCancel, SiaranList, SiaranStatus, SiaranStop,
+    "b", SiaranKind, SiaranPage, SiaranValue, SiaranSend, SiaranUrgent, SiaranPaid, SiaranSchedule, SiaranAt,
+    SiaranAtUrgent, SiaranAtPaid, SiaranCancel, SiaranList, SiaranStatus, SiaranStop,
 )
 
 

@@ -12,7 +12,8 @@ stateDiagram-v2
     confirm --> when: b:sched
     when --> [*]: "25/11/2025 08:00" in the koordinator's zone, nobody in quiet hours then
     when --> confirm_at: some recipients in quiet hours at that time (preview at that time)
-    confirm_at --> [*]: b:at (respecting quiet hours) / b:atu (through them)
+    when --> confirm_at: a paid broadcast is possible (preview with its cost)
+    confirm_at --> [*]: b:at (respecting quiet hours) / b:atu (through them) / b:atp (a paid broadcast)
     kind --> [*]: b:cancel / any step
 ```
 Outside the dialogue: b:list lists recent broadcasts, b:s:<id> shows one's live status, b:x:<id> cancels one.
@@ -47,7 +48,7 @@ from scheduler.broadcasts import (
 from services import audit, dialogue_state
 from services.callbacks import SIARAN  # re-exported: the presses bot/app.py sends to press()
 from services.callbacks import (
-    SiaranAt, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranPaid, SiaranSchedule, SiaranSend,
+    SiaranAt, SiaranAtPaid, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranPaid, SiaranSchedule, SiaranSend,
     SiaranStatus, SiaranStop, SiaranUrgent, SiaranValue,
 )
 from services.context import Deps
@@ -66,7 +67,7 @@ STARS_PER_PAID_MESSAGE = Decimal("0.1")
 
 
 SiaranPress = (SiaranKind | SiaranPage | SiaranValue | SiaranSend | SiaranUrgent | SiaranPaid | SiaranSchedule
-               | SiaranAt | SiaranAtUrgent | SiaranCancel | SiaranList | SiaranStatus | SiaranStop)
+               | SiaranAt | SiaranAtUrgent | SiaranAtPaid | SiaranCancel | SiaranList | SiaranStatus | SiaranStop)
 
 
 async def compose(deps: Deps, turn: Turn) -> Outcome:
@@ -169,7 +170,7 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
             await _save(session, person, data)
             return [await _preview(session, content, data, clock, paid_min)]
         case "when":
-            return [await _schedule(session, content, person, data, text, clock)]
+            return [await _schedule(session, content, person, data, text, clock, paid_min)]
     return [Reply(content.text("siaran.use_buttons"))]
 
 
@@ -218,6 +219,12 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         case SiaranAt() | SiaranAtUrgent() if step == "confirm_at":
             send_at = datetime.fromisoformat(draft["send_at"])
             return [await _create(session, content, person, draft, send_at, clock, urgent=isinstance(value, SiaranAtUrgent))]
+        case SiaranAtPaid() if step == "confirm_at":
+            send_at = datetime.fromisoformat(draft["send_at"])
+            expected = await forecast(session, Audience.from_json(draft["audience"]), send_at, content.default_tz)
+            if paid_min is None or expected.total < paid_min:  # the setting changed, or a forged press
+                return [Reply(content.text("siaran.paid_unavailable"))]
+            return [await _create(session, content, person, draft, send_at, clock, paid=True)]
     if isinstance(value, SiaranSchedule) and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
@@ -309,7 +316,8 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
     return Reply("\n\n".join(lines), buttons)
 
 
-async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock) -> Reply:
+async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock,
+                    paid_min: int | None) -> Reply:
     example = _example(content, person, clock)
     match = WHEN_PATTERN.match(text)
     try:
@@ -320,17 +328,26 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
     if when <= clock.now():
         return Reply(content.text("siaran.past_when", contoh=example))
     expected = await forecast(session, Audience.from_json(draft["audience"]), when, content.default_tz)
-    if not expected.quiet:
+    paid = paid_min is not None and expected.total >= paid_min
+    if not expected.quiet and not paid:
         return await _create(session, content, person, draft, when, clock)
     draft.update(step="confirm_at", send_at=when.isoformat())
     await _save(session, person, draft)
-    urgent = content.text("siaran.schedule_urgent")
-    return Reply(
-        content.text("siaran.preview_at", waktu=_local(content, person, when), jumlah=expected.quiet,
-                     jam=_times(content, expected.quiet_ends), tombol=urgent),
-        [[Button(content.text("siaran.schedule_confirm"), SiaranAt().pack()), Button(urgent, SiaranAtUrgent().pack())],
-         [Button(content.text("siaran.cancel"), SiaranCancel().pack())]],
-    )
+    buttons = [Button(content.text("siaran.schedule_confirm"), SiaranAt().pack())]
+    lines = [content.text("siaran.preview_at_time", waktu=_local(content, person, when), jumlah=expected.total)]
+    if expected.quiet:
+        urgent = content.text("siaran.schedule_urgent")
+        lines.append(content.text("siaran.preview_at", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends),
+                                  tombol=urgent))
+        buttons.append(Button(urgent, SiaranAtUrgent().pack()))
+    rows = [buttons]
+    if paid:
+        fast = content.text("siaran.schedule_paid")
+        lines.append(content.text("siaran.preview_paid", tombol=fast, jumlah=expected.total - expected.unreachable,
+                                  bintang=paid_cost(expected), menit=_minutes(expected.total)))
+        rows.append([Button(fast, SiaranAtPaid().pack())])
+    rows.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
+    return Reply("\n\n".join(lines), rows)
 
 
 async def _create(session: AsyncSession, content: Content, person: Person, draft: dict, send_at: datetime,

@@ -224,7 +224,8 @@ async def test_a_broadcast_scheduled_into_quiet_hours_is_previewed_at_its_send_t
         await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack("b:sched"), clock)
         [at] = await siaran.handle_text(s, CONTENT, kor, "20/11/2026 21:30", clock)
         print(at.text)
-        assert at.text.startswith("Pada Jumat, 20 November 2026, pukul 21.30 WIB, 3 penerima sedang dalam jam tenang; mereka menerima "
+        assert at.text.startswith("Siaran dijadwalkan pada Jumat, 20 November 2026, pukul 21.30 WIB untuk 6 orang.\n\n"
+                                  "Pada waktu tersebut, 3 penerima sedang dalam jam tenang; mereka menerima "
                                   "pesan mulai pukul 06.00 atau 07.00 waktu setempat.")
         assert set(buttons(at)) == {"Jadwalkan", "Jadwalkan, abaikan jam tenang", "Batal"}
         [confirmation] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(at)["Jadwalkan"]), clock)
@@ -296,3 +297,20 @@ async def test_a_paid_press_the_settings_no_longer_allow_sends_nothing(db):
         [refused] = await siaran.handle_button(s, CONTENT, kor, press, clock, paid_min=None)
         assert "tidak tersedia" in refused.text
         assert (await s.execute(select(Broadcast))).first() is None
+
+
+async def test_a_scheduled_broadcast_may_go_paid_too(db):
+    clock = FrozenClock(NOW)
+    async with db.session() as s:
+        kor, _ = await setup(s)
+        reply = await _compose_to_all(s, kor, clock, 10)
+        [ask] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Jadwalkan"]), clock, paid_min=10)
+        [at] = await siaran.handle_text(s, CONTENT, kor, "21/11/2026 10:00", clock, paid_min=10)
+        assert "untuk 15 orang" in at.text and "paling banyak 1,5 Star" in at.text
+        assert set(buttons(at)) == {"Jadwalkan", "⚡ Jadwalkan cepat (berbayar)", "Batal"}
+        [created] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(at)["⚡ Jadwalkan cepat (berbayar)"]),
+                                               clock, paid_min=10)
+        assert "dijadwalkan pada" in created.text and "siaran berbayar" in created.text
+    async with db.session() as s:
+        broadcast = (await s.execute(select(Broadcast))).scalar_one()
+        assert broadcast.paid and broadcast.send_at > NOW
