@@ -137,8 +137,22 @@ async def start(session: AsyncSession, content: Content, person: Person, clock: 
 
 def paid_allowed(settings: Settings, expected: Forecast) -> bool:
     """Whether the settings let a broadcast to these recipients go as a Telegram paid broadcast."""
-    minimum = settings.paid_broadcast_min_recipients
-    return minimum is not None and expected.total >= minimum
+    return _paid_possible(settings.paid_broadcast_min_recipients, expected)
+
+
+def _paid_possible(paid_min: int | None, expected: Forecast) -> bool:
+    return paid_min is not None and expected.total >= paid_min
+
+
+def _paid_offer(content: Content, expected: Forecast, paid_min: int | None, label_key: str,
+                press: SiaranPaid | SiaranAtPaid) -> tuple[str, list[Button]] | None:
+    """The preview's cost line and button for a paid broadcast; None when the settings allow none."""
+    if not _paid_possible(paid_min, expected):
+        return None
+    label = content.text(label_key)
+    line = content.text("siaran.preview_paid", tombol=label, jumlah=expected.total - expected.unreachable,
+                        bintang=paid_cost(expected), menit=_minutes(expected.total))
+    return line, [Button(label, press.pack())]
 
 
 def paid_cost(expected: Forecast) -> str:
@@ -212,19 +226,13 @@ async def handle_button(session: AsyncSession, content: Content, person: Person,
         case SiaranSend() | SiaranUrgent() if step == "confirm":
             return [await _create(session, content, person, draft, clock.now(), clock, urgent=isinstance(value, SiaranUrgent))]
         case SiaranPaid() if step == "confirm":
-            expected = await forecast(session, Audience.from_json(draft["audience"]), clock.now(), content.default_tz)
-            if paid_min is None or expected.total < paid_min:  # the setting changed, or a forged press
-                return [Reply(content.text("siaran.paid_unavailable"))]
-            return [await _create(session, content, person, draft, clock.now(), clock, paid=True)]
+            return [await _create_paid(session, content, person, draft, clock.now(), clock, paid_min)]
         case SiaranAt() | SiaranAtUrgent() if step == "confirm_at":
             send_at = datetime.fromisoformat(draft["send_at"])
             return [await _create(session, content, person, draft, send_at, clock, urgent=isinstance(value, SiaranAtUrgent))]
         case SiaranAtPaid() if step == "confirm_at":
             send_at = datetime.fromisoformat(draft["send_at"])
-            expected = await forecast(session, Audience.from_json(draft["audience"]), send_at, content.default_tz)
-            if paid_min is None or expected.total < paid_min:  # the setting changed, or a forged press
-                return [Reply(content.text("siaran.paid_unavailable"))]
-            return [await _create(session, content, person, draft, send_at, clock, paid=True)]
+            return [await _create_paid(session, content, person, draft, send_at, clock, paid_min)]
     if isinstance(value, SiaranSchedule) and step == "confirm":
         draft["step"] = "when"
         await _save(session, person, draft)
@@ -307,11 +315,9 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
         lines.append(content.text("siaran.preview_quiet", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends)))
         lines.append(content.text("siaran.preview_urgent_hint", tombol=urgent))
         buttons.append([Button(urgent, SiaranUrgent().pack())])
-    if paid_min is not None and expected.total >= paid_min:
-        fast = content.text("siaran.send_paid")
-        lines.append(content.text("siaran.preview_paid", tombol=fast, jumlah=expected.total - expected.unreachable,
-                                  bintang=paid_cost(expected), menit=_minutes(expected.total)))
-        buttons.append([Button(fast, SiaranPaid().pack())])
+    if offer := _paid_offer(content, expected, paid_min, "siaran.send_paid", SiaranPaid()):
+        lines.append(offer[0])
+        buttons.append(offer[1])
     buttons.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
     return Reply("\n\n".join(lines), buttons)
 
@@ -328,8 +334,8 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
     if when <= clock.now():
         return Reply(content.text("siaran.past_when", contoh=example))
     expected = await forecast(session, Audience.from_json(draft["audience"]), when, content.default_tz)
-    paid = paid_min is not None and expected.total >= paid_min
-    if not expected.quiet and not paid:
+    offer = _paid_offer(content, expected, paid_min, "siaran.schedule_paid", SiaranAtPaid())
+    if not expected.quiet and offer is None:
         return await _create(session, content, person, draft, when, clock)
     draft.update(step="confirm_at", send_at=when.isoformat())
     await _save(session, person, draft)
@@ -341,11 +347,9 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
                                   tombol=urgent))
         buttons.append(Button(urgent, SiaranAtUrgent().pack()))
     rows = [buttons]
-    if paid:
-        fast = content.text("siaran.schedule_paid")
-        lines.append(content.text("siaran.preview_paid", tombol=fast, jumlah=expected.total - expected.unreachable,
-                                  bintang=paid_cost(expected), menit=_minutes(expected.total)))
-        rows.append([Button(fast, SiaranAtPaid().pack())])
+    if offer is not None:
+        lines.append(offer[0])
+        rows.append(offer[1])
     rows.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
     return Reply("\n\n".join(lines), rows)
 
@@ -380,6 +384,15 @@ async def _create(session: AsyncSession, content: Content, person: Person, draft
         lines.append(content.text("siaran.part_blocked", jumlah=expected.unreachable))
     lines.append(content.text("siaran.created_footer"))
     return Reply("\n".join(lines), [[Button(content.text("siaran.status_list_button"), SiaranStatus(broadcast.id).pack())]])
+
+
+async def _create_paid(session: AsyncSession, content: Content, person: Person, draft: dict, send_at: datetime,
+                       clock: Clock, paid_min: int | None) -> Reply:
+    """A press of a paid button: checked again, since the settings may have changed (or the press is forged)."""
+    expected = await forecast(session, Audience.from_json(draft["audience"]), send_at, content.default_tz)
+    if not _paid_possible(paid_min, expected):
+        return Reply(content.text("siaran.paid_unavailable"))
+    return await _create(session, content, person, draft, send_at, clock, paid=True)
 
 
 async def _recent_list(session: AsyncSession, content: Content, person: Person, clock: Clock) -> Reply:

@@ -12,7 +12,7 @@ from scheduler import broadcasts, planner
 from program.calendar import set_lokakarya_date
 from store.models import Cohort, OutboxMessage, Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import RunningBot, User
+from tests.e2e.harness import KOORDINATOR_ID, RunningBot, User
 
 # Telegram user ids for the people of content/examples/roster.csv.
 TG_IDS = {"PP01": 7101, "PP02": 7102, "FSP01": 7103, "KS01": 7104,
@@ -36,6 +36,16 @@ async def join(bot: RunningBot, *external_ids: str) -> dict[str, User]:
         await user.join(codes[ext], "Selamat datang")
         users[ext] = user
     return users
+
+
+async def compose_to_cgps(bot: RunningBot, text: str) -> tuple[User, SentMessage]:
+    """The koordinator joins and composes a /siaran to every CGP; return them and the preview."""
+    koordinator = bot.user(KOORDINATOR_ID, "Sri")
+    await koordinator.join(expect="Koordinator")
+    await koordinator.say("/siaran", "kepada siapa")
+    await koordinator.press("Per peran", "Pilih per peran")
+    await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
+    return koordinator, await koordinator.say(text, "Pratinjau")
 
 
 async def plan(bot: RunningBot) -> planner.PlanStats:

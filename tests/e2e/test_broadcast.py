@@ -11,7 +11,7 @@ from core.clock import FrozenClock
 from store.models import Broadcast, OutboxMessage, Person
 from tests.e2e.conftest import EXAMPLES
 from tests.e2e.harness import KOORDINATOR_ID, TOKEN, RunningBot, running_bot
-from tests.e2e.scheduling import DAYTIME, TG_IDS, join, report_broadcasts, utc
+from tests.e2e.scheduling import DAYTIME, TG_IDS, compose_to_cgps, join, report_broadcasts, utc
 from tests.e2e.test_process import _env, _run
 
 TEXT = "Yth. Bapak/Ibu CGP, Lokakarya 3 dimulai pukul 08.00. Mohon hadir tepat waktu."
@@ -28,13 +28,7 @@ async def test_siaran_per_peran_reaches_the_cgps_and_the_koordinator_gets_the_co
     await join(bot, "CGP01", "CGP02", "CGP05", "PP01")
     emulator.block(TG_IDS["CGP02"])  # Agus blocked the bot
     await emulator.wait_for(TG_IDS["PP01"], "Agus Setiawan tidak dapat terkirim")
-    koordinator = bot.user(KOORDINATOR_ID, "Sri")
-    await koordinator.join(expect="Koordinator")
-
-    await koordinator.say("/siaran", "kepada siapa")
-    await koordinator.press("Per peran", "Pilih per peran")
-    await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
-    preview = await koordinator.say(TEXT, "Pratinjau")
+    koordinator, preview = await compose_to_cgps(bot, TEXT)
     assert TEXT in preview.text and "Akan dikirim ke 8 orang (5 belum bergabung" in preview.text
     confirmation = await koordinator.press("Kirim sekarang", "(8 orang)")
     assert "• 2 orang: sedang dikirim sekarang." in confirmation.text  # CGP01, CGP05

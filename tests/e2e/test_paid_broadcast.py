@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from core.clock import FrozenClock
 from scheduler.broadcasts import Audience, create_broadcast
 from store.models import Broadcast, OutboxMessage, OutboxStatus, Person, Role, utcnow
-from tests.e2e.harness import KOORDINATOR_ID, running_bot
-from tests.e2e.scheduling import DAYTIME, report_broadcasts
+from tests.e2e.harness import running_bot
+from tests.e2e.scheduling import DAYTIME, compose_to_cgps, report_broadcasts
 from tests.factories import AGREED
 
 RECIPIENTS = 1500
@@ -49,12 +49,7 @@ async def test_a_paid_broadcast_reaches_everyone_once_with_no_429_and_no_reply_l
         emulator.user(chat, f"Guru {chat}")
     async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME),
                            paid_broadcast_min_recipients=1000) as bot:
-        koordinator = bot.user(KOORDINATOR_ID, "Sri")
-        await koordinator.join(expect="Koordinator")
-        await koordinator.say("/siaran", "kepada siapa")
-        await koordinator.press("Per peran", "Pilih per peran")
-        await koordinator.press("Calon Guru Penggerak (CGP)", "tulis pesan siaran")
-        preview = await koordinator.say(TEXT, "Pratinjau")
+        koordinator, preview = await compose_to_cgps(bot, TEXT)
         assert f"Biayanya {RECIPIENTS} pesan × 0,1 Star = paling banyak 150 Star" in preview.text
         emulator.flood_limits = True
         emulator.stats.reset()
