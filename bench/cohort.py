@@ -23,7 +23,6 @@ import csv
 import io
 import logging
 import random
-import resource
 import tempfile
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import psutil
 from sqlalchemy import func, select, text
 
 from bench.conversation import fresh_database
@@ -42,6 +42,7 @@ from bot.embedded import polling
 from bot.jobs import JobTimings
 from core.clock import FrozenClock
 from core.content import Content, load_content
+from core.ratelimit import RateBudget
 from core.settings import SHIPPED_CONTENT_DIR, Settings
 from emulator import BotApiEmulator, NoMessage
 from emulator.state import use_time_source
@@ -102,13 +103,15 @@ def local(day: date, hour: int, zone: str = "WIB") -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc) - timedelta(hours=OFFSETS[zone])
 
 
-def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7)) -> Plan:
-    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 5 days."""
+def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7),
+             days: int | None = None) -> Plan:
+    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 5 days;
+    `days` cuts the run short."""
     rng = random.Random(seed)
     cgps, pps = max(8, round(20_000 * scale)), max(2, round(2_000 * scale))
     gap, lead = (5, 16) if compressed else (28, 24)
     lokakarya = {n: start + timedelta(days=lead + gap * n) for n in range(8)}
-    end_day = lokakarya[7] + timedelta(days=8)
+    end_day = lokakarya[7] + timedelta(days=8) if days is None else start + timedelta(days=days)
     begin, end = local(start, 10), local(end_day, 20)
     days = (end_day - start).days
 
@@ -119,13 +122,13 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
     for c in range(cgps):
         member = Member(f"CGP{c:05d}", f"Calon Guru {c}", "cgp", ZONES[(c // 2) % 3], FIRST_TG_ID + pps + c,
                         mentor=f"PP{c % pps:04d}", answers=rng.choices(("early", "late", "never"), (2, 1, 1))[0])
-        fate = rng.random()
-        if fate < 0.06:
+        fate = c % 16  # one in 16 each: joins late, blocks the bot, leaves
+        if fate == 3:
             member.joins_at = sometime(2, days // 4)
-        elif fate < 0.12:
-            member.blocks_at = sometime(days // 4, days - 5)
-        elif fate < 0.18:
-            member.leaves_at = sometime(days // 4, days - 5)
+        elif fate == 7:
+            member.blocks_at = sometime(days // 4, days - 2)
+        elif fate == 11:
+            member.leaves_at = sometime(days // 4, days - 2)
         members.append(member)
     plan = Plan(members, begin, end, lokakarya)
     # The koordinator moves Lokakarya 4 two days later, before any of its reminders falls due.
@@ -162,7 +165,8 @@ class Simulation:
     """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
 
     def __init__(self, plan: Plan, db: Database, content: Content, emulator: BotApiEmulator, faults: bool = True,
-                 on_step: Callable[[Simulation], None] | None = None) -> None:
+                 on_step: Callable[[Simulation], None] | None = None, budget: RateBudget | None = None,
+                 fault_every_days: int = 3) -> None:
         self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
         self.clock = FrozenClock(plan.start)
         self.deps = Deps(
@@ -170,6 +174,7 @@ class Simulation:
                                        database_url=db.url, koordinator_ids=str(KOORDINATOR_ID)),
             content=content, db=db, clock=self.clock, extras={"timings": TIMINGS},
         )
+        self.budget = budget  # None: the bot's own (a new one at each restart, as in production)
         self.record = SimRecord(plan=plan, classifier=Classifier(content))
         self.figures = Figures()
         self.codes: dict[str, str] = {}
@@ -178,6 +183,7 @@ class Simulation:
         self._presses: Counter[tuple[int, str]] = Counter()
         self.on_step = on_step
         self._fault: int | None = None
+        self.fault_every = fault_every_days
 
     # -- time ------------------------------------------------------------------
 
@@ -287,14 +293,18 @@ class Simulation:
         while restart < self.plan.end:
             out.append((restart, "restart", None))
             restart += RESTART_EVERY
-        if self.faults:  # every third morning, just before 07:00 WIB's reminders
-            for i in range(0, (self.plan.end - self.plan.start).days, 3):
+        if self.faults:  # some mornings, just before 07:00 WIB's reminders: the outbox's next sends fail
+            for i in range(0, (self.plan.end - self.plan.start).days, self.fault_every):
                 at = local(self.plan.start.date() + timedelta(days=i + 1), 7) - timedelta(minutes=1)
                 out.append((at, "fault", 429 if i % 2 else 500))
         return sorted(out, key=lambda a: (a[0], a[1]))
 
     @asynccontextmanager
     async def _bot(self) -> AsyncIterator[None]:
+        if self.budget is None:
+            self.deps.extras.pop("budget", None)
+        else:
+            self.deps.extras["budget"] = self.budget
         async with polling(build_application(self.deps)):
             yield
 
@@ -326,8 +336,8 @@ class Simulation:
                     if self._fault and await background.outbox_due(self.deps):  # only the outbox's sends fail
                         code, self._fault = self._fault, None
                         self.figures.faults += 1
-                        self.emulator.fail("sendMessage", code, "Too Many Requests: retry after 2" if code == 429
-                                           else "Internal Server Error", times=3, retry_after=2 if code == 429 else None)
+                        self.emulator.fail("sendMessage", code, "Too Many Requests: retry after 1" if code == 429
+                                           else "Internal Server Error", times=2, retry_after=1 if code == 429 else None)
                     await self._settle()
                     self.emulator.world.failing.pop("sendmessage", None)
                     await self._react(self._collect())
@@ -336,7 +346,7 @@ class Simulation:
                     self.figures.steps += 1
                     if self.clock.now() - week_start >= timedelta(days=7):
                         week_start = self.clock.now()
-                        self.figures.rss_mb_by_week.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                        self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
                     if self.on_step:
                         self.on_step(self)
                     due = await self._next_due()

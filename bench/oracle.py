@@ -4,9 +4,10 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
 (content/holidays.yaml and the `holidays` library) and the cohort's calendar and behaviour
 (bench.cohort.Plan), and judges what the emulator recorded (SimRecord):
 - every expected reminder reached its recipient exactly once, on its (holiday-moved) local day, from its
-  time on; repeats stop after "Sudah selesai"; nothing for someone not joined yet is required;
-- every broadcast reached each CGP who was joined, active and not blocking once, and the koordinator got
-  its delivery report;
+  time on; repeats stop after "Sudah selesai"; none about or to someone after they left or blocked the bot;
+  one due before its recipient joined may come at joining;
+- every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
+  and the koordinator got its delivery report;
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
   arrived in the recipient's quiet hours (21:00–06:00 local), after they left or blocked the bot, or
   twice; no reminder arrived that no rule and no behaviour explains.
@@ -189,10 +190,11 @@ class Oracle:
                         if target not in recipients:
                             recipients.append(target)
                     for recipient in recipients:
-                        out += self._days(rule, day, recipient, record)
+                        out += self._days(rule, day, recipient, person, record)
         return out
 
-    def _days(self, rule: Any, base: date, recipient: Any, record: SimRecord) -> list[Expected]:
+    def _days(self, rule: Any, base: date, recipient: Any, subject: Any, record: SimRecord) -> list[Expected]:
+        """The reminder's days for one recipient; none once the recipient or the person it is about left or blocked."""
         times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
         seen: set[date] = set()
         out = []
@@ -204,8 +206,8 @@ class Oracle:
                 seen.add(day)
                 due = datetime.combine(day, rule.time, timezone.utc) - timedelta(hours=OFFSETS[recipient.zone])
                 joined = record.joined.get(recipient.tg_id)
-                gone = min([t for t in (record.left.get(recipient.tg_id), record.blocked.get(recipient.tg_id)) if t],
-                           default=None)
+                gone = min([t for who in {recipient.tg_id, subject.tg_id}
+                            for t in (record.left.get(who), record.blocked.get(who)) if t], default=None)
                 if not self.plan.start <= due <= self.plan.end or (gone and due >= gone):
                     continue
                 out.append(Expected(recipient.tg_id, rule.id, due, required=joined is not None and joined <= due))
@@ -261,8 +263,9 @@ class Oracle:
             for m in members.values():
                 gone = [t for t in (record.left.get(m.tg_id), record.blocked.get(m.tg_id)) if t and t <= at]
                 count = sum(1 for d in record.deliveries if d.chat_id == m.tg_id and d.text == text)
-                should = m.role == "cgp" and m.tg_id in record.joined and record.joined[m.tg_id] <= at and not gone
-                if count != (1 if should else 0):
+                should = m.role == "cgp" and m.tg_id in record.joined and not gone
+                late = should and record.joined[m.tg_id] > at  # may get it at joining (not if it waited too long)
+                if count > 1 or count != int(should) and not late:
                     judgement.mismatches.append(f"broadcast {text[:25]!r} reached chat {m.tg_id} {count}× (expected {int(should)})")
         reports = [d for d in record.deliveries if d.text.startswith(REPORT)]
         if len(reports) != len(record.broadcasts):

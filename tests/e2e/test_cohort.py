@@ -1,0 +1,42 @@
+"""A small cohort simulated end to end (bench.cohort) and judged by the oracle (bench.oracle): no mismatch allowed.
+
+A few dozen people over a compressed calendar (a Lokakarya every 5 days, 59 simulated days), with people who
+answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
+broadcasts, 5xx and 429 answers and a restart. The bot's per-chat spacing is lifted (it only costs real time).
+"""
+from __future__ import annotations
+
+import pytest
+
+from bench import cohort
+from bench.oracle import Oracle
+from core.ratelimit import RateBudget
+from scheduler import stops
+
+
+async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> list[str]:
+    sim = cohort.Simulation(plan, db, content, emulator, faults=faults, budget=RateBudget(chat_interval=0, min_gap=0),
+                            fault_every_days=15)
+    try:
+        record = await sim.run()
+    finally:
+        cohort.use_time_source(None)
+    return Oracle(content, plan).judge(record).mismatches
+
+
+async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, emulator):
+    plan = cohort.generate(scale=0.0008, compressed=True)
+    assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
+    assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
+    assert any(m.joins_at for m in plan.members)
+    assert await simulate(plan, db, content, emulator) == []
+
+
+async def test_the_oracle_catches_reminders_that_go_on_after_sudah_selesai(db, content, emulator, monkeypatch):
+    async def forget(session, content, person, ack) -> bool:
+        return True  # a planted bug: "Sudah selesai" is thanked for but neither recorded nor stops anything
+
+    monkeypatch.setattr(stops, "acknowledge", forget)
+    plan = cohort.generate(scale=0.0004, compressed=True, days=24)
+    mismatches = await simulate(plan, db, content, emulator, faults=False)
+    assert mismatches and all(m.startswith("unexpected: feedback360_pi3") for m in mismatches), mismatches
