@@ -62,9 +62,9 @@ ZONES = ("WIB", "WITA", "WIT")
 OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 FIRST_TG_ID = 500_000
 DONE, CONSENT = "✅ Sudah selesai", "Setuju"
-TIMINGS = JobTimings(drain=0.2, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
+TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
 RESTART_EVERY = timedelta(days=30)
-SETTLE = 0.02  # seconds between looks at the outbox while waiting for it to drain
+SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
 
 
 @dataclass
