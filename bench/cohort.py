@@ -105,11 +105,11 @@ def local(day: date, hour: int, zone: str = "WIB") -> datetime:
 
 def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7),
              days: int | None = None) -> Plan:
-    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 5 days;
+    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 4 days;
     `days` cuts the run short."""
     rng = random.Random(seed)
     cgps, pps = max(8, round(20_000 * scale)), max(2, round(2_000 * scale))
-    gap, lead = (5, 16) if compressed else (28, 24)
+    gap, lead = (4, 16) if compressed else (28, 24)
     lokakarya = {n: start + timedelta(days=lead + gap * n) for n in range(8)}
     end_day = lokakarya[7] + timedelta(days=8) if days is None else start + timedelta(days=days)
     begin, end = local(start, 10), local(end_day, 20)
@@ -478,7 +478,7 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--compressed", action="store_true", help="a Lokakarya every 5 days instead of every 28")
+    parser.add_argument("--compressed", action="store_true", help="a Lokakarya every 4 days instead of every 28")
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (schema dropped)")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--chart", default="cohort.png")
