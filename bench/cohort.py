@@ -61,7 +61,7 @@ COHORT = "15"
 ZONES = ("WIB", "WITA", "WIT")
 OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 FIRST_TG_ID = 500_000
-DONE, CONSENT = "✅ Sudah selesai", "Setuju"
+DONE, KENDALA, CONSENT = "✅ Sudah selesai", "⚠️ Ada kendala", "Setuju"
 TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
 RESTART_EVERY = timedelta(days=30)
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
@@ -78,6 +78,7 @@ class Member:
     tg_id: int
     mentor: str = ""
     answers: str = "never"  # early | late | never: when they press "Sudah selesai"
+    kendala: bool = False  # presses "Ada kendala" on their first reminder offering it (sick, a week)
     joins_at: datetime | None = None  # None: at the start
     blocks_at: datetime | None = None
     leaves_at: datetime | None = None
@@ -122,7 +123,8 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
     for c in range(cgps):
         member = Member(f"CGP{c:05d}", f"Calon Guru {c}", "cgp", ZONES[(c // 2) % 3], FIRST_TG_ID + pps + c,
                         mentor=f"PP{c % pps:04d}", answers=rng.choices(("early", "late", "never"), (2, 1, 1))[0])
-        fate = c % 16  # one in 16 each: joins late, blocks the bot, leaves
+        fate = c % 16  # one in 16 each: joins late, blocks the bot, leaves, has a kendala
+        member.kendala = fate == 13
         if fate == 3:
             member.joins_at = sometime(2, days // 4)
         elif fate == 7:
@@ -230,6 +232,9 @@ class Simulation:
         presses = []
         for d in new:
             member = self.members.get(d.chat_id)
+            if member and member.kendala and KENDALA in d.labels and d.chat_id not in self.record.paused:
+                await self._kendala(member, d)
+                continue
             if member is None or DONE not in d.labels or member.answers == "never":
                 continue
             rule = self.record.classify(d.text)
@@ -242,6 +247,16 @@ class Simulation:
             self.record.acted(member.tg_id, self.clock.now())
         for member, _ in presses:
             await self.emulator.wait_for(member.tg_id, "Sudah kami catat", timeout=20, edits=False)
+
+    async def _kendala(self, member: Member, d: Delivery) -> None:
+        self.emulator.mark_read(member.tg_id)
+        self.emulator.click(member.tg_id, KENDALA, d.message_id)
+        for expect, label in (("Apa yang sedang", "🤒 Sakit"), ("Berapa lama", "1 minggu"), ("kami tunda", None)):
+            await self.emulator.wait_for(member.tg_id, expect, timeout=20)
+            if label:
+                self.emulator.click(member.tg_id, label)
+        self.record.paused[member.tg_id] = self.clock.now()
+        self.record.acted(member.tg_id, self.clock.now())
 
     # -- the run ------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
 - every expected reminder reached its recipient exactly once, on its (holiday-moved) local day, from its
   time on; repeats stop after "Sudah selesai"; none about or to someone after they left or blocked the bot;
   one due before its recipient joined may come at joining;
+- after "Ada kendala" the mentor got one notice; the person's pausable reminders may come later or not;
 - every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
   and the koordinator got its delivery report;
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
@@ -65,6 +66,7 @@ class SimRecord:
     blocked: dict[int, datetime] = field(default_factory=dict)
     left: dict[int, datetime] = field(default_factory=dict)
     acked: list[tuple[int, str, datetime]] = field(default_factory=list)  # (chat, rule id, when)
+    paused: dict[int, datetime] = field(default_factory=dict)  # "Ada kendala" pressed
     actions: dict[int, set[datetime]] = field(default_factory=lambda: defaultdict(set))
     broadcasts: list[tuple[datetime, str]] = field(default_factory=list)
     lokakarya: dict[int, date] = field(default_factory=dict)  # dates moved by the koordinator
@@ -210,7 +212,9 @@ class Oracle:
                             for t in (record.left.get(who), record.blocked.get(who)) if t], default=None)
                 if not self.plan.start <= due <= self.plan.end or (gone and due >= gone):
                     continue
-                out.append(Expected(recipient.tg_id, rule.id, due, required=joined is not None and joined <= due))
+                paused = record.paused.get(recipient.tg_id)
+                deferred = paused is not None and due >= paused and ("kendala" in rule.buttons)  # may come after the pause
+                out.append(Expected(recipient.tg_id, rule.id, due, required=joined is not None and joined <= due and not deferred))
         return out
 
     def judge(self, record: SimRecord) -> Judgement:
@@ -267,6 +271,12 @@ class Oracle:
                 late = should and record.joined[m.tg_id] > at  # may get it at joining (not if it waited too long)
                 if count > 1 or count != int(should) and not late:
                     judgement.mismatches.append(f"broadcast {text[:25]!r} reached chat {m.tg_id} {count}× (expected {int(should)})")
+        for chat_id in record.paused:
+            member = members[chat_id]
+            mentor = next((m for m in members.values() if m.external_id == member.mentor), None)
+            notices = [d for d in record.deliveries if d.text.startswith(f"Kabar dari {member.name}: ada kendala")]
+            if mentor and (len(notices) != 1 or notices[0].chat_id != mentor.tg_id):
+                judgement.mismatches.append(f"kendala of chat {chat_id}: {len(notices)} notices to the mentor (expected 1)")
         reports = [d for d in record.deliveries if d.text.startswith(REPORT)]
         if len(reports) != len(record.broadcasts):
             judgement.mismatches.append(f"{len(reports)} broadcast reports for {len(record.broadcasts)} broadcasts")

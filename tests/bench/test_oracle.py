@@ -65,3 +65,10 @@ def test_a_reminder_after_sudah_selesai_is_caught(oracle):
     first = next(d for d in record.deliveries if rule_of(d.text) == "feedback360_pi3")
     record.acked.append((first.chat_id, "feedback360_pi3", first.at))
     assert kinds(oracle.judge(record).mismatches) == {"unexpected"}
+
+
+def test_a_kendala_the_mentor_never_heard_of_is_caught(oracle):
+    record = faithful(oracle)
+    cgp = next(m for m in oracle.plan.members if m.role == "cgp")
+    record.paused[cgp.tg_id] = oracle.plan.start + timedelta(days=3)
+    assert kinds(oracle.judge(record).mismatches) == {f"kendala of chat {cgp.tg_id}"}

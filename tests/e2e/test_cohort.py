@@ -35,7 +35,7 @@ async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, 
     plan = cohort.generate(scale=0.0014, compressed=True)
     assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
     assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
-    assert any(m.joins_at for m in plan.members)
+    assert any(m.joins_at for m in plan.members) and any(m.kendala for m in plan.members)
     assert await simulate(plan, db, content, emulator) == []
 
 
