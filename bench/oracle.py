@@ -12,7 +12,8 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
   arrived in the recipient's quiet hours (21:00–06:00 local), after they left or blocked the bot, or
   twice; no reminder arrived that no rule and no behaviour explains.
-PP digests and other notices are not predicted; they are held to the quiet hours, leavers and blockers.
+PP digests are held to one a working day between 07:00 and 12:00; escalations are not expected (nobody
+leaves a flow unfinished); other notices are held to the quiet hours, leavers and blockers.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ LATE_ENOUGH = timedelta(hours=6)  # a reminder may wait this long behind faults 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 DONE = "✅ Sudah selesai"
 REPORT = "Laporan siaran #"
+DIGEST = "☀️ Selamat pagi, "  # the PP's morning digest (content/texts/scheduler.yaml digest.heading)
+DIGEST_HOURS = (time(7), time(12))
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,10 @@ class Classifier:
     """Tell which reminder rule a text comes from: all its fixed parts appear in order (the longest such rule)."""
 
     def __init__(self, content: Content) -> None:
-        self.parts = {rule.id: [p.strip() for p in PLACEHOLDER.split(rule.text) if len(p.strip()) >= 6]
-                      for rule in content.rules}
+        texts = {rule.id: rule.text for rule in content.rules}
+        texts |= {f"esc:{rule.id}": rule.escalate.text for rule in content.rules if rule.escalate}
+        self.parts = {rule_id: [p.strip() for p in PLACEHOLDER.split(text) if len(p.strip()) >= 6]
+                      for rule_id, text in texts.items()}
 
     def rule_of(self, text: str) -> str | None:
         best, best_len = None, 0
@@ -237,7 +242,22 @@ class Oracle:
         for key in set(got) | set(wanted):
             self._match(key, sorted(wanted[key], key=lambda e: e.due), sorted(got[key], key=lambda d: d.at), judgement)
         self._broadcasts(record, members, judgement)
+        self._digests(record, members, judgement)
         return judgement
+
+    def _digests(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
+        """At most one digest a day to a PP, on a working day, between 07:00 and 12:00 local."""
+        days: Counter[tuple[int, date]] = Counter()
+        for d in record.deliveries:
+            if not d.text.startswith(DIGEST):
+                continue
+            member = members.get(d.chat_id)
+            at = local_time(d.at, member.zone if member else "WIB")
+            days[(d.chat_id, at.date())] += 1
+            if member is None or member.role != "pp" or self.days_off.off(at.date()) \
+                    or not DIGEST_HOURS[0] <= at.time() <= DIGEST_HOURS[1]:
+                judgement.mismatches.append(f"digest: chat {d.chat_id} at {at:%Y-%m-%d %H:%M} local")
+        judgement.mismatches += [f"digest: {n} to chat {chat} on {day}" for (chat, day), n in days.items() if n > 1]
 
     def _hours_and_people(self, d: Delivery, members: dict, record: SimRecord, judgement: Judgement) -> None:
         member = members.get(d.chat_id)

@@ -72,3 +72,14 @@ def test_a_kendala_the_mentor_never_heard_of_is_caught(oracle):
     cgp = next(m for m in oracle.plan.members if m.role == "cgp")
     record.paused[cgp.tg_id] = oracle.plan.start + timedelta(days=3)
     assert kinds(oracle.judge(record).mismatches) == {f"kendala of chat {cgp.tg_id}"}
+
+
+def test_a_second_digest_in_a_day_and_one_in_the_afternoon_are_caught(oracle):
+    record = faithful(oracle)
+    pp = next(m for m in oracle.plan.members if m.role == "pp")
+    morning = cohort.local(oracle.plan.start.date() + timedelta(days=1), 8, pp.zone)  # a Tuesday
+    for at in (morning, morning + timedelta(hours=1), morning + timedelta(days=1, hours=6)):
+        record.deliveries.append(Delivery(pp.tg_id, 9000, "☀️ Selamat pagi, Pak. Ringkasan", at))
+    assert sorted(oracle.judge(record).mismatches) == [
+        f"digest: 2 to chat {pp.tg_id} on {morning.date()}",
+        f"digest: chat {pp.tg_id} at {local_time(morning, pp.zone).date() + timedelta(days=1)} 14:00 local"]
