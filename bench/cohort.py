@@ -26,7 +26,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -44,7 +44,7 @@ from core.clock import FrozenClock
 from core.content import Content, load_content
 from core.ratelimit import RateBudget
 from core.settings import SHIPPED_CONTENT_DIR, Settings
-from emulator import BotApiEmulator, NoMessage
+from emulator import BotApiEmulator
 from emulator.state import use_time_source
 from program.calendar import set_lokakarya_date
 from roster import importer as roster
@@ -168,8 +168,7 @@ class Simulation:
     """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
 
     def __init__(self, plan: Plan, db: Database, content: Content, emulator: BotApiEmulator, faults: bool = True,
-                 on_step: Callable[[Simulation], None] | None = None, budget: RateBudget | None = None,
-                 fault_every_days: int = 3) -> None:
+                 budget: RateBudget | None = None, fault_every_days: int = 3) -> None:
         self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
         self.clock = FrozenClock(plan.start)
         self.deps = Deps(
@@ -184,7 +183,6 @@ class Simulation:
         self.members = plan.by_tg()
         self._seen: dict[int, int] = {}
         self._presses: Counter[tuple[int, str]] = Counter()
-        self.on_step = on_step
         self._fault: int | None = None
         self._broadcast_step = False
         self.fault_every = fault_every_days
@@ -311,9 +309,9 @@ class Simulation:
             out.append((restart, "restart", None))
             restart += RESTART_EVERY
         if self.faults:  # some mornings, just before 07:00 WIB's reminders: the outbox's next sends fail
-            for i in range(0, (self.plan.end - self.plan.start).days, self.fault_every):
-                at = local(self.plan.start.date() + timedelta(days=i + 1), 7) - timedelta(minutes=1)
-                out.append((at, "fault", 429 if i % 2 else 500))
+            for n, day in enumerate(range(1, (self.plan.end - self.plan.start).days, self.fault_every)):
+                at = local(self.plan.start.date() + timedelta(days=day), 7) - timedelta(minutes=1)
+                out.append((at, "fault", 429 if n % 2 else 500))
         return sorted(out, key=lambda a: (a[0], a[1]))
 
     @asynccontextmanager
@@ -371,8 +369,6 @@ class Simulation:
                         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
                         log.warning("simulated %s: %d deliveries, %.0f s wall", self.clock.now().date(),
                                     len(self.record.deliveries), time.monotonic() - started)
-                    if self.on_step:
-                        self.on_step(self)
                     due = await self._next_due()
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
