@@ -6,7 +6,6 @@ broadcasts, 5xx and 429 answers and a restart. The bot's send budget is lifted (
 """
 from __future__ import annotations
 
-
 from bench import cohort
 from bench.oracle import Oracle
 from core.ratelimit import RateBudget
