@@ -12,8 +12,6 @@ from core.ratelimit import RateBudget
 from scheduler import stops
 
 
-
-
 def unlimited() -> RateBudget:
     """The bot's send budget lifted: its rate only costs real time here (bench.cohort measures it)."""
     return RateBudget(rate=10**9, bulk_rate=10**9, chat_interval=0, min_gap=0)
