@@ -212,9 +212,11 @@ class BotApiEmulator:
         if held is not None and not held.done():
             held.set_result(not drop)
 
-    def fail(self, method: str, code: int = 500, description: str = "Internal Server Error", times: int = 1) -> None:
+    def fail(self, method: str, code: int = 500, description: str = "Internal Server Error", times: int = 1,
+             retry_after: int | None = None) -> None:
         """Answer the next `times` calls of a Bot API method with an error (not carried out), as a failing Telegram would."""
-        self.world.failing.setdefault(method.lower(), []).extend(ApiError(code, description) for _ in range(times))
+        self.world.failing.setdefault(method.lower(), []).extend(
+            ApiError(code, description, retry_after) for _ in range(times))
 
     def revoke_token(self, token: str) -> None:
         """Answer every call with this token 401 Unauthorized, as Telegram does once @BotFather revoked it."""

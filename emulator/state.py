@@ -6,6 +6,7 @@ import itertools
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,9 +21,18 @@ TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
 DEFAULT_BOT_ID = 7000000001
 
 
+_time_source: Callable[[], float] = time.time
+
+
 def now() -> int:
     """Return the current time in whole seconds, as Telegram dates are."""
-    return int(time.time())
+    return int(_time_source())
+
+
+def use_time_source(source: Callable[[], float] | None) -> None:
+    """Date messages and updates by `source` (seconds since the epoch), e.g. a simulation's virtual clock; None: real time."""
+    global _time_source
+    _time_source = source or time.time
 
 
 @dataclass

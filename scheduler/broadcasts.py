@@ -13,7 +13,7 @@ from datetime import datetime, time
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, cast, func, insert, literal, select, update
+from sqlalchemy import Select, String, cast, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -251,10 +251,12 @@ async def plan_broadcast_reports(session: AsyncSession, content: Content, clock:
         if report.undelivered:
             broadcast.status = "sending"
             continue
+        urgent = await session.scalar(select(exists().where(  # an urgent broadcast's report may ring at once too
+            OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.kind == "broadcast", ~OutboxMessage.respect_quiet_hours)))
         await insert_rows(session, [{
             "dedupe_key": f"b:{broadcast.id}:report", "person_id": broadcast.created_by, "kind": "notice",
             "broadcast_id": broadcast.id, "text": await report_text(session, content, broadcast, report),
-            "due_at": now, "respect_quiet_hours": False,
+            "due_at": now, "respect_quiet_hours": not urgent,
         }])
         broadcast.status, broadcast.reported_at = "done", now
         reported += 1

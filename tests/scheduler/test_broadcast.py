@@ -173,6 +173,22 @@ async def test_report_waits_while_rows_are_deferred(db):
         assert await plan_broadcast_reports(s, CONTENT, clock) == 0
 
 
+@pytest.mark.parametrize("urgent", [False, True])
+async def test_the_report_keeps_the_koordinators_quiet_hours_unless_the_broadcast_was_urgent(db, urgent):
+    """Found by bench.cohort: the report of a broadcast finished late at night rang the koordinator at 00:00."""
+    clock = FrozenClock(NOW)
+    async with db.session() as s:
+        kor, pp, pp2, cgps = await world(s)
+        b = await create_broadcast(s, kor, Audience("cohort", "A1"), "Halo", NOW, urgent=urgent)
+    async with OutboxSender(db, FakeSender(), CONTENT, clock, fast_budget(), "w") as sender:
+        await sender.drain_once()
+    clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc))  # 00:00 WIB: the reports job runs at midnight
+    async with db.session() as s:
+        assert await plan_broadcast_reports(s, CONTENT, clock) == 1
+        row = await s.scalar(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id, OutboxMessage.kind == "notice"))
+        assert row.person_id == kor.id and row.respect_quiet_hours is not urgent
+
+
 async def test_cli_broadcast_parses_the_audience(db):
     async with db.session() as s:
         kor, pp, pp2, cgps = await world(s)

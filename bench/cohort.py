@@ -1,0 +1,508 @@
+"""A whole cohort, simulated (issue 15): the real bot against the emulator on a virtual clock, judged by bench.oracle.
+
+    .venv/bin/python -m bench.cohort [--scale 0.01] [--compressed] [--days N] [--database-url URL]
+                                     [--seed 15] [--no-faults] [--chart cohort.png]
+
+generate() makes a cohort (CGPs with their PPs, spread over WIB/WITA/WIT, a configured koordinator) with
+the PGP calendar (Lokakarya 0–7; PI 1–6 follow from it) and who does what: answers a "Sudah selesai"
+reminder at once, after the second one or never; blocks the bot; leaves (a roster re-import marks them
+keluar); joins late. The koordinator moves a Lokakarya and broadcasts. simulate() runs the real
+Application (planner, sender, handlers) on a FrozenClock: it jumps from one instant something happens
+to the next (a row falls due, a person acts, the daily planning), runs the bot's periodic jobs as they
+would run then, and waits until the outbox has nothing due. The emulator dates every message by the
+virtual clock, so the oracle sees when each message reached whom.
+
+Faults: 5xx and 429 answers to sendMessage, and a restart of the bot (a new Application on the same
+database) every simulated 30 days.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import logging
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+from sqlalchemy import func, select, text
+
+from bench.conversation import fresh_database
+from bench.oracle import Classifier, Delivery, Judgement, Oracle, SimRecord
+from bot.app import build_application
+from bot.embedded import polling
+from bot.jobs import JobTimings
+from core.clock import FrozenClock
+from core.content import Content, load_content
+from core.ratelimit import RateBudget
+from core.settings import SHIPPED_CONTENT_DIR, Settings
+from emulator import BotApiEmulator
+from emulator.state import use_time_source
+from program.calendar import set_lokakarya_date
+from roster import importer as roster
+from services import background
+from services.context import Deps
+from store.db import Database
+from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+TOKEN = "123456789:TEST-cohort_token_0123456789abcdef"
+KOORDINATOR_ID = 990001
+COHORT = "15"
+ZONES = ("WIB", "WITA", "WIT")
+OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
+FIRST_TG_ID = 500_000
+DONE, KENDALA, CONSENT = "✅ Sudah selesai", "⚠️ Ada kendala", "Setuju"
+TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
+RESTART_EVERY = timedelta(days=30)
+SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
+
+
+@dataclass
+class Member:
+    """One simulated person and what they will do."""
+
+    external_id: str
+    name: str
+    role: str  # cgp | pp
+    zone: str
+    tg_id: int
+    mentor: str = ""
+    answers: str = "never"  # early | late | never: when they press "Sudah selesai"
+    kendala: bool = False  # presses "Ada kendala" on their first reminder offering it (sick, a week)
+    joins_at: datetime | None = None  # None: at the start
+    blocks_at: datetime | None = None
+    leaves_at: datetime | None = None
+
+
+@dataclass
+class Plan:
+    """The cohort and its calendar, as the koordinator will set it."""
+
+    members: list[Member]
+    start: datetime
+    end: datetime
+    lokakarya: dict[int, date]
+    moves: list[tuple[datetime, int, date]] = field(default_factory=list)  # (when, Lokakarya n, new date)
+    broadcasts: list[datetime] = field(default_factory=list)
+
+    def by_tg(self) -> dict[int, Member]:
+        return {m.tg_id: m for m in self.members}
+
+
+def local(day: date, hour: int, zone: str = "WIB") -> datetime:
+    """That day's hour in a zone, as UTC."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc) - timedelta(hours=OFFSETS[zone])
+
+
+def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7),
+             days: int | None = None) -> Plan:
+    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 4 days;
+    `days` cuts the run short."""
+    rng = random.Random(seed)
+    cgps, pps = max(8, round(20_000 * scale)), max(2, round(2_000 * scale))
+    gap, lead = (4, 16) if compressed else (28, 24)
+    lokakarya = {n: start + timedelta(days=lead + gap * n) for n in range(8)}
+    end_day = lokakarya[7] + timedelta(days=8) if days is None else start + timedelta(days=days)
+    begin, end = local(start, 10), local(end_day, 20)
+    days = (end_day - start).days
+
+    def sometime(lo: int, hi: int, hour_lo: int = 8, hour_hi: int = 19) -> datetime:
+        return local(start + timedelta(days=rng.randint(lo, hi)), rng.randint(hour_lo, hour_hi))
+
+    members = [Member(f"PP{p:04d}", f"Pengajar Praktik {p}", "pp", ZONES[p % 3], FIRST_TG_ID + p) for p in range(pps)]
+    for c in range(cgps):
+        member = Member(f"CGP{c:05d}", f"Calon Guru {c}", "cgp", ZONES[(c // 2) % 3], FIRST_TG_ID + pps + c,
+                        mentor=f"PP{c % pps:04d}", answers=rng.choices(("early", "late", "never"), (2, 1, 1))[0])
+        fate = c % 16  # one in 16 each: joins late, blocks the bot, leaves, has a kendala
+        member.kendala = fate == 13
+        if fate == 3:
+            member.joins_at = sometime(2, days // 4)
+        elif fate == 7:
+            member.blocks_at = sometime(days // 4, days - 2)
+        elif fate == 11:
+            member.leaves_at = sometime(days // 4, days - 2)
+        members.append(member)
+    plan = Plan(members, begin, end, lokakarya)
+    # The koordinator moves Lokakarya 4 two days later, before any of its reminders falls due.
+    plan.moves.append((local(start + timedelta(days=3), 11), 4, lokakarya[4] + timedelta(days=2)))
+    for month in range(0, days, 30 if not compressed else 20):
+        plan.broadcasts.append(local(start + timedelta(days=month + 1), 10))
+    return plan
+
+
+def roster_csv(plan: Plan, leaving: set[str] = frozenset()) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "nama", "peran", "angkatan", "sekolah", "kabupaten/kota", "mentor", "zona waktu", "status"])
+    for m in plan.members:
+        school = f"SMP Negeri {m.tg_id % 97}" if m.role == "cgp" else ""
+        writer.writerow([m.external_id, m.name, m.role, COHORT, school, "Kabupaten Simulasi", m.mentor, m.zone,
+                         "keluar" if m.external_id in leaving else "aktif"])
+    return out.getvalue().encode()
+
+
+@dataclass
+class Figures:
+    steps: int = 0
+    restarts: int = 0
+    faults: int = 0
+    wall_seconds: float = 0.0
+    due_query_ms: list[float] = field(default_factory=list)  # the simulation's own look for the next due row
+    broadcast_rates: list[float] = field(default_factory=list)  # messages/s while a broadcast drained
+    rss_mb_by_week: list[float] = field(default_factory=list)
+    outbox_rows: int = 0
+    database_bytes: int = 0
+
+
+class Simulation:
+    """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
+
+    def __init__(self, plan: Plan, db: Database, content: Content, emulator: BotApiEmulator, faults: bool = True,
+                 budget: RateBudget | None = None, fault_every_days: int = 3) -> None:
+        self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
+        self.clock = FrozenClock(plan.start)
+        self.deps = Deps(
+            settings=Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url,
+                                       database_url=db.url, koordinator_ids=str(KOORDINATOR_ID)),
+            content=content, db=db, clock=self.clock, extras={"timings": TIMINGS},
+        )
+        self.budget = budget  # None: the bot's own (a new one at each restart, as in production)
+        self.record = SimRecord(plan=plan, classifier=Classifier(content))
+        self.figures = Figures()
+        self.codes: dict[str, str] = {}
+        self.members = plan.by_tg()
+        self._seen: dict[int, int] = {}
+        self._presses: Counter[tuple[int, str]] = Counter()
+        self._fault: int | None = None
+        self._broadcast_step = False
+        self.fault_every = fault_every_days
+
+    # -- time ------------------------------------------------------------------
+
+    async def _settle(self) -> None:
+        """Wait until nothing is due in the outbox at the virtual now (the bot's drain job delivers it)."""
+        while await background.outbox_due(self.deps):
+            await asyncio.sleep(SETTLE)
+
+    async def _next_due(self) -> datetime | None:
+        async with self.db.session() as s:
+            started = time.perf_counter()
+            due = await s.scalar(select(func.min(OutboxMessage.due_at)).where(
+                OutboxMessage.status == OutboxStatus.pending, OutboxMessage.due_at > self.clock.now()))
+            self.figures.due_query_ms.append((time.perf_counter() - started) * 1000)
+        return due.replace(tzinfo=timezone.utc) if due is not None and due.tzinfo is None else due
+
+    # -- what people do -----------------------------------------------------------
+
+    async def _join(self, member: Member) -> None:
+        self.emulator.user(member.tg_id, member.name)
+        self.emulator.send_text(member.tg_id, f"/start {self.codes[member.external_id]}")
+        await self.emulator.wait_for(member.tg_id, lambda m: CONSENT in m.labels, timeout=20)
+        self.emulator.click(member.tg_id, CONSENT)
+        await self.emulator.wait_for(member.tg_id, "Selamat datang", timeout=20)
+        self.record.acted(member.tg_id, self.clock.now())
+        self.record.joined[member.tg_id] = self.clock.now()
+
+    async def _koordinator_broadcast(self, number: int) -> None:
+        text = f"Siaran simulasi nomor {number}: mohon cek jadwal Lokakarya berikutnya."
+        k = KOORDINATOR_ID
+        steps = [("/siaran", "kepada siapa"), ("Per peran", "Pilih per peran"),
+                 ("Calon Guru Penggerak (CGP)", "tulis pesan siaran"), (text, "Pratinjau"), ("Kirim sekarang", "orang)")]
+        for word, expect in steps:
+            self.emulator.mark_read(k)
+            (self.emulator.send_text if word in ("/siaran", text) else self.emulator.click)(k, word)
+            await self.emulator.wait_for(k, expect, timeout=20)
+        self.record.acted(k, self.clock.now())
+        self.record.broadcasts.append((self.clock.now(), text))
+
+    async def _react(self, new: list[Delivery]) -> None:
+        """People press "Sudah selesai" on the reminders they answer: early on the first, late on the second."""
+        presses = []
+        for d in new:
+            member = self.members.get(d.chat_id)
+            if member and member.kendala and KENDALA in d.labels and d.chat_id not in self.record.paused:
+                await self._kendala(member, d)
+                continue
+            if member is None or DONE not in d.labels or member.answers == "never":
+                continue
+            rule = self.record.classify(d.text)
+            self._presses[(d.chat_id, rule)] += 1
+            if self._presses[(d.chat_id, rule)] == (1 if member.answers == "early" else 2):
+                presses.append((member, d))
+        for member, d in presses:
+            self.emulator.press(member.tg_id, d.message_id, d.done_data)
+            self.record.acked.append((member.tg_id, self.record.classify(d.text), self.clock.now()))
+            self.record.acted(member.tg_id, self.clock.now())
+        for member, _ in presses:
+            await self.emulator.wait_for(member.tg_id, "Sudah kami catat", timeout=20, edits=False)
+
+    async def _kendala(self, member: Member, d: Delivery) -> None:
+        self.emulator.mark_read(member.tg_id)
+        self.emulator.click(member.tg_id, KENDALA, d.message_id)
+        for expect, label in (("Apa yang sedang", "🤒 Sakit"), ("Berapa lama", "1 minggu"), ("kami tunda", None)):
+            await self.emulator.wait_for(member.tg_id, expect, timeout=20)
+            if label:
+                self.emulator.click(member.tg_id, label)
+        self.record.paused[member.tg_id] = self.clock.now()
+        self.record.acted(member.tg_id, self.clock.now())
+
+    # -- the run ------------------------------------------------------------------
+
+    def _collect(self) -> list[Delivery]:
+        """Messages the emulator recorded since the last look."""
+        new: list[Delivery] = []
+        for chat_id in list(self.members) + [KOORDINATOR_ID]:
+            sent = self.emulator.sent(chat_id) if chat_id in self.emulator.world.chats else []
+            for m in sent[self._seen.get(chat_id, 0):]:
+                new.append(Delivery.of(m))
+            self._seen[chat_id] = len(sent)
+        self.record.deliveries.extend(new)
+        return new
+
+    async def _plan_jobs(self) -> None:
+        await background.plan(self.deps)
+        await background.report_broadcasts(self.deps)
+
+    async def _import(self, leaving: set[str]) -> None:
+        async with self.db.session() as s:
+            result = await roster.import_file(s, roster_csv(self.plan, leaving), self.clock)
+        self.codes.update({p.external_id: code for p, code in result.issued})
+
+    async def _setup(self) -> None:
+        use_time_source(lambda: self.clock.now().timestamp())
+        await self._import(set())
+        async with self.db.session() as s:
+            cohort = await s.scalar(select(CohortRow).where(CohortRow.code == COHORT))
+            for n, day in self.plan.lokakarya.items():
+                await set_lokakarya_date(s, cohort, n, day)
+
+    async def _set_lokakarya(self, number: int, day: date) -> None:
+        async with self.db.session() as s:
+            cohort = await s.scalar(select(CohortRow).where(CohortRow.code == COHORT))
+            await set_lokakarya_date(s, cohort, number, day)
+        self.record.lokakarya[number] = day
+
+    def _actions(self) -> list[tuple[datetime, str, object]]:
+        out: list[tuple[datetime, str, object]] = []
+        for m in self.plan.members:
+            for kind, at in (("join", m.joins_at), ("block", m.blocks_at), ("leave", m.leaves_at)):
+                if at is not None:
+                    out.append((at, kind, m))
+        out += [(at, "move", (n, day)) for at, n, day in self.plan.moves]
+        out += [(at, "broadcast", i + 1) for i, at in enumerate(self.plan.broadcasts)]
+        day = self.plan.start.date()
+        while (at := datetime(day.year, day.month, day.day, 17, tzinfo=timezone.utc)) < self.plan.end:  # 00:00 WIB
+            out.append((at, "plan", None))
+            day += timedelta(days=1)
+        restart = self.plan.start + RESTART_EVERY
+        while restart < self.plan.end:
+            out.append((restart, "restart", None))
+            restart += RESTART_EVERY
+        if self.faults:  # some mornings, just before 07:00 WIB's reminders: the outbox's next sends fail
+            for n, day in enumerate(range(1, (self.plan.end - self.plan.start).days, self.fault_every)):
+                at = local(self.plan.start.date() + timedelta(days=day), 7) - timedelta(minutes=1)
+                out.append((at, "fault", 429 if n % 2 else 500))
+        return sorted(out, key=lambda a: (a[0], a[1]))
+
+    @asynccontextmanager
+    async def _bot(self) -> AsyncIterator[None]:
+        if self.budget is None:
+            self.deps.extras.pop("budget", None)
+        else:
+            self.deps.extras["budget"] = self.budget
+        async with polling(build_application(self.deps)):
+            yield
+
+    async def run(self) -> SimRecord:
+        started = time.monotonic()
+        await self._setup()
+        actions = self._actions()
+        leaving: set[str] = set()
+        restart = False
+        week_start = self.plan.start
+        while True:
+            async with self._bot():
+                joining = [m for m in self.plan.members if m.joins_at is None and m.tg_id not in self.record.joined]
+                koordinator_joined = KOORDINATOR_ID in self.record.joined
+                for m in joining:
+                    await self._join(m)
+                if not koordinator_joined:
+                    self.emulator.user(KOORDINATOR_ID, "Koordinator")
+                    self.emulator.send_text(KOORDINATOR_ID, "/start")
+                    reply = await self.emulator.wait_for(KOORDINATOR_ID, lambda m: CONSENT in m.labels or "Koordinator" in (m.text or ""), timeout=20)
+                    if CONSENT in reply.labels:
+                        self.emulator.click(KOORDINATOR_ID, CONSENT)
+                        await self.emulator.wait_for(KOORDINATOR_ID, "Koordinator", timeout=20)
+                    self.record.acted(KOORDINATOR_ID, self.clock.now())
+                    self.record.joined[KOORDINATOR_ID] = self.clock.now()
+                    await self._plan_jobs()
+                restart = False
+                while not restart:
+                    if self._fault and await background.outbox_due(self.deps):  # only the outbox's sends fail
+                        code, self._fault = self._fault, None
+                        self.figures.faults += 1
+                        self.emulator.fail("sendMessage", code, "Too Many Requests: retry after 1" if code == 429
+                                           else "Internal Server Error", times=2, retry_after=1 if code == 429 else None)
+                    started_settle = time.monotonic()
+                    await self._settle()
+                    self.emulator.world.failing.pop("sendmessage", None)
+                    new = self._collect()
+                    if self._broadcast_step and len(new) >= 20:  # the sender's rate while a broadcast drains
+                        self.figures.broadcast_rates.append(len(new) / max(time.monotonic() - started_settle, 1e-3))
+                    self._broadcast_step = False
+                    await self._react(new)
+                    await self._settle()
+                    self._collect()
+                    self.figures.steps += 1
+                    if self.clock.now() - week_start >= timedelta(days=7):
+                        week_start = self.clock.now()
+                        self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
+                        log.warning("simulated %s: %d deliveries, %.0f s wall", self.clock.now().date(),
+                                    len(self.record.deliveries), time.monotonic() - started)
+                    due = await self._next_due()
+                    upcoming = actions[0][0] if actions else None
+                    candidates = [t for t in (due, upcoming) if t is not None]
+                    if not candidates or min(candidates) > self.plan.end:
+                        self.figures.wall_seconds = time.monotonic() - started
+                        return self.record
+                    now = min(candidates)
+                    self.clock.set(max(now, self.clock.now()))
+                    while actions and actions[0][0] <= self.clock.now():
+                        _, kind, what = actions.pop(0)
+                        if kind == "join":
+                            await self._join(what)
+                        elif kind == "block":
+                            self.emulator.block(what.tg_id)
+                            self.record.blocked[what.tg_id] = self.clock.now()
+                        elif kind == "leave":
+                            leaving.add(what.external_id)
+                            self.record.left[what.tg_id] = self.clock.now()
+                            await self._import(leaving)
+                            await self._plan_jobs()
+                        elif kind == "move":
+                            await self._set_lokakarya(*what)
+                            await self._plan_jobs()
+                        elif kind == "broadcast":
+                            await self._koordinator_broadcast(what)
+                            self._broadcast_step = True
+                        elif kind == "plan":
+                            await self._plan_jobs()
+                        elif kind == "fault":
+                            self._fault = what
+                        elif kind == "restart":
+                            restart = True
+                            self.figures.restarts += 1
+                    if restart:
+                        self._collect()
+            # leaving the context stopped the bot; the loop starts a new Application on the same database
+
+
+async def database_size(db: Database) -> tuple[int, int]:
+    """Outbox rows and database bytes."""
+    async with db.session() as s:
+        rows = await s.scalar(select(func.count()).select_from(OutboxMessage))
+        if db.url.startswith("sqlite"):
+            size = await s.scalar(text("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"))
+        else:
+            size = await s.scalar(text("SELECT pg_database_size(current_database())"))
+    return rows, int(size)
+
+
+def chart(record: SimRecord, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    per_day = record.per_day()
+    days = sorted(per_day)
+    figure, axes = pyplot.subplots(figsize=(10, 4))
+    axes.bar(days, [per_day[d] for d in days])
+    axes.set_title("Messages sent per simulated day (WIB)")
+    axes.set_ylabel("messages")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+async def main(args: argparse.Namespace) -> Judgement:
+    content = load_content(SHIPPED_CONTENT_DIR)
+    plan = generate(args.scale, args.seed, args.compressed)
+    with tempfile.TemporaryDirectory() as workdir:
+        url = args.database_url or fresh_database("sqlite", Path(workdir), "")
+        if args.database_url:
+            fresh_database("postgresql", Path(workdir), url)
+        db = Database(url)
+        spacing = {"per_chat_per_second": 10**6, "per_chat_burst": 10**6} if args.no_chat_spacing else {}
+        emulator = BotApiEmulator(flood_limits=True, **spacing)
+        await emulator.start()
+        budget = RateBudget(chat_interval=0, min_gap=0) if args.no_chat_spacing else None
+        sim = Simulation(plan, db, content, emulator, faults=not args.no_faults, budget=budget)
+        try:
+            record = await sim.run()
+            sim.figures.outbox_rows, sim.figures.database_bytes = await database_size(db)
+        finally:
+            use_time_source(None)
+            await emulator.stop()
+            await db.dispose()
+    judgement = Oracle(content, plan).judge(record)
+    report(plan, record, sim.figures, judgement, emulator)
+    if args.chart:
+        chart(record, Path(args.chart))
+    return judgement
+
+
+def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emulator: BotApiEmulator) -> None:
+    per_day = record.per_day()
+    days = (plan.end - plan.start).days
+    peak_day = max(per_day, key=per_day.get) if per_day else None
+    rss = f.rss_mb_by_week
+    p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
+    rows = [
+        ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
+        ("simulated days", days), ("steps (clock jumps)", f.steps), ("restarts / faults injected", f"{f.restarts} / {f.faults}"),
+        ("oracle: expected / delivered / mismatches", f"{judgement.expected} / {len(record.deliveries)} / {len(judgement.mismatches)}"),
+        ("messages per day peak (day) / mean", f"{per_day.get(peak_day, 0)} ({peak_day}) / {sum(per_day.values()) / max(days, 1):.1f}"),
+        ("sender rate while broadcasts drain (goal ≤ 30/s)",
+         " / ".join(f"{r:.1f}" for r in f.broadcast_rates) + " msg/s" if f.broadcast_rates else "n/a"),
+        ("429s from the emulator's flood limits", emulator.stats.rejected),
+        ("outbox rows / database size at the end", f"{f.outbox_rows} / {f.database_bytes / 2**20:.1f} MB"),
+        ("next-due query p95 / max", f"{p95:.2f} / {max(f.due_query_ms, default=0):.2f} ms"),
+        ("peak RSS first week → last week", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
+        ("wall time", f"{f.wall_seconds:.0f} s"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    for mismatch in judgement.mismatches[:30]:
+        print("MISMATCH", mismatch)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--compressed", action="store_true", help="a Lokakarya every 4 days instead of every 28")
+    parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (schema dropped)")
+    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--no-chat-spacing", action="store_true",
+                        help="lift the 1 message/s per chat, in the budget and the emulator (30/s overall stays): "
+                             "PPs' many 07:00 messages otherwise make the run crawl in real time")
+    parser.add_argument("--chart", default="cohort.png")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    judgement = asyncio.run(main(args))
+    raise SystemExit(1 if judgement.mismatches else 0)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,302 @@
+"""The cohort simulation's oracle: what should have reached whom and when, from content/ and the simulated behaviour.
+
+It does not use the scheduler: it reads the reminder rules (content/reminders.yaml), the days off
+(content/holidays.yaml and the `holidays` library) and the cohort's calendar and behaviour
+(bench.cohort.Plan), and judges what the emulator recorded (SimRecord):
+- every expected reminder reached its recipient exactly once, on its (holiday-moved) local day, from its
+  time on; repeats stop after "Sudah selesai"; none about or to someone after they left or blocked the bot;
+  one due before its recipient joined may come at joining;
+- after "Ada kendala" the mentor got one notice; the person's pausable reminders may come later or not;
+- every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
+  and the koordinator got its delivery report;
+- no message the bot sent on its own (not a reply within the same instant to the person's own action)
+  arrived in the recipient's quiet hours (21:00–06:00 local), after they left or blocked the bot, or
+  twice; no reminder arrived that no rule and no behaviour explains.
+PP digests are held to one a working day between 07:00 and 12:00; escalations are not expected (nobody
+leaves a flow unfinished); other notices are held to the quiet hours, leavers and blockers.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import holidays as holiday_library
+import yaml
+
+from core.content import Content
+from core.settings import SHIPPED_CONTENT_DIR
+
+if TYPE_CHECKING:
+    from bench.cohort import Plan
+
+OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
+QUIET = (time(21), time(6))
+LATE_ENOUGH = timedelta(hours=6)  # a reminder may wait this long behind faults and retries
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+DONE = "✅ Sudah selesai"
+REPORT = "Laporan siaran #"
+DIGEST = "☀️ Selamat pagi, "  # the PP's morning digest (content/texts/scheduler.yaml digest.heading)
+DIGEST_HOURS = (time(7), time(12))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    chat_id: int
+    message_id: int
+    text: str
+    at: datetime
+    labels: tuple[str, ...] = ()
+    done_data: str | None = None
+
+    @classmethod
+    def of(cls, message: Any) -> Delivery:
+        buttons = [b for row in message.buttons for b in row]
+        done = next((data for label, data in buttons if label == DONE), None)
+        return cls(message.chat_id, message.message_id, message.text or "",
+                   datetime.fromtimestamp(message.date, timezone.utc), tuple(label for label, _ in buttons), done)
+
+
+@dataclass
+class SimRecord:
+    """What happened in a simulation: deliveries as the emulator dated them, and what people did when."""
+
+    plan: Plan
+    deliveries: list[Delivery] = field(default_factory=list)
+    joined: dict[int, datetime] = field(default_factory=dict)
+    blocked: dict[int, datetime] = field(default_factory=dict)
+    left: dict[int, datetime] = field(default_factory=dict)
+    acked: list[tuple[int, str, datetime]] = field(default_factory=list)  # (chat, rule id, when)
+    paused: dict[int, datetime] = field(default_factory=dict)  # "Ada kendala" pressed
+    actions: dict[int, set[datetime]] = field(default_factory=lambda: defaultdict(set))
+    broadcasts: list[tuple[datetime, str]] = field(default_factory=list)
+    lokakarya: dict[int, date] = field(default_factory=dict)  # dates moved by the koordinator
+    classifier: Classifier | None = None
+
+    def acted(self, chat_id: int, at: datetime) -> None:
+        self.actions[chat_id].add(at)
+
+    def classify(self, text: str) -> str | None:
+        return self.classifier.rule_of(text) if self.classifier else None
+
+    def per_day(self) -> dict[date, int]:
+        """Messages by WIB day."""
+        return dict(Counter((d.at + timedelta(hours=7)).date() for d in self.deliveries))
+
+
+class Classifier:
+    """Tell which reminder rule a text comes from: all its fixed parts appear in order (the longest such rule)."""
+
+    def __init__(self, content: Content) -> None:
+        texts = {rule.id: rule.text for rule in content.rules}
+        texts |= {f"esc:{rule.id}": rule.escalate.text for rule in content.rules if rule.escalate}
+        self.parts = {rule_id: [p.strip() for p in PLACEHOLDER.split(text) if len(p.strip()) >= 6]
+                      for rule_id, text in texts.items()}
+
+    def rule_of(self, text: str) -> str | None:
+        best, best_len = None, 0
+        for rule_id, parts in self.parts.items():
+            position, ok = 0, bool(parts)
+            for part in parts:
+                found = text.find(part, position)
+                if found < 0:
+                    ok = False
+                    break
+                position = found + len(part)
+            size = sum(map(len, parts))
+            if ok and size > best_len:
+                best, best_len = rule_id, size
+        return best
+
+
+@dataclass(frozen=True)
+class Expected:
+    chat_id: int
+    rule_id: str
+    due: datetime
+    required: bool = True  # False: the person joined later; it may come at joining, or not
+
+
+@dataclass
+class Judgement:
+    expected: int = 0
+    mismatches: list[str] = field(default_factory=list)
+
+
+class DaysOff:
+    """National days off and weekly days off, read from holidays.yaml and the holidays library."""
+
+    def __init__(self, years: range) -> None:
+        spec = yaml.safe_load((SHIPPED_CONTENT_DIR / "holidays.yaml").read_text(encoding="utf-8")) or {}
+        weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        self.weekly = {weekdays.index(d) for d in spec.get("weekly_days_off", ["sunday"])}
+        self.days = set(holiday_library.country_holidays("ID", years=years, categories=("public", "government")))
+        for entry in spec.get("days_off") or []:
+            if not entry.get("provinces"):
+                start = entry["date"] if "date" in entry else entry["start"]
+                end = entry.get("end", start)
+                self.days |= {start + timedelta(days=i) for i in range((end - start).days + 1)}
+
+    def off(self, day: date) -> bool:
+        return day.weekday() in self.weekly or day in self.days
+
+    def move(self, day: date, policy: str) -> date:
+        if policy == "keep" or not self.off(day):
+            return day
+        step = timedelta(days=-1 if policy == "earlier" else 1)
+        for i in range(1, 15):
+            if not self.off(day + step * i):
+                return day + step * i
+        return day
+
+
+def local_time(at: datetime, zone: str) -> datetime:
+    return at + timedelta(hours=OFFSETS[zone])
+
+
+def in_quiet_hours(at: datetime, zone: str) -> bool:
+    clock = local_time(at, zone).time()
+    return clock >= QUIET[0] or clock < QUIET[1]
+
+
+class Oracle:
+    def __init__(self, content: Content, plan: Plan) -> None:
+        self.content, self.plan = content, plan
+        self.days_off = DaysOff(range(plan.start.year, plan.end.year + 2))
+        self.classifier = Classifier(content)
+
+    def expected(self, record: SimRecord) -> list[Expected]:
+        """Every reminder the rules give this cohort, before stops by acknowledgement."""
+        plan, content = self.plan, self.content
+        lokakarya = {**plan.lokakarya, **record.lokakarya}
+        before = timedelta(days=content.calendar.pi_days_before_lokakarya)
+        pi = {n: lokakarya[n] - before for n in range(1, content.calendar.pi_count + 1) if n in lokakarya}
+        by_id = {m.external_id: m for m in plan.members}
+        out: list[Expected] = []
+        for rule in content.rules:
+            if rule.on == "flow_unfinished" or rule.on.kind not in ("lokakarya", "pi"):
+                continue  # nobody in the simulation leaves a flow unfinished or has person dates or PSP roles
+            items = lokakarya if rule.on.kind == "lokakarya" else pi
+            for number, day in items.items():
+                if rule.on.number is not None and rule.on.number != number:
+                    continue
+                for person in plan.members:
+                    if rule.on.kind == "pi" and person.role != "cgp":
+                        continue
+                    mentor = by_id.get(person.mentor)
+                    recipients = []
+                    for audience in rule.audience:
+                        if audience in ("self", person.role):
+                            target = person
+                        elif rule.on.kind == "pi" and mentor and audience in ("mentor", mentor.role):
+                            target = mentor
+                        else:
+                            continue
+                        if target not in recipients:
+                            recipients.append(target)
+                    for recipient in recipients:
+                        out += self._days(rule, day, recipient, person, record)
+        return out
+
+    def _days(self, rule: Any, base: date, recipient: Any, subject: Any, record: SimRecord) -> list[Expected]:
+        """The reminder's days for one recipient; none once the recipient or the person it is about left or blocked."""
+        times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
+        seen: set[date] = set()
+        out = []
+        for offset in rule.offsets_days:
+            for i in range(times):
+                day = self.days_off.move(base + timedelta(days=offset + i * step), rule.holiday_policy)
+                if day in seen:
+                    continue
+                seen.add(day)
+                due = datetime.combine(day, rule.time, timezone.utc) - timedelta(hours=OFFSETS[recipient.zone])
+                joined = record.joined.get(recipient.tg_id)
+                gone = min([t for who in {recipient.tg_id, subject.tg_id}
+                            for t in (record.left.get(who), record.blocked.get(who)) if t], default=None)
+                if not self.plan.start <= due <= self.plan.end or (gone and due >= gone):
+                    continue
+                paused = record.paused.get(recipient.tg_id)
+                deferred = paused is not None and due >= paused and ("kendala" in rule.buttons)  # may come after the pause
+                out.append(Expected(recipient.tg_id, rule.id, due, required=joined is not None and joined <= due and not deferred))
+        return out
+
+    def judge(self, record: SimRecord) -> Judgement:
+        record.classifier = self.classifier
+        judgement = Judgement()
+        members = self.plan.by_tg()
+        expected = self.expected(record)
+        acks = {(chat, rule): at for chat, rule, at in record.acked}
+        expected = [e for e in expected if not ((e.chat_id, e.rule_id) in acks and e.due > acks[(e.chat_id, e.rule_id)])]
+        judgement.expected = sum(e.required for e in expected)
+        got: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
+        for d in record.deliveries:
+            self._hours_and_people(d, members, record, judgement)
+            rule = self.classifier.rule_of(d.text)
+            if rule is not None:
+                got[(d.chat_id, rule)].append(d)
+        wanted: dict[tuple[int, str], list[Expected]] = defaultdict(list)
+        for e in expected:
+            wanted[(e.chat_id, e.rule_id)].append(e)
+        for key in set(got) | set(wanted):
+            self._match(key, sorted(wanted[key], key=lambda e: e.due), sorted(got[key], key=lambda d: d.at), judgement)
+        self._broadcasts(record, members, judgement)
+        self._digests(record, members, judgement)
+        return judgement
+
+    def _digests(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
+        """At most one digest a day to a PP, on a working day, between 07:00 and 12:00 local."""
+        days: Counter[tuple[int, date]] = Counter()
+        for d in record.deliveries:
+            if not d.text.startswith(DIGEST):
+                continue
+            member = members.get(d.chat_id)
+            at = local_time(d.at, member.zone if member else "WIB")
+            days[(d.chat_id, at.date())] += 1
+            if member is None or member.role != "pp" or self.days_off.off(at.date()) \
+                    or not DIGEST_HOURS[0] <= at.time() <= DIGEST_HOURS[1]:
+                judgement.mismatches.append(f"digest: chat {d.chat_id} at {at:%Y-%m-%d %H:%M} local")
+        judgement.mismatches += [f"digest: {n} to chat {chat} on {day}" for (chat, day), n in days.items() if n > 1]
+
+    def _hours_and_people(self, d: Delivery, members: dict, record: SimRecord, judgement: Judgement) -> None:
+        member = members.get(d.chat_id)
+        if d.at in record.actions.get(d.chat_id, ()):
+            return  # a reply to what the person just did
+        zone = member.zone if member else "WIB"
+        if in_quiet_hours(d.at, zone):
+            judgement.mismatches.append(f"quiet hours: chat {d.chat_id} at {local_time(d.at, zone):%Y-%m-%d %H:%M} {zone}: {d.text[:60]!r}")
+        for what, since in (("left", record.left.get(d.chat_id)), ("blocked", record.blocked.get(d.chat_id))):
+            if since is not None and d.at > since:
+                judgement.mismatches.append(f"to someone who {what}: chat {d.chat_id} at {d.at:%Y-%m-%d %H:%M}Z: {d.text[:60]!r}")
+
+    def _match(self, key: tuple[int, str], wanted: list[Expected], got: list[Delivery], judgement: Judgement) -> None:
+        left = list(got)
+        for e in wanted:
+            late = LATE_ENOUGH if e.required else timedelta(days=365)  # waiting for someone to join
+            hit = next((d for d in left if e.due <= d.at <= e.due + late), None)
+            if hit is None and e.required:
+                judgement.mismatches.append(f"missing: {e.rule_id} to chat {e.chat_id} due {e.due:%Y-%m-%d %H:%M}Z")
+            elif hit is not None:
+                left.remove(hit)
+        for d in left:
+            judgement.mismatches.append(f"unexpected: {key[1]} to chat {d.chat_id} at {d.at:%Y-%m-%d %H:%M}Z")
+
+    def _broadcasts(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
+        for at, text in record.broadcasts:
+            for m in members.values():
+                gone = [t for t in (record.left.get(m.tg_id), record.blocked.get(m.tg_id)) if t and t <= at]
+                count = sum(1 for d in record.deliveries if d.chat_id == m.tg_id and d.text == text)
+                should = m.role == "cgp" and m.tg_id in record.joined and not gone
+                late = should and record.joined[m.tg_id] > at  # may get it at joining (not if it waited too long)
+                if count > 1 or count != int(should) and not late:
+                    judgement.mismatches.append(f"broadcast {text[:25]!r} reached chat {m.tg_id} {count}× (expected {int(should)})")
+        for chat_id in record.paused:
+            member = members[chat_id]
+            mentor = next((m for m in members.values() if m.external_id == member.mentor), None)
+            notices = [d for d in record.deliveries if d.text.startswith(f"Kabar dari {member.name}: ada kendala")]
+            if mentor and (len(notices) != 1 or notices[0].chat_id != mentor.tg_id):
+                judgement.mismatches.append(f"kendala of chat {chat_id}: {len(notices)} notices to the mentor (expected 1)")
+        reports = [d for d in record.deliveries if d.text.startswith(REPORT)]
+        if len(reports) != len(record.broadcasts):
+            judgement.mismatches.append(f"{len(reports)} broadcast reports for {len(record.broadcasts)} broadcasts")

@@ -1,0 +1,85 @@
+"""The cohort oracle (bench.oracle) passes a faithful record and catches planted faults in one."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from bench import cohort
+from bench.oracle import PLACEHOLDER, Delivery, Oracle, SimRecord, local_time
+from core.content import load_content
+
+
+@pytest.fixture(scope="module")
+def oracle(content_dir) -> Oracle:
+    plan = cohort.generate(scale=0.0004, compressed=True, days=40)
+    for m in plan.members:
+        m.joins_at = m.blocks_at = m.leaves_at = None
+    return Oracle(load_content(content_dir), plan)
+
+
+def faithful(oracle: Oracle) -> SimRecord:
+    """A record of exactly what the oracle expects, each reminder at its due time."""
+    record = SimRecord(plan=oracle.plan, joined={m.tg_id: oracle.plan.start for m in oracle.plan.members})
+    texts = {rule.id: PLACEHOLDER.sub("X", rule.text) for rule in oracle.content.rules}
+    record.deliveries = [Delivery(e.chat_id, n, texts[e.rule_id], e.due) for n, e in enumerate(oracle.expected(record))]
+    return record
+
+
+def kinds(mismatches: list[str]) -> set[str]:
+    return {m.split(":")[0] for m in mismatches}
+
+
+def test_a_faithful_record_passes(oracle):
+    record = faithful(oracle)
+    assert len(record.deliveries) > 50 and oracle.judge(record).mismatches == []
+
+
+def test_a_reminder_in_quiet_hours_is_caught(oracle):
+    record = faithful(oracle)
+    d = record.deliveries[0]
+    zone = oracle.plan.by_tg()[d.chat_id].zone
+    night = d.at + timedelta(hours=23 - local_time(d.at, zone).hour)  # 23:00 local, the same day
+    record.deliveries[0] = dataclasses.replace(d, at=night)
+    assert kinds(oracle.judge(record).mismatches) == {"quiet hours", "missing", "unexpected"}
+
+
+def test_a_message_to_a_leaver_is_caught(oracle):
+    record = faithful(oracle)
+    d = record.deliveries[-1]
+    record.left[d.chat_id] = d.at - timedelta(hours=1)
+    assert kinds(oracle.judge(record).mismatches) == {"to someone who left", "unexpected"}
+
+
+def test_a_duplicate_and_a_lost_reminder_are_caught(oracle):
+    record = faithful(oracle)
+    record.deliveries.append(record.deliveries[3])
+    del record.deliveries[7]
+    assert kinds(oracle.judge(record).mismatches) == {"unexpected", "missing"}
+
+
+def test_a_reminder_after_sudah_selesai_is_caught(oracle):
+    record = faithful(oracle)
+    rule_of = oracle.classifier.rule_of
+    first = next(d for d in record.deliveries if rule_of(d.text) == "feedback360_pi3")
+    record.acked.append((first.chat_id, "feedback360_pi3", first.at))
+    assert kinds(oracle.judge(record).mismatches) == {"unexpected"}
+
+
+def test_a_kendala_the_mentor_never_heard_of_is_caught(oracle):
+    record = faithful(oracle)
+    cgp = next(m for m in oracle.plan.members if m.role == "cgp")
+    record.paused[cgp.tg_id] = oracle.plan.start + timedelta(days=3)
+    assert kinds(oracle.judge(record).mismatches) == {f"kendala of chat {cgp.tg_id}"}
+
+
+def test_a_second_digest_in_a_day_and_one_in_the_afternoon_are_caught(oracle):
+    record = faithful(oracle)
+    pp = next(m for m in oracle.plan.members if m.role == "pp")
+    morning = cohort.local(oracle.plan.start.date() + timedelta(days=1), 8, pp.zone)  # a Tuesday
+    for at in (morning, morning + timedelta(hours=1), morning + timedelta(days=1, hours=6)):
+        record.deliveries.append(Delivery(pp.tg_id, 9000, "☀️ Selamat pagi, Pak. Ringkasan", at))
+    assert sorted(oracle.judge(record).mismatches) == [
+        f"digest: 2 to chat {pp.tg_id} on {morning.date()}",
+        f"digest: chat {pp.tg_id} at {local_time(morning, pp.zone).date() + timedelta(days=1)} 14:00 local"]

@@ -1,0 +1,47 @@
+"""A small cohort simulated end to end (bench.cohort) and judged by the oracle (bench.oracle): no mismatch allowed.
+
+A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
+answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
+broadcasts, 5xx and 429 answers and a restart. The bot's send budget is lifted (bench.cohort measures it).
+"""
+from __future__ import annotations
+
+from bench import cohort
+from bench.oracle import Oracle
+from core.ratelimit import RateBudget
+from scheduler import stops
+
+
+def unlimited() -> RateBudget:
+    """The bot's send budget lifted: its rate only costs real time here (bench.cohort measures it)."""
+    return RateBudget(rate=10**9, bulk_rate=10**9, chat_interval=0, min_gap=0)
+
+
+async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> list[str]:
+    sim = cohort.Simulation(plan, db, content, emulator, faults=faults, budget=unlimited(),
+                            fault_every_days=15)
+    try:
+        record = await sim.run()
+    finally:
+        cohort.use_time_source(None)
+    return Oracle(content, plan).judge(record).mismatches
+
+
+async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, emulator):
+    plan = cohort.generate(scale=0.0014, compressed=True)
+    assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
+    assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
+    assert any(m.joins_at for m in plan.members) and any(m.kendala for m in plan.members)
+    assert await simulate(plan, db, content, emulator) == []
+
+
+async def test_the_oracle_catches_reminders_that_go_on_after_sudah_selesai(db, content, emulator, monkeypatch):
+    async def forget(session, content, person, ack) -> bool:
+        return True  # a planted bug: "Sudah selesai" is thanked for but neither recorded nor stops anything
+
+    monkeypatch.setattr(stops, "acknowledge", forget)
+    plan = cohort.generate(scale=0.0004, compressed=True, days=30)
+    mismatches = await simulate(plan, db, content, emulator, faults=False)
+    stopped_by_ack = {rule.id for rule in content.rules if rule.stop_on_ack}
+    assert mismatches and {m.split()[1] for m in mismatches} <= stopped_by_ack, mismatches
+    assert all(m.startswith("unexpected:") for m in mismatches), mismatches
