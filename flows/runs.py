@@ -83,6 +83,13 @@ _WALKING_WITH_ANSWERS = (
 )
 _ANSWERS_OF = select(*(_ANSWERS.c[name] for name in _ANSWER_COLUMNS)).where(
     _ANSWERS.c.run_id == bindparam("run_id")).order_by(_ANSWERS.c.id)
+# Writing back (all changing columns at once: those that did not change keep their values).
+_WRITE_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("b_run")).values({name: bindparam(f"new_{name}") for name in _CHANGING})
+_ANSWER_KEY = (_ANSWERS.c.run_id == bindparam("b_run"), _ANSWERS.c.question_id == bindparam("b_question"))
+_WRITE_ANSWER = update(_ANSWERS).where(*_ANSWER_KEY).values({name: bindparam(f"new_{name}") for name in _ANSWER_COLUMNS[1:]})
+_DROP_ANSWERS = delete(_ANSWERS).where(_ANSWERS.c.run_id == bindparam("b_run"),
+                                       _ANSWERS.c.question_id.in_(bindparam("gone", expanding=True)))
+_ADD_ANSWER = insert(_ANSWERS)
 
 
 @dataclass
@@ -153,19 +160,19 @@ async def claimed_walking(session: AsyncSession, person_id: int) -> Walking | No
 
 async def write(session: AsyncSession, run: Walking) -> None:
     """Store what changed in the run and its answers since it was read, as a flush of a FlowRun would."""
-    changed = {name: getattr(run, name) for name in _CHANGING if getattr(run, name) != run.loaded[name]}
-    if changed:  # updated_at follows (its onupdate), as in a flush
-        await session.execute(update(_RUNS).where(_RUNS.c.id == run.id).values(changed))
+    if any(getattr(run, name) != run.loaded[name] for name in _CHANGING):  # updated_at follows (onupdate), as in a flush
+        await session.execute(_WRITE_RUN, {"b_run": run.id, **{f"new_{name}": getattr(run, name) for name in _CHANGING}})
     now = {a.question_id: a for a in run.answers}
     if gone := [qid for qid in run.given if qid not in now]:
-        await session.execute(delete(_ANSWERS).where(_ANSWERS.c.run_id == run.id, _ANSWERS.c.question_id.in_(gone)))
+        await session.execute(_DROP_ANSWERS, {"b_run": run.id, "gone": gone})
     for qid, answer in now.items():
         if qid in run.given and run.given[qid] != _values(answer):
-            await session.execute(
-                update(_ANSWERS).where(_ANSWERS.c.run_id == run.id, _ANSWERS.c.question_id == qid)
-                .values(value=answer.value, content_version=answer.content_version, answered_at=answer.answered_at))
-    if new := [{"run_id": run.id, **vars(a)} for qid, a in now.items() if qid not in run.given]:
-        await session.execute(insert(_ANSWERS), new)
+            await session.execute(_WRITE_ANSWER, {"b_run": run.id, "b_question": qid, "new_value": answer.value,
+                                                  "new_content_version": answer.content_version,
+                                                  "new_answered_at": answer.answered_at})
+    for qid, answer in now.items():
+        if qid not in run.given:
+            await session.execute(_ADD_ANSWER, {"run_id": run.id, **vars(answer)})
     run.loaded = {name: getattr(run, name) for name in _CHANGING}
     run.given = {qid: _values(a) for qid, a in now.items()}
 
