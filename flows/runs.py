@@ -1,4 +1,7 @@
-"""Flow runs in the database: loading with a row lock, compare-and-set claims, answers, snapshots."""
+"""Flow runs in the database: loading with a row lock, compare-and-set claims, answers, snapshots.
+
+A typed answer reads and writes its run with Core statements, as a plain Walking run (no ORM load or flush).
+"""
 from __future__ import annotations
 
 import logging
