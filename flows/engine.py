@@ -83,12 +83,12 @@ async def cancel(session: AsyncSession, content: Content, person: Person, clock:
 
 async def handle(session: AsyncSession, content: Content, person: Person, incoming: Incoming, clock: Clock) -> Handled | None:
     """Apply a message to the person's active run; None when they have none."""
-    run = await runs.claimed_active_run(session, person.id)
+    run = await runs.claimed_walking(session, person.id)  # Core statements: the path of every typed answer
     if run is None:
         return None
     step = await _step(session, content, person, clock, run)
     replies = _flow_gone(content, run) if step is None else step.on_input(incoming)
-    await session.flush()
+    await runs.write(session, run)
     return Handled(replies)
 
 
@@ -120,17 +120,17 @@ async def _statuses(session: AsyncSession, person_id: int) -> dict[tuple[str, in
     return {key: runs.fold_status(statuses) for key, statuses in grouped.items()}
 
 
-def _pause(run: FlowRun) -> None:
+def _pause(run: FlowRun | runs.Walking) -> None:
     run.state = {**run.state, "mode_before": run.mode}
     run.mode = runs.PAUSED
 
 
-def _flow_gone(content: Content, run: FlowRun) -> list[Reply]:
+def _flow_gone(content: Content, run: FlowRun | runs.Walking) -> list[Reply]:
     _pause(run)
     return [Reply(content.text("flow.flow_gone"))]
 
 
-async def quote_of(session: AsyncSession, content: Content, flow: Flow, run: FlowRun) -> str | None:
+async def quote_of(session: AsyncSession, content: Content, flow: Flow, run: FlowRun | runs.Walking) -> str | None:
     """The run's carry-forward quote: taken when the run starts or resumes and kept with it ("" for none),
     so answering needs no lookup of the earlier run."""
     if flow.carry_forward is None:
@@ -140,7 +140,7 @@ async def quote_of(session: AsyncSession, content: Content, flow: Flow, run: Flo
     return run.quote or None
 
 
-async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: FlowRun) -> str | None:
+async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: FlowRun | runs.Walking) -> str | None:
     """The person's own answers from their latest submitted run of the carry-forward source."""
     source = content.flows.get(flow.carry_forward.from_flow) if flow.carry_forward else None
     if source is None:
@@ -162,7 +162,8 @@ async def carry_quote(session: AsyncSession, content: Content, flow: Flow, run: 
     return "\n".join(quotes) or None
 
 
-async def _step(session: AsyncSession, content: Content, person: Person, clock: Clock, run: FlowRun) -> Step | None:
+async def _step(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                run: FlowRun | runs.Walking) -> Step | None:
     flow = content.flows.get(run.flow_id)
     if flow is None:
         return None

@@ -9,7 +9,7 @@ from core.answers import format_answer, media_items, plain_number
 from core.textlen import LIMIT, tg_len
 from core.ui import Button, Reply
 from flows.callbacks import REVIEW_QUESTION, RunAction
-from flows.runs import ASKING, EDITING
+from flows.runs import ASKING, EDITING, Walking
 from store.models import FlowRun
 
 SCALE_ROW = 6
@@ -68,7 +68,7 @@ class Walk:
 
     content: Content
     flow: Flow
-    run: FlowRun
+    run: FlowRun | Walking
     quote: str | None = None  # the carry-forward quote, when the flow has one
     questions: list[Question] = field(init=False)
 

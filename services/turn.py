@@ -27,7 +27,7 @@ from services.joining import left_reply
 from services.privacy_consent import gate
 from store.models import Person
 from store import updates
-from store.people import by_telegram_user
+from store.people import by_telegram_user, mark_handled
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ async def _checked(acting: Acting, turn: Turn, use_case: UseCase, command: str |
             turn.may_repeat and not await updates.record(session, turn.update_id, deps.clock.now())):
         log.info("update %s was handled before a restart; showing person %s where they are", turn.update_id, person.id)
         return await engine.current_prompt(session, deps.content, person, deps.clock)
-    person.last_update_id = turn.update_id
+    await mark_handled(session, person, turn.update_id)
     if person.undelivered_reply is not None:
         lost = await lost_replies.take(session, person)
         if lost.replies and lost.said is not None and lost.said == lost_replies.fingerprint_of(turn.said):

@@ -1,8 +1,9 @@
 """Who is who: a person by their Telegram account, a mentor's mentees, and who may see whose answers."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import MENTOR_ROLES, FlowRun, Person, Role
 
@@ -12,6 +13,8 @@ PERSON_LOCKED = "person_locked"
 # anyway) orders one person's updates from their first statement; every unit of work updates the row
 # (last_update_id) later anyway.
 _BY_TG_USER = select(Person).where(Person.tg_user_id == bindparam("tg_user_id")).with_for_update(of=Person)
+_PEOPLE = Person.__table__
+_HANDLED = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("b_person")).values(last_update_id=bindparam("b_update"))
 
 
 async def by_telegram_user(session: AsyncSession, tg_user_id: int) -> Person | None:
@@ -19,6 +22,12 @@ async def by_telegram_user(session: AsyncSession, tg_user_id: int) -> Person | N
     person = await session.scalar(_BY_TG_USER, {"tg_user_id": tg_user_id})
     session.info[PERSON_LOCKED] = person is not None
     return person
+
+
+async def mark_handled(session: AsyncSession, person: Person, update_id: int) -> None:
+    """Record the update as the newest one handled for the person: a Core UPDATE now, so the commit has no flush for it."""
+    await session.execute(_HANDLED, {"b_person": person.id, "b_update": update_id})
+    set_committed_value(person, "last_update_id", update_id)
 
 
 async def mentees_of(session: AsyncSession, mentor: Person) -> list[Person]:
