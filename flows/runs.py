@@ -5,9 +5,10 @@ A typed answer reads and writes its run with Core statements, as a plain Walking
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -154,11 +155,19 @@ async def _load_walking(session: AsyncSession, person_id: int) -> Walking | None
 
 async def claimed_walking(session: AsyncSession, person_id: int) -> Walking | None:
     """The person's active run as plain values, claimed as claimed_active_run claims it; store it with `write`."""
+    return await _claimed(session, lambda: _load_walking(session, person_id), person_id)
+
+
+Run = TypeVar("Run")  # FlowRun or Walking
+
+
+async def _claimed(session: AsyncSession, load: Callable[[], Awaitable[Run | None]], key: int) -> Run | None:
+    """Load and claim a run, reloading when a concurrent update won; RunBusy after MAX_CLAIMS losses."""
     for _ in range(MAX_CLAIMS):
-        run = await _load_walking(session, person_id)
+        run = await load()
         if run is None or await _take(session, run):
             return run
-    raise RunBusy(person_id)
+    raise RunBusy(key)
 
 
 async def write(session: AsyncSession, run: Walking) -> None:
@@ -219,19 +228,11 @@ async def _take(session: AsyncSession, run: FlowRun | Walking) -> bool:
 
 async def claimed_active_run(session: AsyncSession, person_id: int) -> FlowRun | None:
     """Load and claim the person's active run, reloading when a concurrent update won."""
-    for _ in range(MAX_CLAIMS):
-        run = await active_run(session, person_id)
-        if run is None or await _take(session, run):
-            return run
-    raise RunBusy(person_id)
+    return await _claimed(session, lambda: active_run(session, person_id), person_id)
 
 
 async def claimed_run(session: AsyncSession, run_id: int) -> FlowRun | None:
-    for _ in range(MAX_CLAIMS):
-        run = await run_by_id(session, run_id)
-        if run is None or await _take(session, run):
-            return run
-    raise RunBusy(run_id)
+    return await _claimed(session, lambda: run_by_id(session, run_id), run_id)
 
 
 async def find_runs(session: AsyncSession, person_id: int, flow_id: str, subject_id: int | None) -> list[FlowRun]:
