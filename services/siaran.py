@@ -38,7 +38,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.dates import LOCALE, format_date, format_time
-from core.settings import Settings
 from core.ui import Button, Incoming, Reply
 from core.zones import abbreviation, zone_name, zone_of
 from scheduler.broadcasts import (
@@ -48,7 +47,8 @@ from scheduler.broadcasts import (
 from services import audit, dialogue_state
 from services.callbacks import SIARAN  # re-exported: the presses bot/app.py sends to press()
 from services.callbacks import (
-    SiaranAt, SiaranAtPaid, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranPaid, SiaranSchedule, SiaranSend,
+    SiaranAt, SiaranAtPaid, SiaranAtUrgent, SiaranCancel, SiaranKind, SiaranList, SiaranPage, SiaranPaid,
+    SiaranSchedule, SiaranSend,
     SiaranStatus, SiaranStop, SiaranUrgent, SiaranValue,
 )
 from services.context import Deps
@@ -117,7 +117,7 @@ async def from_command_line(deps: Deps, audience: str, text: str, at: datetime |
         await audit.record(session, None, "broadcast", nomor=broadcast.id)
         if at is not None and broadcast.send_at <= deps.clock.now():
             raise ValueError(f"--at {at:%Y-%m-%d %H:%M} is in the past")
-        if paid and not paid_allowed(deps.settings, expected):
+        if paid and not _paid_possible(deps.settings.paid_broadcast_min_recipients, expected):
             raise ValueError(deps.content.text("cli.siaran_paid_refused", jumlah=expected.total,
                                                minimum=deps.settings.paid_broadcast_min_recipients or "belum diatur"))
         label = await describe_audience(session, deps.content, Audience.from_json(broadcast.audience))
@@ -135,12 +135,8 @@ async def start(session: AsyncSession, content: Content, person: Person, clock: 
     return [Reply(content.text("siaran.choose_kind"), rows)]
 
 
-def paid_allowed(settings: Settings, expected: Forecast) -> bool:
-    """Whether the settings let a broadcast to these recipients go as a Telegram paid broadcast."""
-    return _paid_possible(settings.paid_broadcast_min_recipients, expected)
-
-
 def _paid_possible(paid_min: int | None, expected: Forecast) -> bool:
+    """Whether PAID_BROADCAST_MIN_RECIPIENTS (None: off) lets a broadcast to these recipients go paid."""
     return paid_min is not None and expected.total >= paid_min
 
 

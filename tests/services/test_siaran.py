@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, update
 
 from core.clock import FrozenClock
@@ -314,3 +315,17 @@ async def test_a_scheduled_broadcast_may_go_paid_too(db):
     async with db.session() as s:
         broadcast = (await s.execute(select(Broadcast))).scalar_one()
         assert broadcast.paid and broadcast.send_at > NOW
+
+
+async def test_siaran_paid_from_the_command_line_needs_the_setting_and_enough_recipients(db, deps_for):
+    async with db.session() as s:
+        await setup(s)
+    for minimum in (None, 50):
+        deps = deps_for(CONTENT, FrozenClock(NOW), paid_broadcast_min_recipients=minimum)
+        with pytest.raises(ValueError, match="PAID_BROADCAST_MIN_RECIPIENTS.*Tidak ada yang dikirim"):
+            await siaran.from_command_line(deps, "all", "Lokakarya 3 diundur.", None, urgent=False, paid=True)
+    async with db.session() as s:
+        assert (await s.execute(select(Broadcast))).first() is None
+    deps = deps_for(CONTENT, FrozenClock(NOW), paid_broadcast_min_recipients=10)
+    broadcast, expected, _ = await siaran.from_command_line(deps, "all", "Lokakarya 3 diundur.", None, urgent=False, paid=True)
+    assert broadcast.paid and expected.total == 15 and siaran.paid_cost(expected) == "1,5"
