@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, insert
 
 from emulator import BotApiEmulator
 from store.db import sync_url
+from store.migrate import ensure_database
 from store.models import OutboxMessage, Person, Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,19 +127,6 @@ async def measure(tree: Path, url: str, seconds: float) -> Figures:
     return Figures(cpu, due_now, due_later)
 
 
-def pg_ready(url: str) -> str:
-    """Create the benchmark's database if it is missing."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = target.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{target.database}"')
-    return url
-
-
 def row(label: str, figures: Figures) -> str:
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:6.0f} / {max(values) * 1000:6.0f}"
@@ -148,11 +136,12 @@ def row(label: str, figures: Figures) -> str:
 async def main(seconds: float, old_ref: str, pg_url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "old").mkdir()
+        ensure_database(pg_url)  # an old tree's recreate() may not create it
         old = unpack(old_ref, Path(tmp, "old").resolve())
         print(f"idle CPU over {seconds:.0f} s (share of one core); latency from due to delivered, ms (median / worst "
               f"of {SAMPLES}); old = {old_ref}, new = this tree")
         print(f"{'':<18} {'idle CPU':>10}   {'due now':>15}     {'due +3 s':>15}")
-        for name, url in (("sqlite", f"sqlite:///{tmp}/idle-{{}}.db"), ("postgresql", pg_ready(pg_url))):
+        for name, url in (("sqlite", f"sqlite:///{tmp}/idle-{{}}.db"), ("postgresql", pg_url)):
             results = {}
             for version, tree in (("old", old), ("new", ROOT)):
                 results[version] = await measure(tree, url.format(version), seconds)

@@ -27,9 +27,21 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+def ensure_database(database_url: str) -> None:
+    """Create a PostgreSQL database that does not exist yet (tests' per-worker databases, benchmarks')."""
+    target = sync_url(database_url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}) is None:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    engine.dispose()
+
+
 def recreate(database_url: str) -> None:
-    """Start from an empty, migrated database (tests and benchmarks): PostgreSQL's schema is dropped."""
+    """Start from an empty, migrated database (tests and benchmarks): PostgreSQL's is created if missing and its
+    schema dropped."""
     if not is_sqlite(database_url):
+        ensure_database(database_url)
         engine = create_engine(sync_url(database_url))
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -17,14 +17,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 def _own_database(url: str, worker: str) -> str:
-    """A PostgreSQL database of this pytest-xdist worker's own (`test_gw0`…), created when missing."""
-    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
-    engine = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}) is None:
-            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
-    engine.dispose()
-    return own.render_as_string(hide_password=False)
+    """This pytest-xdist worker's own PostgreSQL database (`test_gw0`…; recreate() creates it when missing)."""
+    return make_url(url).set(database=f"{make_url(url).database}_{worker}").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
