@@ -8,6 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from core.foreground import Foreground
+
 
 def _sender_key(update: object) -> int | None:
     if isinstance(update, Update):
@@ -21,14 +23,17 @@ def _sender_key(update: object) -> int | None:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Serialise updates per Telegram user with FIFO locks that vanish when idle."""
 
-    def __init__(self, max_concurrent_updates: int = 256, on_handled: Callable[[int], None] | None = None) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, on_handled: Callable[[int], None] | None = None,
+                 foreground: Foreground | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._on_handled = on_handled
+        self._foreground = foreground or Foreground()
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
-            await self._in_order(update, coroutine)
+            with self._foreground.handling():
+                await self._in_order(update, coroutine)
         finally:
             if self._on_handled is not None and isinstance(update, Update):
                 self._on_handled(update.update_id)

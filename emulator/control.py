@@ -88,7 +88,7 @@ async def _sent(request: web.Request) -> web.Response:
 
     while not (messages := found()):
         remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0 or not await emulator.world.signal.wait(remaining):
+        if remaining <= 0 or not await emulator.world.signal.wait(remaining, chat_id):
             break
     return _ok(messages)
 

@@ -256,7 +256,7 @@ class BotApiEmulator:
         chat = self.world.chats.get(chat_id)
         if chat is None:
             return []
-        return [(seq, kind, chat.sent[mid]) for seq, (mid, kind) in enumerate(chat.events, 1) if seq > after]
+        return [(seq, kind, chat.sent[mid]) for seq, (mid, kind) in enumerate(chat.events[after:], after + 1)]
 
     async def wait_activity(self, timeout: float) -> bool:
         """Wait up to timeout for the bot's next message or edit in any chat; False on timeout."""
@@ -267,7 +267,7 @@ class BotApiEmulator:
         deadline = asyncio.get_running_loop().time() + timeout
         while not (found := self.events(chat_id, after)):
             remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0 or not await self.world.signal.wait(remaining):
+            if remaining <= 0 or not await self.world.signal.wait(remaining, chat_id):
                 return []
         return found
 
@@ -286,7 +286,7 @@ class BotApiEmulator:
                 if (edits or kind == "sent") and matches(message, predicate):
                     return message
             remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0 or not await self.world.signal.wait(remaining):
+            if remaining <= 0 or not await self.world.signal.wait(remaining, chat_id):
                 seen = [m.text for _, _, m in self.events(chat_id, start)]
                 raise NoMessage(
                     f"no message matching {predicate!r} in chat {chat_id} within {timeout}s; "

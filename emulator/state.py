@@ -113,25 +113,26 @@ class PendingCallback:
 
 
 class Signal:
-    """Wake everyone waiting for the bot's next message or edit."""
+    """Wake those waiting for the bot's next message or edit: in one chat, or in any chat."""
 
     def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._waiters: dict[int | None, set[asyncio.Future[None]]] = {}
 
-    def fire(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
+    def fire(self, chat_id: int) -> None:
+        """Something happened in chat_id: wake its waiters and those waiting on any chat."""
+        for key in (chat_id, None):
+            for waiter in self._waiters.pop(key, ()):
+                if not waiter.done():
+                    waiter.set_result(None)
 
-    async def wait(self, timeout: float) -> bool:
-        """Wait for the next fire(); return False on timeout."""
+    async def wait(self, timeout: float, chat_id: int | None = None) -> bool:
+        """Wait for the next fire() in chat_id (None: any chat); return False on timeout."""
         waiter = asyncio.get_running_loop().create_future()
-        self._waiters.add(waiter)
+        self._waiters.setdefault(chat_id, set()).add(waiter)
         try:
             await asyncio.wait_for(waiter, max(timeout, 0))
         except TimeoutError:
-            self._waiters.discard(waiter)
+            self._waiters.get(chat_id, set()).discard(waiter)
             return False
         return True
 
@@ -224,9 +225,9 @@ class World:
         chat.messages[record.message_id] = message
         chat.sent[record.message_id] = record
         chat.events.append((record.message_id, "sent"))
-        self.signal.fire()
+        self.signal.fire(chat.user.id)
 
     def note_edit(self, chat: ChatState, message_id: int, text_changed: bool) -> None:
         if text_changed:
             chat.events.append((message_id, "edited"))
-        self.signal.fire()
+        self.signal.fire(chat.user.id)

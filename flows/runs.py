@@ -269,9 +269,8 @@ async def ensure_snapshot(session: AsyncSession, content: Content, now: datetime
     if await session.scalar(select(ContentVersion.version).where(ContentVersion.version == content.version)):
         return
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    snapshot = {"flows": {fid: flow.model_dump(mode="json") for fid, flow in content.flows.items()}}
     await session.execute(
         insert(ContentVersion)
-        .values(version=content.version, loaded_at=now, snapshot=snapshot)
+        .values(version=content.version, loaded_at=now, snapshot=content.flows_snapshot)
         .on_conflict_do_nothing(index_elements=["version"])
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock, SystemClock
@@ -219,9 +219,10 @@ async def events_for(session: AsyncSession, content: Content, person: Person, cl
     dates), each marked with the mentee's name.
     """
     today = local_today(person, content.default_tz, clock or SystemClock())
-    cohorts = await cohort_events(session, [person.cohort_id])
-    own = await person_events(session, [person.id])
-    items = build_items(content, person, cohorts.get(person.cohort_id, []), own[person.id], today)
+    own = Event.person_id == person.id
+    wanted = own if person.cohort_id is None else or_(own, and_(Event.cohort_id == person.cohort_id, Event.person_id.is_(None)))
+    events = (await session.scalars(select(Event).where(wanted))).all()  # one statement: it runs on every /refleksi
+    items = build_items(content, person, [e for e in events if e.person_id is None], [e for e in events if e.person_id is not None], today)
     if Role(person.role) in (Role.pp, Role.fsp):
         mentees = (await session.execute(select(Person.id, Person.name).where(Person.mentor_id == person.id, Person.participating))).all()
         names = dict(mentees)

@@ -13,10 +13,17 @@ from core.ratelimit import RateBudget
 from scheduler import broadcasts, digest, planner
 from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
+from flows import runs
 from services import companion, weekly
 from services.context import Deps
 from store import outbox, updates
 from store.db import Database
+
+
+async def remember_content(deps: Deps) -> None:
+    """Store this content version's flows at start, so the first person to open a flow does not wait for it."""
+    async with deps.db.session() as session:
+        await runs.ensure_snapshot(session, deps.content, deps.clock.now())
 
 
 async def plan(deps: Deps) -> None:
@@ -40,7 +47,8 @@ async def report_broadcasts(deps: Deps) -> int:
 
 def outbox_sender(deps: Deps, transport: Sender, budget: RateBudget, role: str = "") -> OutboxSender:
     """A sender of the outbox through `transport`, within `budget`; use it as `async with`."""
-    return OutboxSender(deps.db, transport, deps.content, deps.clock, budget, worker_id=new_worker_id(role))
+    return OutboxSender(deps.db, transport, deps.content, deps.clock, budget, worker_id=new_worker_id(role),
+                        foreground=deps.extras.get("foreground"))
 
 
 async def outbox_due(deps: Deps) -> bool:

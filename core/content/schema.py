@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from functools import cached_property
 import datetime as dt
 import string
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
@@ -499,3 +499,8 @@ class Content(Strict):
 
     def flows_for(self, role: str) -> list[Flow]:
         return [f for f in self.flows.values() if role in f.audience]
+
+    @cached_property
+    def flows_snapshot(self) -> dict[str, Any]:
+        """The flows as JSON, stored once per content version (flows/runs.ensure_snapshot)."""
+        return {"flows": {fid: flow.model_dump(mode="json") for fid, flow in self.flows.items()}}

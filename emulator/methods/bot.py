@@ -103,7 +103,7 @@ def leave_chat(world: World, params: Params) -> bool:
         raise bad_request("chat member status can't be changed in private chats")
     chat.left = True
     world.push_member_change(chat, world.bot_json(), "administrator" if chat.user.type == "channel" else "member", "left")
-    world.signal.fire()
+    world.signal.fire(chat.user.id)
     return True
 
 

@@ -107,7 +107,7 @@ def delete_message(world: World, params: Params) -> bool:
         raise bad_request("message to delete not found")
     if message_id in chat.sent:
         chat.sent[message_id].deleted = True
-    world.signal.fire()
+    world.signal.fire(chat.user.id)
     return True
 
 

@@ -99,3 +99,27 @@ async def test_user_files_are_downloadable_by_the_bot(emu: BotApiEmulator, start
     photo = emu.send_photo(ANI)["message"]["photo"][-1]
     data = await (await app.bot.get_file(photo["file_id"])).download_as_bytearray()
     assert bytes(data).startswith(b"\x89PNG")
+
+
+async def test_a_reader_of_one_chat_wakes_only_for_that_chat(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    """Fifty simulated users each wait on their own chat: a message to one must not wake the other 49."""
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    emu.user(ANI + 1, "Budi")
+    woken = []
+    original = emu.world.signal.wait
+
+    async def counting(timeout: float, chat_id: int | None = None) -> bool:
+        result = await original(timeout, chat_id)
+        woken.append((chat_id, result))
+        return result
+
+    emu.world.signal.wait = counting
+    waiting = asyncio.create_task(emu.wait_events(ANI, 0, 1.0))
+    await asyncio.sleep(0.01)
+    for n in range(3):
+        await app.bot.send_message(ANI + 1, f"untuk Budi {n}")
+    await app.bot.send_message(ANI, "untuk Ani")
+    events = await waiting
+    assert [m.text for _, _, m in events] == ["untuk Ani"]
+    assert woken == [(ANI, True)]

@@ -175,3 +175,4 @@ async def test_required_missing_on_kirim_asks_it(db, people, chat_for):
     assert "Periksa kembali" in chat.text
     await chat.press("Kirim")
     assert "sudah terkirim" in chat.text
+

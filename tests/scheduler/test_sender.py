@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, text
 
 from core.clock import FrozenClock
+from core.foreground import Foreground
 from services.background import OutboxAlarm
 from store.outbox import wake_rows
 from core.ratelimit import RateBudget
 from scheduler.sender import (
-    DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
+    REPLIES_FIRST, DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
 )
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
@@ -379,3 +380,33 @@ async def test_one_persons_many_rows_do_not_hold_up_everyone_elses(db):
     assert all(b.at - a.at >= 1.0 for a, b in zip(mentor_calls, mentor_calls[1:]))
     last_other = max(c.at for c in fake.calls if c.chat_id != mentor.tg_chat_id)
     assert last_other < mentor_calls[1].at  # nobody waited behind the mentor's second guide
+
+
+async def test_a_claim_lets_the_updates_in_hand_finish_first(db):
+    """Replies first: the sender shares the event loop with people's updates, so it waits (briefly) for them."""
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        await add_row(s, await make_person(s), "k", NOON)
+    fake, foreground, events = FakeSender(), Foreground(), []
+
+    async def update() -> None:
+        with foreground.handling():
+            await asyncio.sleep(0.1)
+            events.append(("update handled", len(fake.calls)))
+
+    handling = asyncio.create_task(update())
+    await asyncio.sleep(0)
+    assert (await drain(db, fake, clock, foreground=foreground)).sent == 1
+    await handling
+    assert events == [("update handled", 0)]
+
+
+async def test_a_long_update_delays_the_outbox_only_briefly(db):
+    clock = FrozenClock(NOON)
+    async with db.session() as s:
+        await add_row(s, await make_person(s), "k", NOON)
+    foreground = Foreground()
+    with foreground.handling():  # e.g. an import of a big roster
+        started = clock_time.monotonic()
+        assert (await drain(db, FakeSender(), clock, foreground=foreground)).sent == 1
+        assert clock_time.monotonic() - started < REPLIES_FIRST * 3 + 1
