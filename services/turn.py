@@ -4,7 +4,7 @@
 shows where they stand when the update was handled before a restart, settles a reply of theirs that
 Telegram refused (a resend gets that reply instead of being acted on again), checks the command against
 their role, and then runs the use case. When the person's flow run kept changing under it (RunBusy),
-everything is rolled back and tried again.
+everything is rolled back and tried again; so is a unit of work whose database connection was dropped.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -93,10 +94,17 @@ UseCase = Callable[[Acting], Awaitable[list[Reply]]]
 
 
 async def act(deps: Deps, turn: Turn, use_case: UseCase, command: str | None = None) -> Outcome:
-    """Run the use case for the person in one unit of work; when their run kept changing, roll back and retry."""
+    """Run the use case for the person in one unit of work; when their run kept changing, or the database dropped
+    the connection it ran on (a pooled connection the server or network closed), roll back and retry."""
+    dropped = False
     for attempt in range(1, BUSY_ATTEMPTS):
         try:
             return await _attempt(deps, turn, use_case, command)
+        except DBAPIError as error:
+            if not error.connection_invalidated or dropped:
+                raise
+            dropped = True  # the pool has replaced it: once more, on a new connection
+            log.warning("update %s: the database connection was lost; trying again on a new one", turn.update_id)
         except RunBusy:
             log.warning("update %s: its run kept changing; rolled back, trying again (%d/%d)",
                         turn.update_id, attempt + 1, BUSY_ATTEMPTS)

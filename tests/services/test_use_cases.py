@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.clock import FrozenClock
 from core.ui import Incoming, Reply
@@ -15,6 +15,7 @@ from services import background, dialogues, joining, lost_replies, reflection, r
 from services.commands import ROLE_COMMANDS
 from services.dialogues import DIALOGUES
 from services.turn import Turn
+from store.db import Database
 from store.models import FlowRun, OutboxMessage, OutboxStatus, Person, Role, RunStatus
 from tests.factories import make_cohort, make_person
 from tests.services.conftest import turn_of
@@ -154,3 +155,21 @@ async def test_joining_says_which_commands_the_chat_shows(db, deps_for, content)
         (await s.scalar(select(Person).where(Person.tg_user_id == 555))).left_at = NOW
     left = await joining.start(deps, joining.Newcomer(555, 555, "Sri Koordinator"), None)
     assert left.commands == () and content.text("left.contact_unknown") in _text(left.replies)
+
+
+async def test_an_update_whose_database_connection_was_dropped_is_handled_on_a_new_one(db, deps, caplog):
+    """PostgreSQL (or the network) closed a pooled connection that idled less than the ping interval."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only: SQLite has no server to drop a connection")
+    _, _, cgp = await _people(db)
+    async with db.session() as s:  # the connection the next unit of work will take from the pool
+        backend = await s.scalar(text("SELECT pg_backend_pid()"))
+    admin = Database(db.url)  # its own pool
+    async with admin.session() as s:
+        assert await s.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    await admin.dispose()
+    outcome = await reflection.menu(deps, turn_of(cgp))
+    assert "Pilih refleksi" in _text(outcome.replies)
+    assert "the database connection was lost" in caplog.text
+    async with db.session() as s:
+        assert (await s.get(Person, cgp.id)).last_update_id is not None
