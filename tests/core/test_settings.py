@@ -1,12 +1,16 @@
 """Settings refuse what cannot work with one line naming the setting, in Indonesian."""
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from core.settings import Settings, SettingsError
-from store.db import async_url, is_sqlite, sync_url
+from sqlalchemy import text
+
+from store.db import Database, async_url, is_sqlite, sync_url
 
 TOKEN = "123456789:TEST-e2e_token_0123456789abcdef"
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
@@ -37,14 +41,35 @@ def test_postgres_scheme_is_postgresql():
     settings = Settings.from_env(database_url="postgres://user:pw@db.example:5432/bot")
     assert settings.database_url == "postgresql://user:pw@db.example:5432/bot"
     assert not is_sqlite("postgres://user:pw@db.example:5432/bot")
-    for url in (sync_url("postgres://user:pw@db.example:5432/bot"), async_url("postgres://u@h/bot")):
-        assert url.drivername == "postgresql+psycopg"
+    assert sync_url("postgres://user:pw@db.example:5432/bot").drivername == "postgresql+psycopg"
+    assert async_url("postgres://u@h/bot").drivername == "postgresql+asyncpg"
 
 
 def test_postgresql_connections_give_up_instead_of_hanging():
     assert sync_url("postgresql://u@h/bot").query["connect_timeout"] == "10"
     assert sync_url("postgresql://u@h/bot?connect_timeout=3").query["connect_timeout"] == "3"
     assert "connect_timeout" not in sync_url("sqlite:///x.db").query
+    assert "connect_timeout" not in async_url("postgresql://u@h/bot").query  # asyncpg: connect(timeout=…)
+
+
+def test_a_hosting_platform_s_sslmode_reaches_both_drivers():
+    url = "postgres://u:pw@db.example:5432/bot?sslmode=require"
+    assert sync_url(url).query["sslmode"] == "require"  # libpq (psycopg)
+    assert dict(async_url(url).query) == {"ssl": "require"}  # asyncpg
+
+
+async def test_a_postgresql_server_that_never_answers_is_given_up_on_after_connect_timeout():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts the connection, never says a word
+    db = Database(f"postgresql://u@127.0.0.1:{silent.getsockname()[1]}/bot?connect_timeout=1")
+    started = time.monotonic()
+    with pytest.raises(Exception) as raised:
+        async with db.session() as session:
+            await session.execute(text("SELECT 1"))
+    assert time.monotonic() - started < 5, raised.value
+    await db.dispose()
+    silent.close()
 
 
 def test_the_placeholder_token_of_env_example_is_refused():
