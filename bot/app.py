@@ -75,7 +75,7 @@ async def _post_init(application: Application) -> None:
     if interrupted := await intake.tell_interrupted(deps):
         log.warning("%d file import(s) were cut off by the last stop; their senders are told", interrupted)
     await publish_default_commands(application.bot, deps.content)
-    await background.remember_content(deps)
+    await background.warm_up(deps)
     await jobs.schedule(application)
     # What start built (content, mappings, handlers) lives as long as the process: keep the cyclic garbage
     # collector from walking it again on every full collection (those paused the bot ~100 ms under load).

@@ -14,16 +14,22 @@ from scheduler import broadcasts, digest, planner
 from scheduler.claimers import new_worker_id
 from scheduler.sender import OutboxSender
 from flows import runs
+from program.holidays import library_days
 from services import companion, weekly
 from services.context import Deps
 from store import outbox, updates
 from store.db import Database
 
 
-async def remember_content(deps: Deps) -> None:
-    """Store this content version's flows at start, so the first person to open a flow does not wait for it."""
+async def warm_up(deps: Deps) -> None:
+    """What a process does once at start so that no person's update pays for it: this content version's flows
+    stored; this year's and next year's national holidays computed (~0.1 s each, from the holidays library)."""
     async with deps.db.session() as session:
         await runs.ensure_snapshot(session, deps.content, deps.clock.now())
+    if deps.content.holidays is not None:
+        year = deps.clock.now().year
+        for upcoming in (year, year + 1):
+            library_days(upcoming)
 
 
 async def plan(deps: Deps) -> None:
