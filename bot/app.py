@@ -79,6 +79,8 @@ async def _post_init(application: Application) -> None:
     await jobs.schedule(application)
     # What start built (content, mappings, handlers) lives as long as the process: keep the cyclic garbage
     # collector from walking it again on every full collection (those paused the bot ~100 ms under load).
+    # Garbage first, so nothing already dead is kept for good (a bot restarted in the same process).
+    gc.collect()
     gc.freeze()
     log.info("bot @%s ready (content %s)", application.bot.username, deps.content.version)
 
