@@ -32,7 +32,10 @@ class RunBusy(Exception):
 
 
 async def lock_person(session: AsyncSession, person_id: int) -> None:
-    """Serialize run creation per person: a row lock on PostgreSQL, the write lock on SQLite."""
+    """Serialize run creation per person: a row lock on PostgreSQL, the write lock on SQLite (none more if the
+    unit of work holds it already)."""
+    if session.info.get(WRITE_LOCKED) or session.info.get(PERSON_LOCKED) == person_id:
+        return
     if session.bind.dialect.name == "sqlite":
         # A no-op write takes SQLite's database write lock, so the reads that follow are current.
         await session.execute(text("UPDATE people SET id = id WHERE id = :id"), {"id": person_id})

@@ -7,7 +7,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import MENTOR_ROLES, FlowRun, Person, Role
 
-# session.info key: this unit of work holds the person's row lock, so no other unit of work changes their runs.
+# session.info key: the id of the person whose row lock this unit of work holds (no other unit of work changes
+# their runs).
 PERSON_LOCKED = "person_locked"
 # Built once: it runs per update. The row lock (PostgreSQL; SQLite's units of work hold the write lock
 # anyway) orders one person's updates from their first statement; every unit of work updates the row
@@ -20,7 +21,7 @@ _HANDLED = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("b_person")).values(l
 async def by_telegram_user(session: AsyncSession, tg_user_id: int) -> Person | None:
     """The person with this Telegram account, their row locked until the unit of work ends."""
     person = await session.scalar(_BY_TG_USER, {"tg_user_id": tg_user_id})
-    session.info[PERSON_LOCKED] = person is not None
+    session.info[PERSON_LOCKED] = person.id if person is not None else None
     return person
 
 
