@@ -6,7 +6,8 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
 - every expected reminder reached its recipient exactly once, on its (holiday-moved) local day, from its
   time on; repeats stop after "Sudah selesai"; none about or to someone after they left or blocked the bot;
   one due before its recipient joined may come at joining;
-- after "Ada kendala" the mentor got one notice; the person's pausable reminders may come later or not;
+- after "Ada kendala" the mentor got one notice; after a block, the mentor one notice then (or when their quiet
+  hours end); the person's pausable reminders may come later or not;
 - every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
   and the koordinator got its delivery report;
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
@@ -161,6 +162,14 @@ def in_quiet_hours(at: datetime, zone: str) -> bool:
     return clock >= QUIET[0] or clock < QUIET[1]
 
 
+def after_quiet_hours(at: datetime, zone: str) -> datetime:
+    """`at`, or when the quiet hours around it end."""
+    if not in_quiet_hours(at, zone):
+        return at
+    day = local_time(at, zone).date() + timedelta(days=local_time(at, zone).time() >= QUIET[0])
+    return datetime.combine(day, QUIET[1], timezone.utc) - timedelta(hours=OFFSETS[zone])
+
+
 class Oracle:
     def __init__(self, content: Content, plan: Plan) -> None:
         self.content, self.plan = content, plan
@@ -243,7 +252,25 @@ class Oracle:
             self._match(key, sorted(wanted[key], key=lambda e: e.due), sorted(got[key], key=lambda d: d.at), judgement)
         self._broadcasts(record, members, judgement)
         self._digests(record, members, judgement)
+        self._blocked_notices(record, judgement)
         return judgement
+
+    def _blocked_notices(self, record: SimRecord, judgement: Judgement) -> None:
+        """Someone still in the program blocks the bot: one notice to their mentor, then or when the mentor's
+        quiet hours end."""
+        by_id, by_tg = {m.external_id: m for m in self.plan.members}, self.plan.by_tg()
+        for chat_id, at in record.blocked.items():
+            member, left = by_tg[chat_id], record.left.get(chat_id)
+            mentor = by_id.get(member.mentor)
+            if mentor is None or (left and left <= at):
+                continue
+            text = self.content.text("blocked.mentor_notice", nama=member.name)
+            notices = [d for d in record.deliveries if d.text == text]
+            due = after_quiet_hours(at, mentor.zone)
+            if len(notices) != 1 or notices[0].chat_id != mentor.tg_id or not due <= notices[0].at <= due + LATE_ENOUGH:
+                judgement.mismatches.append(f"blocked notice: chat {chat_id} blocked at {at:%Y-%m-%d %H:%M}Z; the mentor got "
+                                            + ", ".join(f"{d.at:%Y-%m-%d %H:%M}Z" for d in notices if d.chat_id == mentor.tg_id)
+                                            + f" ({len(notices)} in all, expected 1 from {due:%Y-%m-%d %H:%M}Z)")
 
     def _digests(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
         """At most one digest a day to a PP, on a working day, between 07:00 and 12:00 local."""
