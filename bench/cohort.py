@@ -51,7 +51,7 @@ from roster import importer as roster
 from services import background
 from services.context import Deps
 from store.db import Database
-from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus
+from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,20 @@ class Simulation:
         await self.emulator.wait_for(member.tg_id, "Selamat datang", timeout=20)
         self.record.acted(member.tg_id, self.clock.now())
         self.record.joined[member.tg_id] = self.clock.now()
+
+    async def _block(self, member: Member) -> None:
+        """Block the bot and wait until the bot has recorded it: the my_chat_member update is handled
+        asynchronously, and a clock jump meanwhile would date the block (and the mentor's notice) wrongly."""
+        self.emulator.block(member.tg_id)
+        self.record.blocked[member.tg_id] = self.clock.now()
+        deadline = time.monotonic() + 20
+        while member.tg_id in self.record.joined:
+            async with self.db.session() as s:
+                if await s.scalar(select(Person.blocked_at).where(Person.tg_user_id == member.tg_id)) is not None:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the bot never recorded that chat {member.tg_id} blocked it")
+            await asyncio.sleep(SETTLE)
 
     async def _koordinator_broadcast(self, number: int) -> None:
         text = f"Siaran simulasi nomor {number}: mohon cek jadwal Lokakarya berikutnya."
@@ -382,8 +396,7 @@ class Simulation:
                         if kind == "join":
                             await self._join(what)
                         elif kind == "block":
-                            self.emulator.block(what.tg_id)
-                            self.record.blocked[what.tg_id] = self.clock.now()
+                            await self._block(what)
                         elif kind == "leave":
                             leaving.add(what.external_id)
                             self.record.left[what.tg_id] = self.clock.now()
