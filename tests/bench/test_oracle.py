@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -97,4 +97,34 @@ def test_a_blocked_notice_missing_late_or_in_the_mentors_quiet_hours_is_caught(o
     record.deliveries[-1] = Delivery(mentor.tg_id, 9000, notice, evening + timedelta(hours=14))  # 10:00 the next day
     assert kinds(oracle.judge(record).mismatches) == {"blocked notice"}
     record.deliveries[-1] = Delivery(mentor.tg_id, 9000, notice, evening)
+    assert oracle.judge(record).mismatches == []
+
+
+def test_a_pmo_reminder_missing_or_on_the_1st_instead_of_the_workshop_month_is_caught(oracle):
+    record = faithful(oracle)
+    rule_of = oracle.classifier.rule_of
+    pmo = [n for n, d in enumerate(record.deliveries) if rule_of(d.text) in ("pmo_bulanan_kepsek", "pmo_bulanan_fsp")]
+    roles = {oracle.plan.by_tg()[record.deliveries[n].chat_id].role for n in pmo}
+    assert roles == {"kepsek", "fsp"}  # guru and pengawas get none
+    del record.deliveries[pmo[0]]
+    assert kinds(oracle.judge(record).mismatches) == {"missing"}
+    record = faithful(oracle)
+    d = record.deliveries[pmo[0]]
+    (year, month), workshop = next(iter(oracle.plan.workshops.items()))
+    record.deliveries[pmo[0]] = dataclasses.replace(d, at=d.at - (workshop - date(year, month, 1)))  # as if on the 1st
+    assert kinds(oracle.judge(record).mismatches) == {"missing", "unexpected"}
+
+
+def test_a_pmo_update_stops_the_next_reminder_within_reach_and_its_summary_must_reach_the_fsp(oracle):
+    record = faithful(oracle)
+    rule_of = oracle.classifier.rule_of
+    reminder = next(d for d in record.deliveries if rule_of(d.text) == "pmo_bulanan_kepsek")
+    kepsek = oracle.plan.by_tg()[reminder.chat_id]
+    early = reminder.at - timedelta(days=10)  # within reach of a repeatable flow: no reminder this month
+    record.submitted.append((kepsek.tg_id, "pmo_update", early))
+    assert kinds(oracle.judge(record).mismatches) == {"unexpected", "summary"}
+    record.deliveries.remove(reminder)
+    fsp = next(m for m in oracle.plan.members if m.external_id == kepsek.mentor)
+    header = oracle.content.text("flow.summary.header", name=kepsek.name, title="Pembaruan PMO bulanan sekolah")
+    record.deliveries.append(Delivery(fsp.tg_id, 9001, header + "\n…", early))
     assert oracle.judge(record).mismatches == []

@@ -2,7 +2,8 @@
 
 A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
 answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
-broadcasts, 5xx and 429 answers and a restart. The bot's send budget is lifted (bench.cohort measures it).
+broadcasts, 5xx and 429 answers and a restart; and a few Sekolah Penggerak people (an FSP, two schools' kepala
+sekolah — one sends the monthly PMO update, one never — their guru and a pengawas) over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
 """
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, 
     assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
     assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
     assert any(m.joins_at for m in plan.members) and any(m.kendala for m in plan.members)
+    assert {m.role for m in plan.members} == {"cgp", "pp", "kepsek", "guru", "pengawas", "fsp"}
+    assert {m.answers for m in plan.members if m.role == "kepsek"} == {"early", "never"}
+    assert plan.workshops  # one PMO month on its workshop's day, the next on the 1st
     assert await simulate(plan, db, content, emulator) == []
 
 
