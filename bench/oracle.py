@@ -236,15 +236,15 @@ class Oracle:
                     out += self._days(rule, day, person, person, record)
         return out
 
-    def _submission_stops(self, rule: Any, base: date, chat_id: int, due: datetime, record: SimRecord) -> bool:
+    def _submission_stops(self, rule: Any, base: date, subject: Any, due: datetime, record: SimRecord) -> bool:
         """A submission of the rule's stop_on_submit flow before `due` stops it; one of a repeatable flow only if
         it came at most SUBMIT_REACH_DAYS before the occurrence's first reminder day."""
         flow = self.content.flows.get(rule.stop_on_submit or "")
-        if flow is None:
+        if flow is None or not record.submitted:
             return False
         first = base + timedelta(days=rule.offsets_days[0]) - timedelta(days=SUBMIT_REACH_DAYS)
-        zone = self.plan.by_tg()[chat_id].zone
-        return any(chat == chat_id and flow_id == flow.id and at < due and (not flow.repeatable or local_time(at, zone).date() >= first)
+        return any(chat == subject.tg_id and flow_id == flow.id and at < due
+                   and (not flow.repeatable or local_time(at, subject.zone).date() >= first)
                    for chat, flow_id, at in record.submitted)
 
     def _days(self, rule: Any, base: date, recipient: Any, subject: Any, record: SimRecord) -> list[Expected]:
@@ -263,7 +263,7 @@ class Oracle:
                 gone = min([t for who in {recipient.tg_id, subject.tg_id}
                             for t in (record.left.get(who), record.blocked.get(who)) if t], default=None)
                 if not self.plan.start <= due <= self.plan.end or (gone and due >= gone) \
-                        or self._submission_stops(rule, base, recipient.tg_id, due, record):
+                        or self._submission_stops(rule, base, subject, due, record):
                     continue
                 paused = record.paused.get(recipient.tg_id)
                 deferred = paused is not None and due >= paused and ("kendala" in rule.buttons)  # may come after the pause
