@@ -139,6 +139,9 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
             member.leaves_at = sometime(days // 4, days - 2)
         members.append(member)
     members += sekolah_penggerak(scale, FIRST_TG_ID + pps + cgps)
+    for n, guru in enumerate(m for m in members if m.role == "guru"):
+        if n % 4 == 3:  # one guru in four blocks the bot: the FSP is told
+            guru.blocks_at = sometime(days // 4, days - 2)
     plan = Plan(members, begin, end, lokakarya)
     # The koordinator dates every other month's workshop (the second Wednesday); the others' PMO months stay on the 1st.
     month = date(start.year, start.month, 1)

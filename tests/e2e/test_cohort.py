@@ -3,7 +3,8 @@
 A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
 answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
 broadcasts, 5xx and 429 answers and a restart; and a few Sekolah Penggerak people (an FSP, two schools' kepala
-sekolah — one sends the monthly PMO update, one never — their guru and a pengawas) over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
+sekolah — one sends the monthly PMO update, one never — their guru, one of whom blocks the bot, and a pengawas)
+over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
 """
 from __future__ import annotations
 
