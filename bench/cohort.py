@@ -385,6 +385,8 @@ class Simulation:
         day = self.plan.start.date()
         while (at := datetime(day.year, day.month, day.day, 17, tzinfo=timezone.utc)) < self.plan.end:  # 00:00 WIB
             out.append((at, "plan", None))
+            # and each zone's 07:00, when the bot's 15-minute planning queues that zone's mentors' digests
+            out += [(local(day, 7, zone), "plan", None) for zone in ZONES if self.plan.start < local(day, 7, zone) < self.plan.end]
             day += timedelta(days=1)
         restart = self.plan.start + RESTART_EVERY
         while restart < self.plan.end:
