@@ -364,9 +364,8 @@ class Simulation:
             for n, day in self.plan.lokakarya.items():
                 await set_lokakarya_date(s, cohort, n, day)
             psp = await s.scalar(select(CohortRow).where(CohortRow.code == PSP_COHORT))
-            for (_, month), day in self.plan.workshops.items():
-                if psp is not None:
-                    await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
+            for (_, month), day in self.plan.workshops.items():  # numbered by month
+                await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
 
     async def _set_lokakarya(self, number: int, day: date) -> None:
         async with self.db.session() as s:
