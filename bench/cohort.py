@@ -6,7 +6,9 @@
 generate() makes a cohort (CGPs with their PPs, spread over WIB/WITA/WIT, a configured koordinator) with
 the PGP calendar (Lokakarya 0–7; PI 1–6 follow from it) and who does what: answers a "Sudah selesai"
 reminder at once, after the second one or never; blocks the bot; leaves (a roster re-import marks them
-keluar); joins late. The koordinator moves a Lokakarya and broadcasts. simulate() runs the real
+keluar); joins late. A Sekolah Penggerak cohort beside it: schools with a kepala sekolah (who sends the monthly
+PMO update from its reminder, or never), guru and pengawas, and their FSPs; the koordinator dates every other
+month's workshop. The koordinator moves a Lokakarya and broadcasts. simulate() runs the real
 Application (planner, sender, handlers) on a FrozenClock: it jumps from one instant something happens
 to the next (a row falls due, a person acts, the daily planning), runs the bot's periodic jobs as they
 would run then, and waits until the outbox has nothing due. The emulator dates every message by the
@@ -51,13 +53,13 @@ from roster import importer as roster
 from services import background
 from services.context import Deps
 from store.db import Database
-from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus
+from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 
 TOKEN = "123456789:TEST-cohort_token_0123456789abcdef"
 KOORDINATOR_ID = 990001
-COHORT = "15"
+COHORT, PSP_COHORT = "15", "SP15"
 ZONES = ("WIB", "WITA", "WIT")
 OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 FIRST_TG_ID = 500_000
@@ -73,11 +75,13 @@ class Member:
 
     external_id: str
     name: str
-    role: str  # cgp | pp
+    role: str  # cgp | pp | kepsek | guru | pengawas | fsp
     zone: str
     tg_id: int
     mentor: str = ""
-    answers: str = "never"  # early | late | never: when they press "Sudah selesai"
+    answers: str = "never"  # early | late | never: when they press "Sudah selesai"; a kepsek: early | never
+    school: str = ""  # a pengawas: several, "; "-separated
+    district: str = "Kabupaten Simulasi"
     kendala: bool = False  # presses "Ada kendala" on their first reminder offering it (sick, a week)
     joins_at: datetime | None = None  # None: at the start
     blocks_at: datetime | None = None
@@ -94,6 +98,7 @@ class Plan:
     lokakarya: dict[int, date]
     moves: list[tuple[datetime, int, date]] = field(default_factory=list)  # (when, Lokakarya n, new date)
     broadcasts: list[datetime] = field(default_factory=list)
+    workshops: dict[tuple[int, int], date] = field(default_factory=dict)  # Sekolah Penggerak (year, month) → day
 
     def by_tg(self) -> dict[int, Member]:
         return {m.tg_id: m for m in self.members}
@@ -106,8 +111,9 @@ def local(day: date, hour: int, zone: str = "WIB") -> datetime:
 
 def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7),
              days: int | None = None) -> Plan:
-    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs); a compressed calendar has a Lokakarya every 4 days;
-    `days` cuts the run short."""
+    """A cohort of 20,000 × scale CGPs (2,000 × scale PPs) and a Sekolah Penggerak cohort of 500 × scale schools
+    (50 × scale FSPs); a compressed calendar has a Lokakarya every 4 days (the Sekolah Penggerak workshops stay
+    monthly); `days` cuts the run short."""
     rng = random.Random(seed)
     cgps, pps = max(8, round(20_000 * scale)), max(2, round(2_000 * scale))
     gap, lead = (4, 16) if compressed else (28, 24)
@@ -132,7 +138,18 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
         elif fate == 11:
             member.leaves_at = sometime(days // 4, days - 2)
         members.append(member)
+    members += sekolah_penggerak(scale, FIRST_TG_ID + pps + cgps)
+    for n, guru in enumerate(m for m in members if m.role == "guru"):
+        if n % 4 == 3:  # one guru in four blocks the bot: the FSP is told
+            guru.blocks_at = sometime(days // 4, days - 2)
     plan = Plan(members, begin, end, lokakarya)
+    # The koordinator dates every other month's workshop (the second Wednesday); the others' PMO months stay on the 1st.
+    month = date(start.year, start.month, 1)
+    while month <= end_day:
+        if month.month % 2 == 0:
+            first_wednesday = month + timedelta(days=(2 - month.weekday()) % 7)
+            plan.workshops[(month.year, month.month)] = first_wednesday + timedelta(days=7)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     # The koordinator moves Lokakarya 4 two days later, before any of its reminders falls due.
     plan.moves.append((local(start + timedelta(days=3), 11), 4, lokakarya[4] + timedelta(days=2)))
     for month in range(0, days, 30 if not compressed else 20):
@@ -140,14 +157,42 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
     return plan
 
 
+def sekolah_penggerak(scale: float, first_tg_id: int) -> list[Member]:
+    """500 × scale schools, each with a kepala sekolah and two guru, one pengawas per five schools, 50 × scale FSPs;
+    an FSP's schools are in one district and zone. Two in three kepala sekolah send the PMO update when reminded,
+    the others never."""
+    schools, fsps = max(2, round(500 * scale)), max(1, round(50 * scale))
+    tg = iter(range(first_tg_id, first_tg_id + 10**6))
+    members = [Member(f"FSP{f:03d}", f"Fasilitator {f}", "fsp", ZONES[f % 3], next(tg), district=f"Kabupaten Sekolah {f}")
+               for f in range(fsps)]
+    covered: dict[int, list[str]] = {}
+    for n in range(schools):
+        fsp = members[n * fsps // schools]
+        school = f"SD Penggerak {n}"
+        covered.setdefault(n // 5, []).append(school)
+        members.append(Member(f"KS{n:04d}", f"Kepala Sekolah {n}", "kepsek", fsp.zone, next(tg), mentor=fsp.external_id,
+                              answers="never" if n % 3 == 1 else "early", school=school, district=fsp.district))
+        for g in range(2):
+            members.append(Member(f"GR{n:04d}{g}", f"Guru {n}-{g}", "guru", fsp.zone, next(tg), mentor=fsp.external_id,
+                                  school=school, district=fsp.district))
+    for p, names in covered.items():
+        fsp = members[p * 5 * fsps // schools]  # the FSP of the first of the five schools
+        members.append(Member(f"PG{p:03d}", f"Pengawas {p}", "pengawas", fsp.zone, next(tg), mentor=fsp.external_id,
+                              school="; ".join(names), district=fsp.district))
+    return members
+
+
+PSP_ROLES = {"kepsek", "guru", "pengawas", "fsp"}
+
+
 def roster_csv(plan: Plan, leaving: set[str] = frozenset()) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "nama", "peran", "angkatan", "sekolah", "kabupaten/kota", "mentor", "zona waktu", "status"])
     for m in plan.members:
-        school = f"SMP Negeri {m.tg_id % 97}" if m.role == "cgp" else ""
-        writer.writerow([m.external_id, m.name, m.role, COHORT, school, "Kabupaten Simulasi", m.mentor, m.zone,
-                         "keluar" if m.external_id in leaving else "aktif"])
+        school = m.school or (f"SMP Negeri {m.tg_id % 97}" if m.role == "cgp" else "")
+        writer.writerow([m.external_id, m.name, m.role, PSP_COHORT if m.role in PSP_ROLES else COHORT, school,
+                         m.district, m.mentor, m.zone, "keluar" if m.external_id in leaving else "aktif"])
     return out.getvalue().encode()
 
 
@@ -213,6 +258,20 @@ class Simulation:
         self.record.acted(member.tg_id, self.clock.now())
         self.record.joined[member.tg_id] = self.clock.now()
 
+    async def _block(self, member: Member) -> None:
+        """Block the bot and wait until the bot has recorded it: the my_chat_member update is handled
+        asynchronously, and a clock jump meanwhile would date the block (and the mentor's notice) wrongly."""
+        self.emulator.block(member.tg_id)
+        self.record.blocked[member.tg_id] = self.clock.now()
+        deadline = time.monotonic() + 20
+        while member.tg_id in self.record.joined:
+            async with self.db.session() as s:
+                if await s.scalar(select(Person.blocked_at).where(Person.tg_user_id == member.tg_id)) is not None:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the bot never recorded that chat {member.tg_id} blocked it")
+            await asyncio.sleep(SETTLE)
+
     async def _koordinator_broadcast(self, number: int) -> None:
         text = f"Siaran simulasi nomor {number}: mohon cek jadwal Lokakarya berikutnya."
         k = KOORDINATOR_ID
@@ -233,6 +292,10 @@ class Simulation:
             if member and member.kendala and KENDALA in d.labels and d.chat_id not in self.record.paused:
                 await self._kendala(member, d)
                 continue
+            if member and member.role == "kepsek" and member.answers == "early" \
+                    and self.record.classify(d.text) == "pmo_bulanan_kepsek":
+                await self._pmo_update(member, d)
+                continue
             if member is None or DONE not in d.labels or member.answers == "never":
                 continue
             rule = self.record.classify(d.text)
@@ -245,6 +308,21 @@ class Simulation:
             self.record.acted(member.tg_id, self.clock.now())
         for member, _ in presses:
             await self.emulator.wait_for(member.tg_id, "Sudah kami catat", timeout=20, edits=False)
+
+    async def _pmo_update(self, member: Member, d: Delivery) -> None:
+        """The kepala sekolah opens the PMO update from its reminder and sends it for the school."""
+        open_flow = self.content.text("reminder.button.open_flow")
+        status = "Sesuai rencana" if member.tg_id % 2 else "Perlu bantuan"
+        self.emulator.mark_read(member.tg_id)
+        self.emulator.click(member.tg_id, open_flow, d.message_id)
+        for expect, word in (("(1/", "Tindak lanjut berjalan di kelas 4 dan 5"), ("(2/", "Lewati"), ("(3/", status),
+                             ("(4/", "Lewati"), ("Tekan Kirim", "Kirim"), ("sudah terkirim", None)):
+            await self.emulator.wait_for(member.tg_id, expect, timeout=20)
+            if word is None:
+                break
+            (self.emulator.click if word in ("Lewati", status, "Kirim") else self.emulator.send_text)(member.tg_id, word)
+        self.record.submitted.append((member.tg_id, "pmo_update", self.clock.now()))
+        self.record.acted(member.tg_id, self.clock.now())
 
     async def _kendala(self, member: Member, d: Delivery) -> None:
         self.emulator.mark_read(member.tg_id)
@@ -285,6 +363,9 @@ class Simulation:
             cohort = await s.scalar(select(CohortRow).where(CohortRow.code == COHORT))
             for n, day in self.plan.lokakarya.items():
                 await set_lokakarya_date(s, cohort, n, day)
+            psp = await s.scalar(select(CohortRow).where(CohortRow.code == PSP_COHORT))
+            for (_, month), day in self.plan.workshops.items():  # numbered by month
+                await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
 
     async def _set_lokakarya(self, number: int, day: date) -> None:
         async with self.db.session() as s:
@@ -303,6 +384,8 @@ class Simulation:
         day = self.plan.start.date()
         while (at := datetime(day.year, day.month, day.day, 17, tzinfo=timezone.utc)) < self.plan.end:  # 00:00 WIB
             out.append((at, "plan", None))
+            # and each zone's 07:00, when the bot's 15-minute planning queues that zone's mentors' digests
+            out += [(local(day, 7, zone), "plan", None) for zone in ZONES if self.plan.start < local(day, 7, zone) < self.plan.end]
             day += timedelta(days=1)
         restart = self.plan.start + RESTART_EVERY
         while restart < self.plan.end:
@@ -382,8 +465,7 @@ class Simulation:
                         if kind == "join":
                             await self._join(what)
                         elif kind == "block":
-                            self.emulator.block(what.tg_id)
-                            self.record.blocked[what.tg_id] = self.clock.now()
+                            await self._block(what)
                         elif kind == "leave":
                             leaving.add(what.external_id)
                             self.record.left[what.tg_id] = self.clock.now()

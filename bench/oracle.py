@@ -1,18 +1,23 @@
 """The cohort simulation's oracle: what should have reached whom and when, from content/ and the simulated behaviour.
 
-It does not use the scheduler: it reads the reminder rules (content/reminders.yaml), the days off
+It does not use the scheduler: it reads the reminder rules (content/reminders.yaml), the PMO months
+(content/calendar.yaml), the flows' summary_to and repeatable (content/flows), the days off
 (content/holidays.yaml and the `holidays` library) and the cohort's calendar and behaviour
 (bench.cohort.Plan), and judges what the emulator recorded (SimRecord):
 - every expected reminder reached its recipient exactly once, on its (holiday-moved) local day, from its
-  time on; repeats stop after "Sudah selesai"; none about or to someone after they left or blocked the bot;
-  one due before its recipient joined may come at joining;
-- after "Ada kendala" the mentor got one notice; the person's pausable reminders may come later or not;
+  time on; PMO month reminders to kepala sekolah and FSPs hang on the month's workshop day, else the 1st;
+  repeats stop after "Sudah selesai", and a submission of the rule's flow stops it (a repeatable flow's only
+  within SUBMIT_REACH_DAYS); none about or to someone after they left or blocked the bot; one due before
+  its recipient joined may come at joining;
+- a submitted flow's summary reaches the mentor once, at once;
+- after "Ada kendala" the mentor got one notice; after a block, the mentor one notice then (or when their quiet
+  hours end); the person's pausable reminders may come later or not;
 - every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
   and the koordinator got its delivery report;
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
   arrived in the recipient's quiet hours (21:00–06:00 local), after they left or blocked the bot, or
   twice; no reminder arrived that no rule and no behaviour explains.
-PP digests are held to one a working day between 07:00 and 12:00; escalations are not expected (nobody
+PP and FSP digests are held to one a working day between 07:00 and 12:00; escalations are not expected (nobody
 leaves a flow unfinished); other notices are held to the quiet hours, leavers and blockers.
 """
 from __future__ import annotations
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 
 OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 QUIET = (time(21), time(6))
+SUBMIT_REACH_DAYS = 14  # a repeatable flow's submission stops reminders whose first day is at most this much later
 LATE_ENOUGH = timedelta(hours=6)  # a reminder may wait this long behind faults and retries
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 DONE = "✅ Sudah selesai"
@@ -69,6 +75,7 @@ class SimRecord:
     blocked: dict[int, datetime] = field(default_factory=dict)
     left: dict[int, datetime] = field(default_factory=dict)
     acked: list[tuple[int, str, datetime]] = field(default_factory=list)  # (chat, rule id, when)
+    submitted: list[tuple[int, str, datetime]] = field(default_factory=list)  # (chat, flow id, when)
     paused: dict[int, datetime] = field(default_factory=dict)  # "Ada kendala" pressed
     actions: dict[int, set[datetime]] = field(default_factory=lambda: defaultdict(set))
     broadcasts: list[tuple[datetime, str]] = field(default_factory=list)
@@ -161,6 +168,14 @@ def in_quiet_hours(at: datetime, zone: str) -> bool:
     return clock >= QUIET[0] or clock < QUIET[1]
 
 
+def after_quiet_hours(at: datetime, zone: str) -> datetime:
+    """`at`, or when the quiet hours around it end."""
+    if not in_quiet_hours(at, zone):
+        return at
+    day = local_time(at, zone).date() + timedelta(days=local_time(at, zone).time() >= QUIET[0])
+    return datetime.combine(day, QUIET[1], timezone.utc) - timedelta(hours=OFFSETS[zone])
+
+
 class Oracle:
     def __init__(self, content: Content, plan: Plan) -> None:
         self.content, self.plan = content, plan
@@ -176,8 +191,11 @@ class Oracle:
         by_id = {m.external_id: m for m in plan.members}
         out: list[Expected] = []
         for rule in content.rules:
-            if rule.on == "flow_unfinished" or rule.on.kind not in ("lokakarya", "pi"):
-                continue  # nobody in the simulation leaves a flow unfinished or has person dates or PSP roles
+            if rule.on == "flow_unfinished" or rule.on.kind not in ("lokakarya", "pi", "pmo_month"):
+                continue  # nobody in the simulation leaves a flow unfinished or has person dates
+            if rule.on.kind == "pmo_month":
+                out += self._pmo(rule, record)
+                continue
             items = lokakarya if rule.on.kind == "lokakarya" else pi
             for number, day in items.items():
                 if rule.on.number is not None and rule.on.number != number:
@@ -200,6 +218,35 @@ class Oracle:
                         out += self._days(rule, day, recipient, person, record)
         return out
 
+    def pmo_days(self) -> list[tuple[int, date]]:
+        """Each PMO month of content/calendar.yaml in the simulated span: on the day the koordinator dated that
+        month's Sekolah Penggerak workshop, else on the 1st."""
+        out = []
+        for year in range(self.plan.start.year - 1, self.plan.end.year + 2):
+            for pmo in self.content.calendar.pmo_months:
+                out.append((pmo.month, self.plan.workshops.get((year, pmo.month), date(year, pmo.month, 1))))
+        return out
+
+    def _pmo(self, rule: Any, record: SimRecord) -> list[Expected]:
+        """A PMO month's reminder to each PSP person of the audience's roles (about themselves)."""
+        out: list[Expected] = []
+        for _, day in self.pmo_days():
+            for person in self.plan.members:
+                if person.role in rule.audience:
+                    out += self._days(rule, day, person, person, record)
+        return out
+
+    def _submission_stops(self, rule: Any, base: date, subject: Any, due: datetime, record: SimRecord) -> bool:
+        """A submission of the rule's stop_on_submit flow before `due` stops it; one of a repeatable flow only if
+        it came at most SUBMIT_REACH_DAYS before the occurrence's first reminder day."""
+        flow = self.content.flows.get(rule.stop_on_submit or "")
+        if flow is None or not record.submitted:
+            return False
+        first = base + timedelta(days=rule.offsets_days[0]) - timedelta(days=SUBMIT_REACH_DAYS)
+        return any(chat == subject.tg_id and flow_id == flow.id and at < due
+                   and (not flow.repeatable or local_time(at, subject.zone).date() >= first)
+                   for chat, flow_id, at in record.submitted)
+
     def _days(self, rule: Any, base: date, recipient: Any, subject: Any, record: SimRecord) -> list[Expected]:
         """The reminder's days for one recipient; none once the recipient or the person it is about left or blocked."""
         times, step = (rule.repeat.max_times, rule.repeat.every_days) if rule.repeat else (1, 0)
@@ -215,7 +262,8 @@ class Oracle:
                 joined = record.joined.get(recipient.tg_id)
                 gone = min([t for who in {recipient.tg_id, subject.tg_id}
                             for t in (record.left.get(who), record.blocked.get(who)) if t], default=None)
-                if not self.plan.start <= due <= self.plan.end or (gone and due >= gone):
+                if not self.plan.start <= due <= self.plan.end or (gone and due >= gone) \
+                        or self._submission_stops(rule, base, subject, due, record):
                     continue
                 paused = record.paused.get(recipient.tg_id)
                 deferred = paused is not None and due >= paused and ("kendala" in rule.buttons)  # may come after the pause
@@ -243,10 +291,49 @@ class Oracle:
             self._match(key, sorted(wanted[key], key=lambda e: e.due), sorted(got[key], key=lambda d: d.at), judgement)
         self._broadcasts(record, members, judgement)
         self._digests(record, members, judgement)
+        self._blocked_notices(record, judgement)
+        self._summaries(record, judgement)
         return judgement
 
+    def _summaries(self, record: SimRecord, judgement: Judgement) -> None:
+        """Each submission of a flow with summary_to: [mentor] reaches the mentor once, at once."""
+        members = self.plan.by_tg()
+        by_id = {m.external_id: m for m in self.plan.members}
+        sent: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+        for chat_id, flow_id, at in record.submitted:
+            sent[(chat_id, flow_id)].append(at)
+        for (chat_id, flow_id), times in sent.items():
+            member, flow = members[chat_id], self.content.flows[flow_id]
+            mentor = by_id.get(member.mentor)
+            if mentor is None or "mentor" not in flow.summary_to:
+                continue
+            header = self.content.text("flow.summary.header", name=member.name, title=flow.title)
+            got = [(d.chat_id, d.at) for d in record.deliveries if d.text.startswith(header)]
+            if sorted(got) != sorted((mentor.tg_id, at) for at in times):
+                judgement.mismatches.append(f"summary: {flow_id} of chat {chat_id} sent at "
+                                            + ", ".join(f"{at:%Y-%m-%d %H:%M}Z" for at in times) + " reached "
+                                            + ", ".join(f"chat {c} at {at:%Y-%m-%d %H:%M}Z" for c, at in got)
+                                            + f" (expected chat {mentor.tg_id} each time)")
+
+    def _blocked_notices(self, record: SimRecord, judgement: Judgement) -> None:
+        """Someone still in the program blocks the bot: one notice to their mentor, then or when the mentor's
+        quiet hours end."""
+        by_id, by_tg = {m.external_id: m for m in self.plan.members}, self.plan.by_tg()
+        for chat_id, at in record.blocked.items():
+            member, left = by_tg[chat_id], record.left.get(chat_id)
+            mentor = by_id.get(member.mentor)
+            if mentor is None or (left and left <= at):
+                continue
+            text = self.content.text("blocked.mentor_notice", nama=member.name)
+            notices = [d for d in record.deliveries if d.text == text]
+            due = after_quiet_hours(at, mentor.zone)
+            if len(notices) != 1 or notices[0].chat_id != mentor.tg_id or not due <= notices[0].at <= due + LATE_ENOUGH:
+                judgement.mismatches.append(f"blocked notice: chat {chat_id} blocked at {at:%Y-%m-%d %H:%M}Z; the mentor got "
+                                            + ", ".join(f"{d.at:%Y-%m-%d %H:%M}Z" for d in notices if d.chat_id == mentor.tg_id)
+                                            + f" ({len(notices)} in all, expected 1 from {due:%Y-%m-%d %H:%M}Z)")
+
     def _digests(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
-        """At most one digest a day to a PP, on a working day, between 07:00 and 12:00 local."""
+        """At most one digest a day to a PP or FSP, on a working day, between 07:00 and 12:00 local."""
         days: Counter[tuple[int, date]] = Counter()
         for d in record.deliveries:
             if not d.text.startswith(DIGEST):
@@ -254,7 +341,7 @@ class Oracle:
             member = members.get(d.chat_id)
             at = local_time(d.at, member.zone if member else "WIB")
             days[(d.chat_id, at.date())] += 1
-            if member is None or member.role != "pp" or self.days_off.off(at.date()) \
+            if member is None or member.role not in ("pp", "fsp") or self.days_off.off(at.date()) \
                     or not DIGEST_HOURS[0] <= at.time() <= DIGEST_HOURS[1]:
                 judgement.mismatches.append(f"digest: chat {d.chat_id} at {at:%Y-%m-%d %H:%M} local")
         judgement.mismatches += [f"digest: {n} to chat {chat} on {day}" for (chat, day), n in days.items() if n > 1]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -19,9 +19,9 @@ def oracle(content_dir) -> Oracle:
     return Oracle(load_content(content_dir), plan)
 
 
-def faithful(oracle: Oracle) -> SimRecord:
-    """A record of exactly what the oracle expects, each reminder at its due time."""
-    record = SimRecord(plan=oracle.plan, joined={m.tg_id: oracle.plan.start for m in oracle.plan.members})
+def faithful(oracle: Oracle, **events) -> SimRecord:
+    """A record of exactly what the oracle expects (given `events`: blocked=…), each reminder at its due time."""
+    record = SimRecord(plan=oracle.plan, joined={m.tg_id: oracle.plan.start for m in oracle.plan.members}, **events)
     texts = {rule.id: PLACEHOLDER.sub("X", rule.text) for rule in oracle.content.rules}
     record.deliveries = [Delivery(e.chat_id, n, texts[e.rule_id], e.due) for n, e in enumerate(oracle.expected(record))]
     return record
@@ -83,3 +83,48 @@ def test_a_second_digest_in_a_day_and_one_in_the_afternoon_are_caught(oracle):
     assert sorted(oracle.judge(record).mismatches) == [
         f"digest: 2 to chat {pp.tg_id} on {morning.date()}",
         f"digest: chat {pp.tg_id} at {local_time(morning, pp.zone).date() + timedelta(days=1)} 14:00 local"]
+
+
+def test_a_blocked_notice_missing_late_or_in_the_mentors_quiet_hours_is_caught(oracle):
+    cgp = next(m for m in oracle.plan.members if m.role == "cgp")
+    mentor = next(m for m in oracle.plan.members if m.external_id == cgp.mentor)
+    evening = cohort.local(oracle.plan.start.date() + timedelta(days=2), 20, mentor.zone)
+    record = faithful(oracle, blocked={cgp.tg_id: evening})
+    notice = oracle.content.text("blocked.mentor_notice", nama=cgp.name)
+    assert kinds(oracle.judge(record).mismatches) == {"blocked notice"}  # never told
+    record.deliveries.append(Delivery(mentor.tg_id, 9000, notice, evening + timedelta(hours=4)))  # 00:00 local
+    assert kinds(oracle.judge(record).mismatches) == {"quiet hours"}
+    record.deliveries[-1] = Delivery(mentor.tg_id, 9000, notice, evening + timedelta(hours=14))  # 10:00 the next day
+    assert kinds(oracle.judge(record).mismatches) == {"blocked notice"}
+    record.deliveries[-1] = Delivery(mentor.tg_id, 9000, notice, evening)
+    assert oracle.judge(record).mismatches == []
+
+
+def test_a_pmo_reminder_missing_or_on_the_1st_instead_of_the_workshop_month_is_caught(oracle):
+    record = faithful(oracle)
+    rule_of = oracle.classifier.rule_of
+    pmo = [n for n, d in enumerate(record.deliveries) if rule_of(d.text) in ("pmo_bulanan_kepsek", "pmo_bulanan_fsp")]
+    roles = {oracle.plan.by_tg()[record.deliveries[n].chat_id].role for n in pmo}
+    assert roles == {"kepsek", "fsp"}  # guru and pengawas get none
+    del record.deliveries[pmo[0]]
+    assert kinds(oracle.judge(record).mismatches) == {"missing"}
+    record = faithful(oracle)
+    d = record.deliveries[pmo[0]]
+    (year, month), workshop = next(iter(oracle.plan.workshops.items()))
+    record.deliveries[pmo[0]] = dataclasses.replace(d, at=d.at - (workshop - date(year, month, 1)))  # as if on the 1st
+    assert kinds(oracle.judge(record).mismatches) == {"missing", "unexpected"}
+
+
+def test_a_pmo_update_stops_the_next_reminder_within_reach_and_its_summary_must_reach_the_fsp(oracle):
+    record = faithful(oracle)
+    rule_of = oracle.classifier.rule_of
+    reminder = next(d for d in record.deliveries if rule_of(d.text) == "pmo_bulanan_kepsek")
+    kepsek = oracle.plan.by_tg()[reminder.chat_id]
+    early = reminder.at - timedelta(days=10)  # within reach of a repeatable flow: no reminder this month
+    record.submitted.append((kepsek.tg_id, "pmo_update", early))
+    assert kinds(oracle.judge(record).mismatches) == {"unexpected", "summary"}
+    record.deliveries.remove(reminder)
+    fsp = next(m for m in oracle.plan.members if m.external_id == kepsek.mentor)
+    header = oracle.content.text("flow.summary.header", name=kepsek.name, title="Pembaruan PMO bulanan sekolah")
+    record.deliveries.append(Delivery(fsp.tg_id, 9001, header + "\n…", early))
+    assert oracle.judge(record).mismatches == []

@@ -2,14 +2,20 @@
 
 A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
 answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
-broadcasts, 5xx and 429 answers and a restart. The bot's send budget is lifted (bench.cohort measures it).
+broadcasts, 5xx and 429 answers and a restart; and a few Sekolah Penggerak people (an FSP, two schools' kepala
+sekolah — one sends the monthly PMO update, one never — their guru, one of whom blocks the bot, and a pengawas)
+over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
 """
 from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
 
 from bench import cohort
 from bench.oracle import Oracle
 from core.ratelimit import RateBudget
 from scheduler import stops
+from services import joining
 
 
 def unlimited() -> RateBudget:
@@ -32,6 +38,9 @@ async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, 
     assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
     assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
     assert any(m.joins_at for m in plan.members) and any(m.kendala for m in plan.members)
+    assert {m.role for m in plan.members} == {"cgp", "pp", "kepsek", "guru", "pengawas", "fsp"}
+    assert {m.answers for m in plan.members if m.role == "kepsek"} == {"early", "never"}
+    assert plan.workshops  # one PMO month on its workshop's day, the next on the 1st
     assert await simulate(plan, db, content, emulator) == []
 
 
@@ -45,3 +54,23 @@ async def test_the_oracle_catches_reminders_that_go_on_after_sudah_selesai(db, c
     stopped_by_ack = {rule.id for rule in content.rules if rule.stop_on_ack}
     assert mismatches and {m.split()[1] for m in mismatches} <= stopped_by_ack, mismatches
     assert all(m.startswith("unexpected:") for m in mismatches), mismatches
+
+
+async def test_a_block_is_recorded_and_the_mentor_told_before_the_clock_moves_on(db, content, emulator, monkeypatch):
+    """The bot handles the block (my_chat_member) asynchronously, here slowly: the simulation must not jump
+    to the next instant (00:00 WIB, the mentor's quiet hours) before the bot has recorded it."""
+    handle = joining.membership
+
+    async def slowly(*args, **kwargs) -> None:
+        await asyncio.sleep(0.5)
+        await handle(*args, **kwargs)
+
+    monkeypatch.setattr(joining, "membership", slowly)
+    plan = cohort.generate(scale=0.0004, compressed=True, days=8)
+    for m in plan.members:
+        m.joins_at = m.blocks_at = m.leaves_at = None
+        m.kendala = False
+    cgp = next(m for m in plan.members if m.role == "cgp")
+    mentor = next(m for m in plan.members if m.external_id == cgp.mentor)
+    cgp.blocks_at = cohort.local(plan.start.date() + timedelta(days=1), 20, mentor.zone)
+    assert await simulate(plan, db, content, emulator, faults=False) == []

@@ -15,6 +15,7 @@ from core.ratelimit import RateBudget
 from scheduler.sender import (
     REPLIES_FIRST, DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
 )
+from scheduler.chat_member import on_blocked
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
 from tests.scheduler.sendkit import FakeSender, add_row, fast_budget, texts_content
@@ -257,6 +258,21 @@ async def test_quiet_hours_evening_in_wit_waits_until_morning(db):
     await drain(db, fake, FrozenClock(at))
     assert [c.chat_id for c in fake.calls] == [wib.tg_chat_id]
     assert (await rows_by_key(db))["wit"].due_at == datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc)  # 06:00 WIT
+
+
+async def test_a_block_at_night_tells_the_mentor_when_their_quiet_hours_end(db):
+    night = datetime(2026, 10, 10, 17, 0, tzinfo=timezone.utc)  # 00:00 WIB (the cohort run's mismatch: a harness race)
+    clock = FrozenClock(night)
+    async with db.session() as s:
+        pp = await make_person(s, "pp")
+        cgp = await make_person(s, mentor=pp, name="Bu Sari")
+        assert await on_blocked(s, CONTENT, cgp, clock)
+    fake = FakeSender()
+    assert (await drain(db, fake, clock)).deferred == 1 and fake.calls == []
+    [notice] = (await rows_by_key(db)).values()
+    assert notice.due_at == datetime(2026, 10, 10, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB
+    clock.set(notice.due_at)
+    assert (await drain(db, fake, clock)).sent == 1 and fake.texts_to(pp.tg_chat_id)[0].startswith("Pesan Pendamping untuk Bu Sari")
 
 
 async def test_due_query_uses_the_partial_index(db):
