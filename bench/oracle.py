@@ -9,7 +9,7 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
   repeats stop after "Sudah selesai", and a submission of the rule's flow stops it (a repeatable flow's only
   within SUBMIT_REACH_DAYS); none about or to someone after they left or blocked the bot; one due before
   its recipient joined may come at joining;
-- a submitted flow's summary reaches the mentor once, at once;
+- a submitted flow's summary reaches the mentor once, at once or when the mentor's quiet hours end;
 - after "Ada kendala" the mentor got one notice; after a block, the mentor one notice then (or when their quiet
   hours end); the person's pausable reminders may come later or not;
 - every broadcast reached once each CGP joined, active and not blocking then (a later joiner at most once),
@@ -296,7 +296,8 @@ class Oracle:
         return judgement
 
     def _summaries(self, record: SimRecord, judgement: Judgement) -> None:
-        """Each submission of a flow with summary_to: [mentor] reaches the mentor once, at once."""
+        """Each submission of a flow with summary_to: [mentor] reaches the mentor once, at once or when the mentor's
+        quiet hours end."""
         members = self.plan.by_tg()
         by_id = {m.external_id: m for m in self.plan.members}
         sent: dict[tuple[int, str], list[datetime]] = defaultdict(list)
@@ -309,7 +310,7 @@ class Oracle:
                 continue
             header = self.content.text("flow.summary.header", name=member.name, title=flow.title)
             got = [(d.chat_id, d.at) for d in record.deliveries if d.text.startswith(header)]
-            if sorted(got) != sorted((mentor.tg_id, at) for at in times):
+            if sorted(got) != sorted((mentor.tg_id, after_quiet_hours(at, mentor.zone)) for at in times):
                 judgement.mismatches.append(f"summary: {flow_id} of chat {chat_id} sent at "
                                             + ", ".join(f"{at:%Y-%m-%d %H:%M}Z" for at in times) + " reached "
                                             + ", ".join(f"chat {c} at {at:%Y-%m-%d %H:%M}Z" for c, at in got)

@@ -142,6 +142,6 @@ def _queue_summary(session: AsyncSession, walk: Walk, answers: dict[str, Any], p
             text=text,
             buttons=view if n == len(parts) else None,
             attachments=attachments or None,
-            respect_quiet_hours=False,
+            respect_quiet_hours=True,  # not urgent: a mentee's evening submission waits for the mentor's morning
             due_at=now,
         ))

@@ -198,11 +198,10 @@ async def plan_guides(session: AsyncSession, content: Content, clock: Clock) -> 
     return inserted
 
 
-def _notice(key: str, person_id: int, text: str, buttons: list | None, due: datetime, now: datetime,
-            quiet: bool = True) -> dict[str, Any]:
+def _notice(key: str, person_id: int, text: str, buttons: list | None, due: datetime, now: datetime) -> dict[str, Any]:
     return {
         "dedupe_key": key, "person_id": person_id, "kind": "notice", "rule_id": None, "text": text, "buttons": buttons,
-        "attachments": None, "silent": False, "respect_quiet_hours": quiet, "status": "pending", "due_at": due,
+        "attachments": None, "silent": False, "respect_quiet_hours": True, "status": "pending", "due_at": due,
         "attempts": 0, "created_at": now,
     }
 
@@ -240,9 +239,8 @@ async def _offer_jurnal(acting: Acting, number: int) -> None:
     text = content.text("companion.jurnal_ready", mentee=mentee.name, nomor=number)
     button = [[{"text": content.text("companion.jurnal_button", nomor=number),
                 "data": OpenForMentee(jurnal.id, mentee.id).pack()}]]
-    # Sent with the mentee's summary, which does not wait for quiet hours either.
-    await insert_rows(acting.session, [_notice(f"jurnal_draft:{mentee.id}:pi{number}", mentor.id, text, button, now, now,
-                                               quiet=False)])
+    # With the mentee's summary: both wait for the end of the mentor's quiet hours.
+    await insert_rows(acting.session, [_notice(f"jurnal_draft:{mentee.id}:pi{number}", mentor.id, text, button, now, now)])
 
 
 async def _jurnal_documents(acting: Acting, flow: Flow) -> list[Reply]:

@@ -83,7 +83,7 @@ async def test_full_walk_with_every_kind(db, people, chat_for, flow_content):
     assert [r.person_id for r in rows] == [people["pp"].id]
     summary = rows[0]
     assert summary.kind == "summary" and summary.dedupe_key == f"summary:{run.id}:{people['pp'].id}:1"
-    assert not summary.respect_quiet_hours and summary.status.value == "pending"
+    assert summary.respect_quiet_hours and summary.status.value == "pending"
     assert "Citra mengirim PI 1" in summary.text and "➡️ Senang" in summary.text and "12 Maret 2025" in summary.text
     assert summary.attachments == [{"kind": "photo", "file_id": "P1", "caption": "Kelas"}, {"kind": "document", "file_id": "D1", "caption": None}]
     assert summary.buttons == [[{"text": "Lihat semua jawaban", "data": f"r:m:{people['cgp'].id}"}]]
