@@ -14,10 +14,6 @@ class Foreground:
         self._quiet = asyncio.Event()
         self._quiet.set()
 
-    @property
-    def in_hand(self) -> int:
-        return self._in_hand
-
     @contextmanager
     def handling(self) -> Iterator[None]:
         self._in_hand += 1
