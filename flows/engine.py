@@ -17,7 +17,7 @@ from flows import availability, prefill, runs
 from flows.callbacks import REVIEW_QUESTION, FlowPress, OpenFlow, OpenForMentee, RunAction
 from flows.render import Walk
 from flows.steps import Step
-from flows.submit import submit, summary_parts
+from flows.submit import Submitted, submit, summary_parts
 from store.models import FlowRun, Person, RunStatus
 from store.people import mentees_of
 
@@ -28,10 +28,10 @@ NEW, SUBMITTED = "new", "submitted"
 
 @dataclass
 class Handled:
-    """What one update did to the person's flows: the replies, and the flow it submitted, if any."""
+    """What one update did to the person's flows: the replies, and the run it submitted, if any."""
 
     replies: list[Reply]
-    submitted: str | None = None  # its reminders stop (the caller applies that in the same unit of work)
+    submitted: Submitted | None = None  # its reminders stop (the caller applies that in the same unit of work)
 
 
 async def open_menu(session: AsyncSession, content: Content, person: Person, clock: Clock) -> list[Reply]:
@@ -221,15 +221,16 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
     """Resume the draft of this flow (about this subject), or start a new run if allowed."""
     await runs.lock_person(session, person.id)
     subject_id = subject.id if subject else None
-    existing = await runs.find_runs(session, person.id, flow.id, subject_id)
-    draft = next((r for r in existing if r.status == RunStatus.draft), None)
+    existing = await runs.runs_of(session, person.id, flow.id, subject_id)
+    draft = next((run_id for run_id, status in existing if status == RunStatus.draft), None)
     if draft is None and existing and not flow.repeatable:
-        return await _already_submitted(session, content, person, clock, flow, existing[0], subject)
-    while (active := await runs.claimed_active_run(session, person.id)) is not None and active is not draft:
+        submitted = await runs.run_by_id(session, existing[0][0])
+        return await _already_submitted(session, content, person, clock, flow, submitted, subject)
+    while (active := await runs.claimed_active_run(session, person.id)) is not None and active.id != draft:
         _pause(active)
         await session.flush()
     if draft is not None:
-        run = await runs.claimed_run(session, draft.id)
+        run = await runs.claimed_run(session, draft)
         run.quote = None  # taken again on resuming: the earlier flow may have been sent since
         if run.mode == runs.PAUSED:
             run.mode = run.state.get("mode_before", runs.ASKING)
@@ -277,9 +278,21 @@ async def _already_submitted(session: AsyncSession, content: Content, person: Pe
 
 async def _on_run_press(session: AsyncSession, content: Content, person: Person, clock: Clock,
                         press: RunAction) -> Handled:
-    run = await runs.claimed_run(session, press.run_id)
-    if run is None or run.person_id != person.id or run.status != RunStatus.draft or run.mode == runs.PAUSED:
-        return Handled(await _stale(session, content, person, clock))
+    # The active run's buttons (nearly every press) read and write it with Core statements, as a typed
+    # answer does; an older message's button loads the run it names.
+    run = await runs.claimed_walking(session, person.id)
+    if run is None or run.id != press.run_id:
+        run = await runs.claimed_run(session, press.run_id)
+        if run is None or run.person_id != person.id or run.status != RunStatus.draft or run.mode == runs.PAUSED:
+            return Handled(await _stale(session, content, person, clock))
+    handled = await _apply_press(session, content, person, clock, run, press)
+    if isinstance(run, runs.Walking):
+        await runs.write(session, run)
+    return handled
+
+
+async def _apply_press(session: AsyncSession, content: Content, person: Person, clock: Clock,
+                       run: FlowRun | runs.Walking, press: RunAction) -> Handled:
     step = await _step(session, content, person, clock, run)
     if step is None:
         return Handled(_flow_gone(content, run))
@@ -287,7 +300,8 @@ async def _on_run_press(session: AsyncSession, content: Content, person: Person,
         missing = step.missing()
         if missing:
             return Handled(step.ask_missing(missing))
-        return Handled(await submit(session, step), submitted=step.walk.flow.id)
+        replies, submitted = await submit(session, step)
+        return Handled(replies, submitted)
     replies = step.on_press(press.question_id, press.action)
     if replies is None:
         log.info("stale press %s on run %s at %s/%s", press.action, run.id, run.mode, run.cursor)

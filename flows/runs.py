@@ -5,6 +5,7 @@ A typed answer reads and writes its run with Core statements, as a plain Walking
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 ASKING, REVIEW, EDITING, PAUSED, DONE = "asking", "review", "editing", "paused", "done"
 MAX_CLAIMS = 10
+# Per database engine, the content versions whose snapshot is known to be stored: opening a flow need not look.
+_STORED_SNAPSHOTS: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 class RunBusy(Exception):
@@ -78,8 +81,8 @@ async def _load(session: AsyncSession, stmt, params: dict[str, int]) -> FlowRun 
 
 
 # The columns a step may change: a Walking run is written back by comparing them with those it was read with.
-_CHANGING = ("mode", "cursor", "state", "version", "quote")
-_RUN_COLUMNS = ("id", "person_id", "flow_id", "subject_id", "status", "content_version", *_CHANGING)
+_CHANGING = ("status", "mode", "cursor", "state", "version", "quote", "submitted_at")
+_RUN_COLUMNS = ("id", "person_id", "flow_id", "subject_id", "content_version", *_CHANGING)
 _ANSWER_COLUMNS = ("question_id", "value", "content_version", "answered_at")
 _RUNS, _ANSWERS = FlowRun.__table__, Answer.__table__
 _WALKING_RUN = select(*(_RUNS.c[name] for name in _RUN_COLUMNS)).where(*_walking(_RUNS.c)).with_for_update(of=_RUNS)
@@ -120,13 +123,14 @@ class Walking:
     person_id: int
     flow_id: str
     subject_id: int | None
-    status: RunStatus
     content_version: str
+    status: RunStatus
     mode: str
     cursor: str | None
     state: dict[str, Any]
     version: int
     quote: str | None
+    submitted_at: datetime | None
     answers: list[Given]
     loaded: dict[str, Any] = field(init=False)  # the _CHANGING columns as read (or claimed)
     given: dict[str, tuple] = field(init=False)  # the answers as read, by question
@@ -238,11 +242,11 @@ async def claimed_run(session: AsyncSession, run_id: int) -> FlowRun | None:
     return await _claimed(session, lambda: run_by_id(session, run_id), run_id)
 
 
-async def find_runs(session: AsyncSession, person_id: int, flow_id: str, subject_id: int | None) -> list[FlowRun]:
-    """The person's runs of a flow (about one subject), newest first."""
-    stmt = select(FlowRun).where(FlowRun.person_id == person_id, FlowRun.flow_id == flow_id)
+async def runs_of(session: AsyncSession, person_id: int, flow_id: str, subject_id: int | None) -> list[tuple[int, RunStatus]]:
+    """The person's runs of a flow (about one subject) as (id, status), newest first."""
+    stmt = select(FlowRun.id, FlowRun.status).where(FlowRun.person_id == person_id, FlowRun.flow_id == flow_id)
     stmt = stmt.where(FlowRun.subject_id.is_(None) if subject_id is None else FlowRun.subject_id == subject_id)
-    return list((await session.execute(stmt.order_by(FlowRun.id.desc()))).scalars())
+    return [(run_id, status) for run_id, status in await session.execute(stmt.order_by(FlowRun.id.desc()))]
 
 
 def fold_status(statuses: list[RunStatus]) -> str:
@@ -269,7 +273,11 @@ def drop_answer(run: FlowRun | Walking, question_id: str) -> None:
 
 async def ensure_snapshot(session: AsyncSession, content: Content, now: datetime) -> None:
     """Store the flows of this content version once, so old answers keep their wording."""
+    known = _STORED_SNAPSHOTS.setdefault(session.bind, set())
+    if content.version in known:
+        return
     if await session.scalar(select(ContentVersion.version).where(ContentVersion.version == content.version)):
+        known.add(content.version)  # committed: snapshots are never deleted
         return
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     await session.execute(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,21 +20,30 @@ from flows.steps import Step
 from program.calendar import DatedItem, item_title
 from program.callbacks import CalendarFile
 from store.models import Event, OutboxMessage, Person, Role, RunStatus
+from store.outbox import insert_rows
 
 log = logging.getLogger(__name__)
 
 EVENT_SOURCE = "rpp_agreement"
 
 
-async def submit(session: AsyncSession, step: Step) -> list[Reply]:
+@dataclass
+class Submitted:
+    """A run just made final: its flow, and who is sent its summary."""
+
+    flow_id: str
+    summary_to: list[Person]
+
+
+async def submit(session: AsyncSession, step: Step) -> tuple[list[Reply], Submitted]:
     """Make the run final, write its events and summaries, and confirm to the person."""
     run, walk, person, now = step.run, step.walk, step.person, step.clock.now()
     run.status, run.submitted_at, run.mode, run.cursor, run.state = RunStatus.submitted, now, DONE, None, {}
     subject = await session.get(Person, run.subject_id) if run.subject_id else None
     events = await _write_events(session, walk, step.answers, (subject or person).id)
     recipients = await _recipients(session, walk, person, subject)
-    for recipient in recipients:
-        _queue_summary(session, walk, step.answers, person, subject, recipient, now)
+    await insert_rows(session, [row for recipient in recipients
+                                for row in _summary_rows(walk, step.answers, person, subject, recipient, now)])
     if events and subject is not None:
         _queue_dates(session, walk, events, person, subject, now)
     await session.flush()
@@ -43,7 +53,7 @@ async def submit(session: AsyncSession, step: Step) -> list[Reply]:
         text += "\n" + walk.t("flow.submitted_to", names=", ".join(r.name for r in recipients))
     if events and subject is not None:
         text += "\n" + walk.t("flow.dates_sent", name=subject.name)
-    return [Reply(text)]
+    return [Reply(text)], Submitted(walk.flow.id, recipients)
 
 
 async def _write_events(session: AsyncSession, walk: Walk, answers: dict[str, Any], person_id: int) -> list[Event]:
@@ -129,19 +139,18 @@ def summary_parts(walk: Walk, answers: dict[str, Any], person: Person, subject: 
     return [(text, [item for i in members for item in media.get(i, [])]) for text, members in pack(blocks)]
 
 
-def _queue_summary(session: AsyncSession, walk: Walk, answers: dict[str, Any], person: Person,
-                   subject: Person | None, recipient: Person, now) -> None:
+def _summary_rows(walk: Walk, answers: dict[str, Any], person: Person, subject: Person | None, recipient: Person,
+                  now: datetime) -> list[dict[str, Any]]:
     parts = summary_parts(walk, answers, person, subject)
     about = subject or person
     view = [[{"text": walk.t("flow.summary.view"), "data": MenteeAnswers(about.id).pack()}]]
-    for n, (text, attachments) in enumerate(parts, 1):
-        session.add(OutboxMessage(
-            dedupe_key=f"summary:{walk.run.id}:{recipient.id}:{n}",
-            person_id=recipient.id,
-            kind="summary",
-            text=text,
-            buttons=view if n == len(parts) else None,
-            attachments=attachments or None,
-            respect_quiet_hours=True,  # not urgent: a mentee's evening submission waits for the mentor's morning
-            due_at=now,
-        ))
+    return [{
+        "dedupe_key": f"summary:{walk.run.id}:{recipient.id}:{n}",
+        "person_id": recipient.id,
+        "kind": "summary",
+        "text": text,
+        "buttons": view if n == len(parts) else None,
+        "attachments": attachments or None,
+        "respect_quiet_hours": True,  # not urgent: a mentee's evening submission waits for the mentor's morning
+        "due_at": now,
+    } for n, (text, attachments) in enumerate(parts, 1)]

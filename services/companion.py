@@ -28,6 +28,7 @@ from core.zones import local_datetime, local_today, zone_of
 from flows.callbacks import OpenForMentee
 from flows.prefill import latest_answers
 from flows.render import pack
+from flows.submit import Submitted
 from program.calendar import events_for, item_title
 from reports import documents as D
 from scheduler import stops
@@ -215,24 +216,27 @@ async def plan(deps: Deps) -> int:
 # After a submission ----------------------------------------------------------------------------------
 
 
-async def after_submit(acting: Acting, flow_id: str) -> list[Reply]:
+async def after_submit(acting: Acting, submitted: Submitted) -> list[Reply]:
     """A mentee's PI reflection: the PP is offered the drafted jurnal. A PP's jurnal: its documents."""
+    flow_id = submitted.flow_id
     flow = acting.content.flows.get(flow_id)
     if flow is None or flow.event is None or flow.event.kind != "pi" or flow.event.number is None:
         return []
     number = flow.event.number
     if flow_id == f"pi{number}":
-        await _offer_jurnal(acting, number)
+        await _offer_jurnal(acting, number, submitted.summary_to)
         return []
     if flow_id == f"jurnal_pi{number}":
         return await _jurnal_documents(acting, flow)
     return []
 
 
-async def _offer_jurnal(acting: Acting, number: int) -> None:
+async def _offer_jurnal(acting: Acting, number: int, summary_to: list[Person]) -> None:
     mentee, content = acting.person, acting.content
     jurnal = content.flows.get(f"jurnal_pi{number}")
-    mentor = await acting.session.get(Person, mentee.mentor_id) if mentee.mentor_id else None
+    mentor = next((p for p in summary_to if p.id == mentee.mentor_id), None)  # loaded already, usually
+    if mentor is None and mentee.mentor_id:
+        mentor = await acting.session.get(Person, mentee.mentor_id)
     if jurnal is None or mentor is None or not mentor.participating or mentor.role.value not in jurnal.audience:
         return
     now = acting.clock.now()

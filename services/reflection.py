@@ -53,6 +53,7 @@ async def _press(acting: Acting, value: FlowPress | None) -> list[Reply]:
 
 async def _applied(acting: Acting, result: engine.Handled) -> list[Reply]:
     if result.submitted is not None:
-        await stops.on_flow_submitted(acting.session, acting.content, acting.person, result.submitted, acting.clock)
+        await stops.on_flow_submitted(acting.session, acting.content, acting.person, result.submitted.flow_id,
+                                      acting.clock)
         return result.replies + await companion.after_submit(acting, result.submitted)
     return result.replies

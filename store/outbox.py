@@ -28,10 +28,10 @@ log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__
 PEOPLE = Person.__table__
-INSERT_CHUNK = 500  # rows per INSERT statement (SQLite allows 32766 parameters)
 PARK_BATCH = 1000
 WAKE_STALE = timedelta(days=3)  # parked reminders and broadcasts older than this are dropped on waking
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERT_NEW = {name: insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id)
+               for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
 CHANNEL = "outbox"  # migration 0009's trigger notifies it
 WRITTEN = "outbox_written"  # session.info key: this unit of work wrote rows a sender should look at
 DATA_VERSION_POLL = 1.0  # seconds between SQLite's PRAGMA data_version checks (microseconds each)
@@ -41,13 +41,11 @@ _written_callbacks: set[Callable[[], None]] = set()
 
 async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows (dicts with the same columns), skipping existing dedupe keys; return how many were new."""
-    insert = _INSERTS[session.get_bind().dialect.name]
-    inserted = 0
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = (insert(OUTBOX).values(rows[start:start + INSERT_CHUNK])
-                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OUTBOX.c.id))
-        inserted += len((await session.execute(statement)).all())
-    return inserted
+    if not rows:
+        return 0
+    # One prebuilt statement (no per-call compile); SQLAlchemy sends many rows as multi-row INSERTs.
+    result = await session.execute(_INSERT_NEW[session.get_bind().dialect.name], rows)
+    return len(result.all())
 
 
 async def park_unreachable(session: AsyncSession, now: datetime) -> int:

@@ -144,4 +144,4 @@ async def test_the_pp_gets_the_guide_a_drafted_jurnal_as_docx_a_reminder_until_w
     full = docx_text(await document(pp, "panduan_pi2_dewi_lestari.docx"))
     assert RTL in full and content.flows["pi2"].sections[0].checklist[0] in full
     await background.plan(bot.deps)  # planning again sends it once
-    await nothing_more(emulator, PP, "Panduan Pendampingan Individu 2")
+    await nothing_more(emulator, PP, "Panduan Pendampingan Individu 2\nUntuk: Dewi Lestari")

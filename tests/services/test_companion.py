@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.clock import FrozenClock
 from core.content import Content, load_content
 from flows import prefill
+from flows.submit import Submitted
 from program.calendar import set_lokakarya_date
 from scheduler.planner import plan
 from services import companion
@@ -130,7 +131,7 @@ async def test_a_long_jurnal_comes_as_documents_and_lms_text_in_messages_telegra
     async with db.session() as s:
         person = await s.get(Person, pp.id)
         acting = Acting(deps_for(content, FrozenClock(utc(2026, 3, 6, 3))), s, person)
-        replies = await companion.after_submit(acting, "jurnal_pi1")
+        replies = await companion.after_submit(acting, Submitted("jurnal_pi1", summary_to=[]))
     files = [r.file[0] for r in replies if r.file]
     assert files == ["jurnal_pi1_pak_dodi.docx", "jurnal_pi1_kelompok.docx"]
     texts = [r.text for r in replies if not r.file]
