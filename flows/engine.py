@@ -226,9 +226,9 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
     if draft is None and existing and not flow.repeatable:
         submitted = await runs.run_by_id(session, existing[0][0])
         return await _already_submitted(session, content, person, clock, flow, submitted, subject)
-    while (active := await runs.claimed_active_run(session, person.id)) is not None and active.id != draft:
+    while (active := await runs.claimed_walking(session, person.id)) is not None and active.id != draft:
         _pause(active)
-        await session.flush()
+        await runs.write(session, active)
     if draft is not None:
         run = await runs.claimed_run(session, draft)
         run.quote = None  # taken again on resuming: the earlier flow may have been sent since
@@ -241,18 +241,13 @@ async def _start_or_resume(session: AsyncSession, content: Content, person: Pers
     now = clock.now()
     await runs.ensure_snapshot(session, content, now)
     first = flow.questions()[0]
-    run = FlowRun(
-        person_id=person.id, flow_id=flow.id, subject_id=subject_id, mode=runs.ASKING, cursor=first.id, state={}, version=0,
-        content_version=content.version, started_at=now, updated_at=now, answers=[],
-    )
-    session.add(run)
+    run = await runs.start_walking(session, person.id, flow.id, subject_id, first.id, content.version, now)
     drafted = await prefill.drafts(session, content, flow, person.id, subject_id) if subject_id else {}
     for question_id, draft in drafted.items():
         runs.save_answer(run, question_id, draft, content.version, now)
-    await session.flush()
     step = await _step(session, content, person, clock, run)
     step.enter(first)
-    await session.flush()
+    await runs.write(session, run)
     log.info("person %s started flow %s (run %s)", person.id, flow.id, run.id)
     intro = [content.text("flow.start", title=flow.title)]
     if flow.awaiting_official:

@@ -100,6 +100,7 @@ _WRITE_ANSWER = update(_ANSWERS).where(*_ANSWER_KEY).values({name: bindparam(f"n
 _DROP_ANSWERS = delete(_ANSWERS).where(_ANSWERS.c.run_id == bindparam("b_run"),
                                        _ANSWERS.c.question_id.in_(bindparam("gone", expanding=True)))
 _ADD_ANSWER = insert(_ANSWERS)
+_START_RUN = insert(_RUNS).returning(_RUNS.c.id)
 
 
 @dataclass
@@ -158,6 +159,16 @@ async def _load_walking(session: AsyncSession, person_id: int) -> Walking | None
         return None
     answers = [Given(*answer) for answer in await session.execute(_ANSWERS_OF, {"run_id": row.id})]
     return Walking(*row, answers=answers)
+
+
+async def start_walking(session: AsyncSession, person_id: int, flow_id: str, subject_id: int | None, first: str,
+                        content_version: str, now: datetime) -> Walking:
+    """A new run asking its first question, inserted with one Core statement; store later changes with `write`."""
+    values = {"person_id": person_id, "flow_id": flow_id, "subject_id": subject_id, "content_version": content_version,
+              "status": RunStatus.draft, "mode": ASKING, "cursor": first, "state": {}, "version": 0, "quote": None,
+              "submitted_at": None}
+    run_id = (await session.execute(_START_RUN, {**values, "started_at": now, "updated_at": now})).scalar_one()
+    return Walking(id=run_id, **values, answers=[])
 
 
 async def claimed_walking(session: AsyncSession, person_id: int) -> Walking | None:
