@@ -218,19 +218,20 @@ class Oracle:
                         out += self._days(rule, day, recipient, person, record)
         return out
 
-    def pmo_days(self) -> list[tuple[int, date]]:
+    def pmo_days(self, policy: str = "earlier") -> list[tuple[int, date]]:
         """Each PMO month of content/calendar.yaml in the simulated span: on the day the koordinator dated that
-        month's Sekolah Penggerak workshop, else on the 1st."""
+        month's Sekolah Penggerak workshop, else on the 1st, moved off a day off as the rule's `policy` says."""
         out = []
         for year in range(self.plan.start.year - 1, self.plan.end.year + 2):
             for pmo in self.content.calendar.pmo_months:
-                out.append((pmo.month, self.plan.workshops.get((year, pmo.month), date(year, pmo.month, 1))))
+                workshop = self.plan.workshops.get((year, pmo.month))
+                out.append((pmo.month, workshop or self.days_off.move(date(year, pmo.month, 1), policy)))
         return out
 
     def _pmo(self, rule: Any, record: SimRecord) -> list[Expected]:
         """A PMO month's reminder to each PSP person of the audience's roles (about themselves)."""
         out: list[Expected] = []
-        for _, day in self.pmo_days():
+        for _, day in self.pmo_days(rule.holiday_policy):
             for person in self.plan.members:
                 if person.role in rule.audience:
                     out += self._days(rule, day, person, person, record)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.content.schema import Content, ReminderRule
-from core.dates import format_date, format_time
+from core.dates import format_date, format_time, month_name
 from core.zones import abbreviation, local_datetime, zone_name, zone_of
 from program.calendar import (
     COHORT_KINDS, DatedItem, build_items, cohort_events, item_title, lokakarya_info, person_events, pmo_topics,
@@ -61,6 +61,8 @@ LOOKBACK = timedelta(hours=12)
 RECONCILE_BACK = timedelta(days=7)  # a reminder that fell due this recently is still sent (planner or bot was down)
 OWN_PREFIXES = ("r:", "esc:", "digest:")
 NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
+PMO_WORKSHOP = "content.pmo.lokakarya"  # {lokakarya} of a PMO month whose workshop is dated
+NO_PMO_WORKSHOP = "content.pmo.tanpa_lokakarya"  # {lokakarya} of a PMO month without one
 
 
 @dataclass
@@ -280,6 +282,7 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
         reach = (reach[0] - shift, reach[1] + shift)
     out: dict[str, Planned] = {}
     for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, []), content.default_tz):
+        occ = _on_working_day(occ, batch.holidays, person)
         if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
             continue
         rule = occ.rule
@@ -301,6 +304,16 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
     return out
 
 
+def _on_working_day(occ: Occurrence, holidays: HolidayCalendar, person: Any) -> Occurrence:
+    """A PMO month without a dated workshop hangs on the 1st; on a day off, on the day its rule moves days off to
+    (a dated workshop's day is the koordinator's choice and stays). Its dedupe keys keep the 1st."""
+    item = occ.item
+    if item is None or item.kind != "pmo_month" or item.event_id is not None:
+        return occ
+    day = holidays.move(occ.base_date, occ.rule.holiday_policy, person)
+    return occ if day == occ.base_date else replace(occ, base_date=day)
+
+
 def rule_values(content: Content, planned: Planned) -> dict[str, object]:
     """The placeholder values of a planned reminder (see scheduler.rules)."""
     occ, item = planned.occurrence, planned.occurrence.item
@@ -317,6 +330,7 @@ def rule_values(content: Content, planned: Planned) -> dict[str, object]:
         "judul": flow.title if flow else "",
         "kegiatan": item_title(content, item) if item else (flow.title if flow else ""),
         "topik": "",
+        "lokakarya": "",
         "persiapan": "",
         "jam": format_time(item.at_time) if item and item.at_time else "",
         "zona": abbreviation(zone_name(planned.recipient, content.default_tz)),
@@ -332,6 +346,10 @@ def rule_values(content: Content, planned: Planned) -> dict[str, object]:
     elif item is not None and item.kind == "pmo_month":
         topics = pmo_topics(content, item.number, "\n• ")
         values["topik"] = f"• {topics}" if topics else content.texts.get(NO_PMO_TOPIC, "")
+        # Never a workshop that is not planned: without a dated one, say so instead of naming the 1st.
+        workshop = PMO_WORKSHOP if item.event_id is not None else NO_PMO_WORKSHOP
+        values["lokakarya"] = content.texts.get(workshop, "").format(bulan=month_name(item.number),
+                                                                     tanggal=format_date(occ.base_date))
         values["judul"] = values["judul"] or values["kegiatan"]
     elif item is not None:
         values["judul"] = values["judul"] or values["kegiatan"]

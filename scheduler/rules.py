@@ -18,6 +18,8 @@ Placeholders a rule text may use (str.format):
     {topik}      PMO topics of the month as "• " lines (or the text content.pmo.tanpa_topik);
                  for PI n the theme of the PI n flow
     {persiapan}  what to prepare for Lokakarya n (one "- item" per line)
+    {lokakarya}  for a PMO month: its Sekolah Penggerak workshop and date (content.pmo.lokakarya), or, in a month
+                 without one, a sentence saying none is planned (content.pmo.tanpa_lokakarya)
     {jam}        the event's time of day (e.g. "08.00") or empty
     {zona}       the recipient's zone abbreviation (WIB, WITA, WIT)
 Escalation texts get {nama} (the mentor), {subjek}/{mentee}, {tanggal}, {nomor}, {judul} and
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDERS = frozenset({
     "nama", "subjek", "mentee", "tanggal", "kapan", "nomor", "judul", "kegiatan", "topik", "persiapan", "jam", "zona", "jumlah",
+    "lokakarya",
 })
 # A repeatable flow's submission stops occurrences whose first reminder is at most this far after it.
 SUBMIT_REACH_DAYS = 14

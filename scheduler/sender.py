@@ -9,7 +9,8 @@ Protocol, per batch of at most `batch_size` rows:
    holding a batch (and every row behind it) for ten seconds. Rows passed over stay pending;
    if nothing else is due, the sender waits for the first of those people to be free again;
 2. send — chats in parallel (at most `in_flight` requests at once), one chat's rows in order, every
-   message through the shared RateBudget;
+   message through the shared RateBudget; quiet hours are checked before a row waits for its slot and
+   again once the slot is open (a wait can cross 21:00), so the check holds at the moment of sending;
 3. settle — one committed executemany marks each row sent (telegram_message_id, sent_at), or puts it
    back to pending (429, quiet hours, backoff), or marks it failed / blocked.
 While batch k is sending, batch k+1 is being claimed and batch k-1 settled, so the send path never
@@ -394,13 +395,16 @@ class OutboxSender:
             if self._halted or row.chat_id in self._unreachable:
                 outcomes.append(_released(row))
                 continue
-            until = self._quiet_until(row)
+            until = self._quiet_until(row)  # before waiting: a row already in quiet hours takes no slot
             if until is not None:
                 outcomes.append(_outcome(row, status=OutboxStatus.pending, due_at=until))
                 stats.deferred += 1
                 continue
             try:
                 message_id, went_paid = await self._deliver(row)
+            except QuietHoursBegan as exc:
+                outcomes.append(_outcome(row, status=OutboxStatus.pending, due_at=exc.until))
+                stats.deferred += 1
             except RetryLater as exc:
                 log.warning("429 from Telegram: pausing all sends for %s s", exc.seconds)
                 self.budget.pause(exc.seconds)
@@ -433,14 +437,16 @@ class OutboxSender:
     async def _deliver(self, row: _Row) -> tuple[int, bool]:
         """Send the row's text and attachments; the first message id, and whether it went as a paid broadcast."""
         message_id, went_paid = None, False
+        first = True  # quiet hours are checked again at the row's first send, once its slot is open
         if row.text:
-            async with self._in_flight, self._slot(row) as paid:
+            async with self._in_flight, self._slot(row, first) as paid:
                 message_id = await self.sender.send_text(row.chat_id, row.text, row.buttons or None, row.silent, paid)
-            went_paid = paid
+            went_paid, first = paid, False
         for attachment in row.attachments or []:
-            async with self._in_flight, self._slot(row) as paid:
+            async with self._in_flight, self._slot(row, first) as paid:
                 sent = await self.sender.send_attachment(row.chat_id, attachment, row.silent, paid)
             message_id, went_paid = (message_id, went_paid) if message_id is not None else (sent, paid)
+            first = False  # the rest of a row whose first part went out follows it, quiet hours or not
         return message_id, went_paid
 
     @property
@@ -448,11 +454,15 @@ class OutboxSender:
         return monotonic_time.monotonic() - self._paid_refused_at >= self.paid_hold_seconds
 
     @contextlib.asynccontextmanager
-    async def _slot(self, row: _Row) -> AsyncIterator[bool]:
+    async def _slot(self, row: _Row, first: bool = False) -> AsyncIterator[bool]:
         """The budget's slot for one send of the row; yields whether it goes paid. A refusal of a paid
-        send comes out as PaidRefused."""
+        send comes out as PaidRefused. For the row's `first` send, quiet hours that began while the slot
+        was awaited (the rate budget, a 429's pause) come out as QuietHoursBegan, and nothing is sent."""
         paid = (row.paid or self.budget.paid_active) and self._paid_allowed
         async with self.budget.slot(row.chat_id, paid=paid):
+            # The slot stays counted as a send: over-counting by one send keeps us under Telegram's limits.
+            if first and (until := self._quiet_until(row)) is not None:
+                raise QuietHoursBegan(until)
             try:
                 yield paid
             except PermanentError as exc:
@@ -489,6 +499,14 @@ class OutboxSender:
                 person = await session.get(Person, person_id)
                 if person is not None:
                     await on_blocked(session, self.content, person, self.clock)
+
+
+class QuietHoursBegan(Exception):
+    """The recipient's quiet hours began while the row waited for its slot; it goes out at `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"quiet hours until {until.isoformat()}")
+        self.until = until
 
 
 class PaidRefused(PermanentError):

@@ -224,6 +224,7 @@ class Flow(Strict):
 # persiapan (Lokakarya prepare list), jam, zona. Escalations get jumlah (ignored nudges) instead.
 REMINDER_PLACEHOLDERS = frozenset({
     "nama", "subjek", "mentee", "tanggal", "kapan", "nomor", "judul", "kegiatan", "topik", "persiapan", "jam", "zona",
+    "lokakarya",
 })
 ESCALATION_PLACEHOLDERS = frozenset({"nama", "subjek", "mentee", "tanggal", "nomor", "judul", "jumlah"})
 

@@ -126,16 +126,17 @@ async def test_pmo_month_reaches_the_kepsek_and_the_fsp_with_that_months_topics(
     clock.set(utc(2026, 8, 26, 12))
     await plan(bot)
     clock.set(utc(2026, 8, 27, 0, 30))  # 07:30 WIB, five days before September: the school reports first
-    kepsek = await emulator.wait_for(TG_IDS["KS01"], "Sebelum lokakarya")
-    assert "Selasa, 1 September 2026" in kepsek.text
+    kepsek = await emulator.wait_for(TG_IDS["KS01"], "Mohon laporkan perkembangan PMO")
+    no_workshop = "Bulan September belum ada lokakarya Sekolah Penggerak yang dijadwalkan."  # none is dated
+    assert no_workshop in kepsek.text and "1 September" not in kepsek.text
     assert "• Subtopik yang dipilih oleh sekolah." in kepsek.text
     assert "Persiapan dalam melakukan PMO" not in kepsek.text  # August's topic
     assert kepsek.labels == ["📝 Isi sekarang"]
-    await nothing_more(emulator, TG_IDS["FSP01"], "Monitoring PMO")
+    await nothing_more(emulator, TG_IDS["FSP01"], "Persiapan monitoring PMO")
     clock.set(utc(2026, 8, 29, 0, 30))  # three days before: the FSP's briefing
-    fsp = await emulator.wait_for(TG_IDS["FSP01"], "Monitoring PMO")
+    fsp = await emulator.wait_for(TG_IDS["FSP01"], "Persiapan monitoring PMO")
     assert "Hasil sekolah menyepakati solusi dari akar masalah." in fsp.text
-    assert "Selasa, 1 September 2026" in fsp.text and "/ringkasan" in fsp.text
+    assert no_workshop in fsp.text and "1 September" not in fsp.text and "/ringkasan" in fsp.text
 
 
 async def test_ada_kendala_pauses_the_cgps_reminders_and_tells_the_pp(bot, emulator, clock):

@@ -107,7 +107,7 @@ async def test_a_month_of_pmo_kepsek_answers_for_the_school_and_the_fsp_is_brief
 
     # The kepala sekolah is reminded five days before the workshop, with the month's topics, and answers.
     clock.set(utc(2027, 3, 5, 3, 0))
-    reminder = await emulator.wait_for(kepsek.id, "Sebelum lokakarya", timeout=10)
+    reminder = await emulator.wait_for(kepsek.id, "Mohon laporkan perkembangan PMO", timeout=10)
     assert "Rabu, 10 Maret 2027" in reminder.text and "Subtopik yang dipilih oleh sekolah" in reminder.text
     await kepsek.press("📝 Isi sekarang", "(1/")
     await kepsek.say("Tindak lanjut berjalan di kelas 4 dan 5", "(2/")
@@ -125,7 +125,7 @@ async def test_a_month_of_pmo_kepsek_answers_for_the_school_and_the_fsp_is_brief
 
     # Three days before, the FSP is reminded and briefed per school.
     clock.set(utc(2027, 3, 7, 3, 0))
-    await emulator.wait_for(fsp.id, "Monitoring PMO level sekolah pada lokakarya Rabu, 10 Maret 2027", timeout=10)
+    await emulator.wait_for(fsp.id, "Lokakarya Sekolah Penggerak bulan Maret: Rabu, 10 Maret 2027", timeout=10)
     overview = await fsp.say("/ringkasan")
     text = overview.text
     assert "Lokakarya berikutnya: Lokakarya Sekolah Penggerak bulan Maret, Rabu, 10 Maret 2027" in text
@@ -158,4 +158,4 @@ async def test_a_month_of_pmo_kepsek_answers_for_the_school_and_the_fsp_is_brief
     emulator.press(pengawas.id, covered.message_id, SchoolBriefing(garut).pack())  # a forged button
     refused = await pengawas.next("bukan sekolah dampingan")
     assert "SMA Negeri 1 Garut" not in refused.text
-    await nothing_more(emulator, guru.id, "Sebelum lokakarya", seconds=0.5)  # the kepala sekolah answers for the school
+    await nothing_more(emulator, guru.id, "Mohon laporkan perkembangan PMO", seconds=0.5)  # the kepala sekolah answers for the school

@@ -426,3 +426,66 @@ async def test_a_long_update_delays_the_outbox_only_briefly(db):
         started = clock_time.monotonic()
         assert (await drain(db, FakeSender(), clock, foreground=foreground)).sent == 1
         assert clock_time.monotonic() - started < REPLIES_FIRST * 3 + 1
+
+
+class _FakeTime:
+    """A budget's monotonic time and sleep that move the sender's clock along: waiting takes clock time."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock, self.t = clock, 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += seconds
+        self.clock.set(self.clock.now() + timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+
+
+def _waiting_budget(clock: FrozenClock) -> RateBudget:
+    """A budget still paused for 5 s (a 429 from just before): its slots open 5 s of clock time later."""
+    fake_time = _FakeTime(clock)
+    budget = RateBudget(rate=10_000, bulk_rate=10_000, chat_interval=0, min_gap=0,
+                        now=fake_time.now, sleep=fake_time.sleep)
+    budget.pause(5)
+    return budget
+
+
+async def test_quiet_hours_that_begin_while_a_row_waits_for_its_slot_hold_it_back(db):
+    before_nine = datetime(2026, 3, 2, 13, 59, 59, tzinfo=timezone.utc)  # 20:59:59 WIB; the slot opens at 21:00:04
+    clock = FrozenClock(before_nine)
+    async with db.session() as s:
+        wib = await make_person(s, timezone="Asia/Jakarta")
+        await add_row(s, wib, "quiet", before_nine)
+        await add_row(s, wib, "urgent", before_nine, respect_quiet_hours=False)
+    fake = FakeSender()
+    stats = await drain(db, fake, clock, budget=_waiting_budget(clock))
+    assert clock.now() > before_nine + timedelta(seconds=1)  # the wait did cross 21:00
+    assert fake.texts_to(wib.tg_chat_id) == ["pesan urgent"]
+    assert (stats.sent, stats.deferred) == (1, 1)
+    held = (await rows_by_key(db))["quiet"]
+    assert held.status == OutboxStatus.pending
+    assert held.due_at == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)  # 06:00 WIB
+    assert (await drain(db, fake, clock)).sent == 0
+    clock.set(held.due_at)
+    assert (await drain(db, fake, clock)).sent == 1 and fake.texts_to(wib.tg_chat_id)[-1] == "pesan quiet"
+
+
+async def test_quiet_hours_that_begin_between_a_rows_text_and_its_attachment_do_not_split_it(db):
+    before_nine = datetime(2026, 3, 2, 13, 59, 59, tzinfo=timezone.utc)  # 20:59:59 WIB
+    clock = FrozenClock(before_nine)
+    photo = {"kind": "photo", "file_id": "F1"}
+    async with db.session() as s:
+        wib = await make_person(s, timezone="Asia/Jakarta")
+        await add_row(s, wib, "album", before_nine, attachments=[photo])
+    fake_time = _FakeTime(clock)
+    # The text's slot opens at once; the attachment's waits out the chat interval (2 s), past 21:00.
+    budget = RateBudget(rate=10_000, bulk_rate=10_000, chat_interval=2, min_gap=0, now=fake_time.now,
+                        sleep=fake_time.sleep)
+    fake = FakeSender()
+    stats = await drain(db, fake, clock, budget=budget)
+    assert clock.now() > before_nine + timedelta(seconds=1)
+    assert (stats.sent, stats.deferred) == (1, 0)
+    assert [(c.text, c.attachment) for c in fake.calls] == [("pesan album", None), (None, photo)]
+    assert (await rows_by_key(db))["album"].status == OutboxStatus.sent
