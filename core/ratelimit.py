@@ -28,6 +28,9 @@ Paid lane (Telegram's paid broadcasts, `allow_paid_broadcast`: up to 1,000 messa
   last paid one came back, then the free call, then the paid lane again (a second's pause per edit).
 Memory is bounded: the window keeps the sends of the last `window` plus those in flight, a chat at
 most `chat_burst`, and chats drop out once their burst window has passed.
+Time: `now` and `sleep` are injectable; a simulation may pass a clock that skips the waits (bench/cohort.py), and
+whoever keeps spacing of its own beside the budget (the outbox sender's busy people) reads `monotonic()` and
+waits with `sleep()`, so that everything runs on the one clock.
 Several processes sharing one bot token must split the rate between them (e.g. bulk_rate=14 each), and the
 paid rate likewise (`paid_share`).
 """
@@ -99,6 +102,14 @@ class RateBudget:
         self._paid_in_flight = 0
         self._paid_back = -math.inf  # when the latest paid response came back
         self._yielding = 0  # free calls waiting for the paid lane to fall quiet
+
+    def monotonic(self) -> float:
+        """The budget's time (time.monotonic unless injected), in which its limits and waits are kept."""
+        return self._now()
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of the budget's time."""
+        await self._sleep(seconds)
 
     def pause(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram's retry_after), extending any current pause."""

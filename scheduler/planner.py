@@ -396,13 +396,14 @@ def _pulled_back(planned: Planned, due_at: datetime, now: datetime) -> bool:
 
 
 async def _existing(session: AsyncSession, batch: Batch, since: datetime, window_start: datetime) -> list[tuple[Any, R.ReminderKey]]:
-    """Recent pending (and cancelled) planned rows about the people this batch covers."""
+    """Recent planned rows about the people this batch covers: pending since `since`; cancelled, sent or on their
+    way since `window_start` (those could be planned again)."""
     recipients = [p.id for p in batch.people] + list(batch.mentors)
     rows = await session.execute(
         select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.status, OUTBOX.c.due_at, OUTBOX.c.text, OUTBOX.c.buttons)
         .where(OUTBOX.c.person_id.in_(recipients), OUTBOX.c.dedupe_key.like("r:%"),
                or_(and_(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.due_at >= since),
-                   and_(OUTBOX.c.status == OutboxStatus.cancelled.value, OUTBOX.c.due_at >= window_start)))
+                   and_(OUTBOX.c.status != OutboxStatus.pending.value, OUTBOX.c.due_at >= window_start)))
     )
     out = []
     for row in rows:
@@ -428,6 +429,8 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     changes: list[dict[str, Any]] = []
     for row, _key in await _existing(session, batch, since, window[0]):
         seen.add(row.dedupe_key)
+        if row.status not in (OutboxStatus.pending.value, OutboxStatus.cancelled.value):
+            continue  # sent, or the sender's already: neither rendered nor inserted again
         planned = desired.get(row.dedupe_key)
         if planned is None:
             if row.status == OutboxStatus.pending.value:

@@ -192,7 +192,7 @@ class OutboxSender:
         self.batch_size, self.paid_batch_size, self.recover_seconds = batch_size, paid_batch_size, recover_seconds
         self._in_flight = asyncio.Semaphore(in_flight)
         self._paid_claimed = False  # the last batch held paid rows: claim paid_batch_size next
-        self._last_send: dict[int, float] = {}  # person id → monotonic time of their last send (recent ones only)
+        self._last_send: dict[int, float] = {}  # person id → budget time of their last send (recent ones only)
         self._sending: set[int] = set()  # people with a row in the batch being sent
         self._passed_over = False  # the last claim left due rows of busy people
         self.paid_hold_seconds = paid_hold_seconds
@@ -309,7 +309,7 @@ class OutboxSender:
                     await self._settle([_released(row) for row in batch])
                     batch = []
                 if self._halted:
-                    await asyncio.sleep(self.budget.paused_for)
+                    await self.budget.sleep(self.budget.paused_for)
                     if not should_stop():
                         batch = await self._claim()
         finally:
@@ -325,13 +325,13 @@ class OutboxSender:
         """After a claim that found only rows of busy people: wait until the first is free; False when none."""
         if not self._passed_over or should_stop():
             return False
-        free_at = min(self._last_send.values(), default=monotonic_time.monotonic()) + self.budget.chat_interval
-        await asyncio.sleep(max(0.0, free_at - monotonic_time.monotonic()))
+        free_at = min(self._last_send.values(), default=self.budget.monotonic()) + self.budget.chat_interval
+        await self.budget.sleep(max(0.0, free_at - self.budget.monotonic()))
         return True
 
     def _busy_people(self) -> set[int]:
         """People whose rows must wait: being sent to now, or sent to less than a chat interval ago."""
-        since = monotonic_time.monotonic() - self.budget.chat_interval
+        since = self.budget.monotonic() - self.budget.chat_interval
         self._last_send = {p: at for p, at in self._last_send.items() if at > since}
         return self._sending | self._last_send.keys()
 
@@ -432,7 +432,7 @@ class OutboxSender:
                                          message_id=message_id, paid=went_paid))
                 stats.sent += 1
             finally:
-                self._last_send[row.person_id] = monotonic_time.monotonic()
+                self._last_send[row.person_id] = self.budget.monotonic()
 
     async def _deliver(self, row: _Row) -> tuple[int, bool]:
         """Send the row's text and attachments; the first message id, and whether it went as a paid broadcast."""

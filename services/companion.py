@@ -29,12 +29,12 @@ from flows.callbacks import OpenForMentee
 from flows.prefill import latest_answers
 from flows.render import pack
 from flows.submit import Submitted
-from program.calendar import events_for, item_title
+from program.calendar import build_items, cohort_events, events_for, item_title, person_events
 from reports import documents as D
 from scheduler import stops
 from services.context import Deps
 from services.turn import Acting, Outcome, Turn, act
-from store.models import Acknowledgement, FlowRun, Person, Role, RunStatus
+from store.models import Acknowledgement, FlowRun, OutboxMessage, Person, Role, RunStatus
 from store.outbox import insert_rows
 from store.people import mentees_of
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 GUIDE_DAYS_BEFORE = 3  # the guide reaches the PP this many days before the mentee's PI
 GUIDE_TIME = time(7, 0)  # local time of day it is due
+GUIDE_BATCH = 500  # PPs planned together
 RTL_SECTION = "rtl"  # the jurnal section whose answers are the follow-up plan
 F360_BEFORE = {3: "feedback360_pi3", 6: "feedback360_pi6"}  # the CGP's acknowledgement of the feedback 360 due before PI n
 AGREED_KINDS = ("rpp_submit", "rpp_return", "rpp_revision", "observation")
@@ -174,29 +175,48 @@ def rtl_items(flow: Flow, given: dict[str, Any]) -> list[D.Dated]:
 # The guide before each PI, planned with the reminders ------------------------------------------------
 
 
-async def plan_guides(session: AsyncSession, content: Content, clock: Clock) -> int:
-    """Queue the guide to each mentee's coming PI for their PP, GUIDE_DAYS_BEFORE days ahead; idempotent."""
+async def plan_guides(session: AsyncSession, content: Content, clock: Clock, batch_size: int = GUIDE_BATCH) -> int:
+    """Queue the guide to each mentee's coming PI for their PP, GUIDE_DAYS_BEFORE days ahead; idempotent.
+
+    A few statements per `batch_size` PPs whatever their mentees' number, and a guide is built only when its
+    row is not queued yet: planning runs every few minutes over the whole cohort."""
     now = clock.now()
-    pps = list((await session.scalars(select(Person).where(Person.role == Role.pp, Person.participating))).all())
-    rows = []
-    for pp in pps:
-        today = local_today(pp, content.default_tz, clock)
-        zone = zone_of(pp, content.default_tz)
-        for mentee in await mentees_of(session, pp):
-            if not mentee.participating or mentee.role != Role.cgp:
-                continue
-            for number, on in (await _pi_dates(session, content, mentee, clock)).items():
-                if not today <= on <= today + timedelta(days=GUIDE_DAYS_BEFORE):
-                    continue
-                guide = await session_guide(session, content, pp, mentee, number, clock)
-                due = max(now, local_datetime(on - timedelta(days=GUIDE_DAYS_BEFORE), GUIDE_TIME, zone))
-                rows.append(_notice(f"guide:{mentee.id}:pi{number}@{on.isoformat()}", pp.id,
-                                    D.guide_chat_text(content, guide), [[{
-                                        "text": content.text("companion.guide_doc_button"),
-                                        "data": GuideDoc(mentee.id, number).pack()}]], due, now))
-    inserted = await insert_rows(session, rows) if rows else 0
+    inserted, last_id = 0, 0
+    while pps := (await session.scalars(select(Person).where(Person.role == Role.pp, Person.participating,
+                                                             Person.id > last_id).order_by(Person.id).limit(batch_size))).all():
+        last_id = pps[-1].id
+        inserted += await _plan_guides_of(session, content, clock, {pp.id: pp for pp in pps}, now)
     log.info("session guides: %d queued", inserted)
     return inserted
+
+
+async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock, pps: dict[int, Person],
+                          now: datetime) -> int:
+    mentees = (await session.scalars(select(Person).where(
+        Person.mentor_id.in_(pps), Person.participating, Person.role == Role.cgp))).all()
+    cohorts = await cohort_events(session, (m.cohort_id for m in mentees))
+    own = await person_events(session, (m.id for m in mentees))
+    due: dict[str, tuple[Person, Person, int, date]] = {}
+    for mentee in mentees:
+        pp = pps[mentee.mentor_id]
+        today = local_today(pp, content.default_tz, clock)
+        items = build_items(content, mentee, cohorts.get(mentee.cohort_id, []), own.get(mentee.id, []),
+                            local_today(mentee, content.default_tz, clock))
+        for item in items:
+            if item.kind == "pi" and f"pi{item.number}" in content.flows \
+                    and today <= item.on_date <= today + timedelta(days=GUIDE_DAYS_BEFORE):
+                due[f"guide:{mentee.id}:pi{item.number}@{item.on_date.isoformat()}"] = (pp, mentee, item.number, item.on_date)
+    if due:
+        queued = set((await session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(due)))).all())
+        for key in queued:
+            del due[key]
+    rows = []
+    for key, (pp, mentee, number, on) in due.items():
+        guide = await session_guide(session, content, pp, mentee, number, clock)
+        at = max(now, local_datetime(on - timedelta(days=GUIDE_DAYS_BEFORE), GUIDE_TIME, zone_of(pp, content.default_tz)))
+        rows.append(_notice(key, pp.id, D.guide_chat_text(content, guide), [[{
+            "text": content.text("companion.guide_doc_button"), "data": GuideDoc(mentee.id, number).pack()}]], at, now))
+    return await insert_rows(session, rows) if rows else 0
 
 
 def _notice(key: str, person_id: int, text: str, buttons: list | None, due: datetime, now: datetime) -> dict[str, Any]:

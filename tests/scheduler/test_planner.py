@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from core.clock import FrozenClock
 from core.content.loader import load_content
 from core.content.schema import REMINDER_PLACEHOLDERS
 from scheduler import rules as R
 from program.calendar import set_lokakarya_date, set_pi_date
+from scheduler import planner
 from scheduler.planner import plan
 from store.models import Event, OutboxMessage, OutboxStatus, Person
 from tests.factories import make_cohort, make_person
@@ -111,6 +112,22 @@ async def test_planning_twice_inserts_nothing_new(db, plan_content):
         total = await s.scalar(select(func.count()).select_from(OutboxMessage))
     assert first.inserted > 0 and first.inserted == total
     assert (second.inserted, second.updated, second.cancelled) == (0, 0, 0)
+
+
+async def test_rows_already_sent_are_not_rendered_again(db, plan_content, monkeypatch):
+    """Replanning costs nothing for reminders the sender has taken: they are neither rendered nor inserted again."""
+    await _group(db)
+    clock = FrozenClock(utc(2025, 5, 1))
+    async with db.session() as s:
+        first = await plan(s, plan_content, clock)
+        await s.execute(update(OutboxMessage).values(status=OutboxStatus.sent, due_at=clock.now()))
+    rendered, real_row = [], planner._row
+    monkeypatch.setattr(planner, "_row", lambda *args: rendered.append(args) or real_row(*args))
+    async with db.session() as s:
+        second = await plan(s, plan_content, clock)
+        statuses = set((await s.scalars(select(OutboxMessage.status))).all())
+    assert first.inserted > 0 and (second.inserted, second.updated, second.cancelled) == (0, 0, 0)
+    assert rendered == [] and statuses == {OutboxStatus.sent}
 
 
 async def test_only_rows_within_the_horizon_are_created(db, plan_content):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time as clock_time
+from types import SimpleNamespace
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select, text
@@ -15,6 +16,7 @@ from core.ratelimit import RateBudget
 from scheduler.sender import (
     REPLIES_FIRST, DrainStats, MaybeSent, OutboxSender, due_rows_query, PermanentError, RetryLater, TransientError,
 )
+from scheduler import sender as sender_module
 from scheduler.chat_member import on_blocked
 from store.models import OutboxMessage, OutboxStatus, Person
 from tests.factories import make_person
@@ -342,6 +344,12 @@ class CountingBudget:
     def pause(self, seconds: float) -> None:
         self.inner.pause(seconds)
 
+    def monotonic(self) -> float:
+        return self.inner.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
 
 async def test_paid_rows_go_paid_in_big_claims_and_other_rows_stay_free(db):
     clock = FrozenClock(NOON)
@@ -489,3 +497,39 @@ async def test_quiet_hours_that_begin_between_a_rows_text_and_its_attachment_do_
     assert (stats.sent, stats.deferred) == (1, 0)
     assert [(c.text, c.attachment) for c in fake.calls] == [("pesan album", None), (None, photo)]
     assert (await rows_by_key(db))["album"].status == OutboxStatus.sent
+
+
+async def test_a_persons_spacing_is_kept_on_the_budgets_time(db, monkeypatch):
+    """The sender's own wait for a busy person runs on the budget's time (a simulation skips it), not the process's."""
+    class SkippingTime:
+        t = 1000.0
+
+        def now(self) -> float:
+            return self.t
+
+        async def sleep(self, seconds: float) -> None:
+            self.t += max(seconds, 0.0)
+            await asyncio.sleep(0)
+
+    skipping = SkippingTime()
+    monkeypatch.setattr(sender_module, "monotonic_time", SimpleNamespace(monotonic=lambda: 0.0))  # the process's
+    async with db.session() as s:
+        mentor, other = await make_person(s, "pp"), await make_person(s)
+        for i in range(3):
+            await add_row(s, mentor, f"guide{i}", NOON)
+        await add_row(s, other, "other", NOON)
+    fake = FakeSender()
+    budget = RateBudget(now=skipping.now, sleep=skipping.sleep)
+    original = fake._send
+
+    async def stamped(call):
+        message_id = await original(call)
+        call.at = skipping.now()
+        return message_id
+
+    fake._send = stamped
+    async with asyncio.timeout(30):  # with the process's time standing still, a wait on it never ends
+        stats = await drain(db, fake, FrozenClock(NOON), budget=budget)
+    assert stats.sent == 4
+    guides = [c.at for c in fake.calls if c.chat_id == mentor.tg_chat_id]
+    assert len(guides) == 3 and all(b - a >= 1.0 for a, b in zip(guides, guides[1:]))

@@ -98,6 +98,22 @@ async def test_guides_are_planned_three_days_ahead_once(db, content):
     assert row.buttons[0][0]["data"] == companion.GuideDoc(cgp.id, 1).pack()
 
 
+async def test_a_guide_already_queued_is_not_built_again(db, content, monkeypatch):
+    """Planning runs every few minutes: a guide is built once, when its row is queued."""
+    await _group(db)
+    built, build = [], companion.session_guide
+
+    async def counted(*args, **kwargs):
+        built.append(args[3].id)
+        return await build(*args, **kwargs)
+
+    monkeypatch.setattr(companion, "session_guide", counted)
+    async with db.session() as s:
+        assert await companion.plan_guides(s, content, FrozenClock(utc(2026, 3, 2, 3))) == 1
+        assert await companion.plan_guides(s, content, FrozenClock(utc(2026, 3, 2, 4))) == 0
+    assert len(built) == 1
+
+
 async def test_only_the_mentees_own_pp_gets_the_guide(db, content, deps_for):
     pp, cgp, other = await _group(db)
     deps = deps_for(content, FrozenClock(utc(2026, 3, 2, 3)))
