@@ -29,7 +29,7 @@ from flows.callbacks import OpenForMentee
 from flows.prefill import latest_answers
 from flows.render import pack
 from flows.submit import Submitted
-from program.calendar import build_items, cohort_events, events_for, item_title, person_events
+from program.calendar import DatedItem, build_items, cohort_events, events_for, item_title, person_events
 from reports import documents as D
 from scheduler import stops
 from services.context import Deps
@@ -96,8 +96,12 @@ def next_pi(dates: dict[int, date], today: date, content: Content) -> int | None
 
 
 async def _pi_dates(session: AsyncSession, content: Content, mentee: Person, clock: Clock) -> dict[int, date]:
-    return {i.number: i.on_date for i in await events_for(session, content, mentee, clock)
-            if i.kind == "pi" and f"pi{i.number}" in content.flows}
+    return _pi_days(content, await events_for(session, content, mentee, clock))
+
+
+def _pi_days(content: Content, items: list[DatedItem]) -> dict[int, date]:
+    """PI number → its day, for the PIs that have a reflection flow."""
+    return {i.number: i.on_date for i in items if i.kind == "pi" and f"pi{i.number}" in content.flows}
 
 
 async def session_guide(session: AsyncSession, content: Content, pp: Person, mentee: Person, pi: int,
@@ -202,10 +206,9 @@ async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock,
         today = local_today(pp, content.default_tz, clock)
         items = build_items(content, mentee, cohorts.get(mentee.cohort_id, []), own.get(mentee.id, []),
                             local_today(mentee, content.default_tz, clock))
-        for item in items:
-            if item.kind == "pi" and f"pi{item.number}" in content.flows \
-                    and today <= item.on_date <= today + timedelta(days=GUIDE_DAYS_BEFORE):
-                due[f"guide:{mentee.id}:pi{item.number}@{item.on_date.isoformat()}"] = (pp, mentee, item.number, item.on_date)
+        for number, on in _pi_days(content, items).items():
+            if today <= on <= today + timedelta(days=GUIDE_DAYS_BEFORE):
+                due[f"guide:{mentee.id}:pi{number}@{on.isoformat()}"] = (pp, mentee, number, on)
     if due:
         queued = set((await session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(due)))).all())
         for key in queued:
