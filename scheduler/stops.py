@@ -31,16 +31,16 @@ def _ack_pattern(rule: ReminderRule) -> re.Pattern[str] | None:
     return re.compile(re.escape(rule.stop_on_ack).replace(re.escape("{nomor}"), r"\d*"))
 
 
-async def _pending_about(session: AsyncSession, rules: list[ReminderRule], person_id: int) -> list[tuple[Any, R.ReminderKey]]:
-    """Pending planned rows of these rules about a person (theirs and their mentor's copies)."""
+async def _pending_about(session: AsyncSession, rules: list[ReminderRule], person: Person) -> list[tuple[Any, R.ReminderKey]]:
+    """Pending planned rows of these rules about a person: theirs and their mentor's copies."""
     if not rules:
         return []
     rows = await session.execute(
         select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.person_id, OUTBOX.c.due_at)
-        .where(OUTBOX.c.status == OutboxStatus.pending.value,
-               or_(*(OUTBOX.c.dedupe_key.like(f"r:{rule.id}:{person_id}:%") for rule in rules)))
+        .where(OUTBOX.c.subject_id == person.id, OUTBOX.c.status == OutboxStatus.pending.value,
+               OUTBOX.c.rule_id.in_([rule.id for rule in rules]))
     )
-    return [(row, key) for row in rows if (key := R.parse_key(row.dedupe_key)) and key.subject_id == person_id]
+    return [(row, key) for row in rows if (key := R.parse_key(row.dedupe_key)) and key.subject_id == person.id]
 
 
 async def _cancel(session: AsyncSession, ids: list[int], reason: str) -> int:
@@ -65,7 +65,7 @@ async def acknowledge(session: AsyncSession, content: Content, person: Person, a
     if exists is None:
         session.add(Acknowledgement(person_id=person.id, key=ack))
         await session.flush()
-    rows = await _pending_about(session, list(rules.values()), person.id)
+    rows = await _pending_about(session, list(rules.values()), person)
     stopped = [row.id for row, key in rows if R.ack_key(rules[key.rule_id], key.event_number) == ack]
     cancelled = await _cancel(session, stopped, f"ack {ack}")
     log.info("person %s acknowledged %s; %d reminder(s) cancelled", person.id, ack, cancelled)
@@ -75,7 +75,7 @@ async def acknowledge(session: AsyncSession, content: Content, person: Person, a
 async def on_flow_submitted(session: AsyncSession, content: Content, person: Person, flow_id: str, clock: Clock) -> int:
     """Cancel the pending reminders and nudges that this submission stops; return how many."""
     rules = {r.id: r for r in content.rules if flow_id in R.stop_flows(r)}
-    rows = await _pending_about(session, list(rules.values()), person.id)
+    rows = await _pending_about(session, list(rules.values()), person)
     run_ids = {key.run_id for _, key in rows if key.run_id is not None}
     open_runs = set()
     if run_ids:
@@ -184,7 +184,7 @@ async def pause(session: AsyncSession, content: Content, person: Person, reason:
     session.add(record)
     await session.flush()
     pausable = [r for r in content.rules if R.is_pausable(r)]
-    rows = [row for row, key in await _pending_about(session, pausable, person.id)
+    rows = [row for row, key in await _pending_about(session, pausable, person)
             if row.person_id == person.id and row.due_at < until]
     shift = until - now  # keeps the nudges' spacing after the pause
     if rows:

@@ -261,6 +261,9 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # Whom a planned reminder is about (a mentor's copy: their mentee); the planner and the stops look rows up by
+    # it. No foreign key: the rows about someone removed are the planner's to cancel.
+    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
     kind: Mapped[str] = mapped_column(String(32))  # reminder | nudge | escalation | broadcast | summary | digest | notice
     rule_id: Mapped[str | None] = mapped_column(String(64))
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)

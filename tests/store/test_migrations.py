@@ -65,3 +65,35 @@ def test_person_state_migration_splits_active_into_left_and_blocked_and_keeps_an
     finally:
         command.upgrade(config, "head")
         engine.dispose()
+
+
+OLD_OUTBOX = table(  # the outbox as it was before migration 0014, without subject_id
+    "outbox", column("id", Integer), column("dedupe_key", String), column("person_id", Integer), column("kind", String),
+    column("text", String), column("status", String), column("due_at", UtcDateTime()), column("attempts", Integer),
+    column("silent", Boolean), column("respect_quiet_hours", Boolean), column("created_at", UtcDateTime()),
+)
+
+
+def test_outbox_subject_migration_reads_the_subject_off_planned_reminders_keys(db, database_url):
+    config = alembic_config(database_url)
+    engine = create_engine(sync_url(database_url))
+    try:
+        command.downgrade(config, "0013")
+        with engine.begin() as connection:
+            connection.execute(insert(Base.metadata.tables["people"]), [
+                {k: v for k, v in _person(pid, True, None).items() if k != "active"} for pid in (1, 2)])
+            row = {"person_id": 1, "kind": "reminder", "text": "x", "status": "pending", "due_at": T1, "attempts": 0,
+                   "silent": False, "respect_quiet_hours": True, "created_at": T1}
+            connection.execute(insert(OLD_OUTBOX), [
+                {**row, "id": 1, "dedupe_key": "r:rpp_submit:2:rpp0@2026-03-05:-3:m1"},  # a mentor's copy about 2
+                {**row, "id": 2, "dedupe_key": "r:lokakarya:1:lokakarya3@2026-03-09:-1"},
+                {**row, "id": 3, "dedupe_key": "digest:1:2026-03-01"},
+            ])
+        command.upgrade(config, "head")
+        outbox = Base.metadata.tables["outbox"]
+        with engine.connect() as connection:
+            got = connection.execute(select(outbox.c.id, outbox.c.subject_id).order_by(outbox.c.id)).all()
+        assert [tuple(r) for r in got] == [(1, 2), (2, 1), (3, None)]
+    finally:
+        command.upgrade(config, "head")
+        engine.dispose()
