@@ -54,7 +54,7 @@ async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _plan(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await background.plan(context.job.data)
+    await background.plan(*context.job.data)
 
 
 async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,7 +72,7 @@ async def schedule(application: Application) -> None:
     application.bot_data["outbox_alarm"] = alarm
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, alarm, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
-    queue.run_repeating(_plan, data=deps, name="plan", **_single(timings.plan, 1.0))
+    queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **_single(timings.plan, 1.0))
     queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, 5.0))
 
 

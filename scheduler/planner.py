@@ -21,6 +21,12 @@ or after, or stays, as its rule says (ReminderRule.holiday_policy); its dedupe k
 day off added later moves a pending row, and one pulled into the past by it is sent at once. Two
 reminders of one occurrence that land on the same day are sent once.
 
+Pacing (Planning): a process plans everyone at its first pass and then every FULL_EVERY (the horizon moves
+on; a safety net); the passes in between re-plan only the people whose row changed since the pass before
+(every handled update, roster change, block or join touches it) and their mentees. Changes that touch no
+person row re-plan at once where they are made: dates (services.calendar_dates, calendar import), days off
+(services.libur); new content comes with a new process.
+
 Pauses ("Ada kendala"): the planner neither creates nor moves a paused person's nudges due
 before the pause ends (stops.py deferred the pending ones), and for PAUSE_MEMORY after a pause
 never pulls a deferred nudge earlier.
@@ -49,7 +55,7 @@ from scheduler import rules as R
 from scheduler.callbacks import reminder_buttons
 from scheduler.stops import escalate
 from store.outbox import OUTBOX, insert_rows, mark_written
-from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
+from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,8 @@ OWN_PREFIXES = ("r:", "esc:", "digest:")
 NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
 PMO_WORKSHOP = "content.pmo.lokakarya"  # {lokakarya} of a PMO month whose workshop is dated
 NO_PMO_WORKSHOP = "content.pmo.tanpa_lokakarya"  # {lokakarya} of a PMO month without one
+FULL_EVERY = timedelta(hours=6)  # by the injected clock
+COMMIT_MARGIN = timedelta(minutes=5)  # a person's change committed up to this long after it was made is still seen
 
 
 @dataclass
@@ -72,6 +80,30 @@ class PlanStats:
     updated: int = 0
     cancelled: int = 0
     escalations: int = 0
+
+    def add(self, other: PlanStats) -> None:
+        for name in ("people", "inserted", "updated", "cancelled", "escalations"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Planning:
+    """One process's reminder planning: everyone on the first pass and every FULL_EVERY, otherwise only the people
+    changed since the pass before (see the module's docstring)."""
+
+    def __init__(self, full_every: timedelta = FULL_EVERY, commit_margin: timedelta = COMMIT_MARGIN) -> None:
+        self.full_every, self.commit_margin = full_every, commit_margin
+        self.full_at: datetime | None = None  # by the injected clock
+        self.looked_at: datetime | None = None  # wall time, as people.updated_at is written
+
+    async def run(self, session: AsyncSession, content: Content, clock: Clock) -> PlanStats:
+        now, looking = clock.now(), utcnow()
+        if self.full_at is None or self.looked_at is None or not self.full_at <= now < self.full_at + self.full_every:
+            stats = await plan(session, content, clock)
+            self.full_at = now
+        else:
+            stats = await plan_changed(session, content, clock, self.looked_at - self.commit_margin)
+        self.looked_at = looking
+        return stats
 
 
 @dataclass(frozen=True)
@@ -105,6 +137,7 @@ class Batch:
     lo: int
     hi: int | None
     holidays: HolidayCalendar
+    rules: dict[str, list[RuleSpan]]
     mentors: dict[int, Any] = field(default_factory=dict)
     cohort_events: dict[int, list] = field(default_factory=dict)
     own_events: dict[int, list] = field(default_factory=dict)
@@ -112,12 +145,6 @@ class Batch:
     runs: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     paused_until: dict[int, datetime] = field(default_factory=dict)  # latest recent pause end per person
     subjects: set[int] | None = None  # plan_people(): only rows about these people, not the id range
-
-    def covers(self, subject_id: int) -> bool:
-        """Tell whether rows about this person are this batch's to converge."""
-        if self.subjects is not None:
-            return subject_id in self.subjects
-        return subject_id >= self.lo and (self.hi is None or subject_id <= self.hi)
 
 
 PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone,
@@ -132,6 +159,7 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
     stats = PlanStats()
     stats.cancelled += await cancel_for_inactive(session)
     holidays = await HolidayCalendar.load(session, content)
+    rules = RuleSpan.by_kind(content.rules)
     last_id = 0
     while True:
         people = (await session.execute(
@@ -139,7 +167,8 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
         )).all()
         if not people:
             break
-        batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays)
+        batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays,
+                      rules=rules)
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
@@ -157,12 +186,13 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
     stats = PlanStats()
     ids = sorted(set(person_ids))
     holidays = await HolidayCalendar.load(session, content)
+    rules = RuleSpan.by_kind(content.rules)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
         people = (await session.execute(select(*PEOPLE_COLUMNS).where(Person.id.in_(chunk)).order_by(Person.id))).all()
         if not people:
             continue
-        batch = Batch(people, lo=chunk[0], hi=chunk[-1], holidays=holidays, subjects=set(chunk))
+        batch = Batch(people, lo=chunk[0], hi=chunk[-1], holidays=holidays, rules=rules, subjects=set(chunk))
         await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
@@ -170,12 +200,26 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
     return stats
 
 
+async def plan_changed(session: AsyncSession, content: Content, clock: Clock, since: datetime) -> PlanStats:
+    """A pass between full ones: rows of people who left or blocked cancelled, the people whose row changed since
+    `since` (wall time) re-planned with their mentees, escalations checked."""
+    stats = PlanStats(cancelled=await cancel_for_inactive(session))
+    changed = select(Person.id).where(Person.updated_at >= since)
+    ids = (await session.execute(select(Person.id).where(or_(Person.id.in_(changed), Person.mentor_id.in_(changed))))).scalars().all()
+    if ids:
+        stats.add(await plan_people(session, content, clock, ids))
+    stats.escalations = await escalate(session, content, clock, await HolidayCalendar.load(session, content))
+    return stats
+
+
 async def cancel_for_inactive(session: AsyncSession) -> int:
-    """Cancel pending planned rows (reminders, escalations, digests) of people who left or blocked the bot."""
+    """Cancel pending planned rows (reminders, escalations, digests) to people who left or blocked the bot, and
+    their mentors' copies of reminders about them."""
     inactive = select(Person.id).where(~Person.participating)
     result = await session.execute(
         update(OUTBOX)
-        .where(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.person_id.in_(inactive),
+        .where(OUTBOX.c.status == OutboxStatus.pending.value,
+               or_(OUTBOX.c.person_id.in_(inactive), OUTBOX.c.subject_id.in_(inactive)),
                or_(*(OUTBOX.c.dedupe_key.like(p + "%") for p in OWN_PREFIXES)))
         .values(status=OutboxStatus.cancelled.value, last_error="person inactive")
     )
@@ -212,19 +256,45 @@ async def _load(session: AsyncSession, content: Content, batch: Batch, now: date
     batch.paused_until = {pid: until for pid, until in rows}
 
 
-def _occurrences(rules: list[ReminderRule], person: Any, items: list[DatedItem], runs: list,
-                 default_tz: str) -> Iterable[Occurrence]:
-    by_kind: dict[str, list[ReminderRule]] = defaultdict(list)
-    for rule in rules:
-        by_kind["flow_unfinished" if rule.on == "flow_unfinished" else rule.on.kind].append(rule)
-    for rule in by_kind.pop("flow_unfinished", []):
+@dataclass(frozen=True)
+class RuleSpan:
+    """A rule and the days from its item's date to its first and last reminder (repeats included)."""
+
+    rule: ReminderRule
+    first: int
+    last: int
+
+    @classmethod
+    def by_kind(cls, rules: list[ReminderRule]) -> dict[str, list[RuleSpan]]:
+        """The rules by the kind of item they hang on ("flow_unfinished": on unfinished runs)."""
+        out: dict[str, list[RuleSpan]] = defaultdict(list)
+        for rule in rules:
+            repeats = rule.repeat.every_days * (rule.repeat.max_times - 1) if rule.repeat else 0
+            out["flow_unfinished" if rule.on == "flow_unfinished" else rule.on.kind].append(
+                cls(rule, rule.offsets_days[0], rule.offsets_days[-1] + repeats))
+        return dict(out)
+
+
+def _occurrences(rules: dict[str, list[RuleSpan]], person: Any, items: list[DatedItem], runs: list,
+                 default_tz: str, reach: tuple[date, date]) -> Iterable[Occurrence]:
+    """The person's occurrences; of dated items only those that may reach the dates (a cheap bound: _reaches
+    decides, after a PMO month has moved off a day off)."""
+    for span in rules.get("flow_unfinished", ()):
+        rule = span.rule
         zone = zone_of(person, default_tz)
         for run in runs:
             if run.flow_id == rule.flow and run.status == RunStatus.draft:
                 yield Occurrence(rule, f"run{run.id}", run.started_at.astimezone(zone).date(), None, flow_id=rule.flow)
+    lo = reach[0].toordinal() - PAUSE_MEMORY.days - MAX_SHIFT_DAYS
+    hi = reach[1].toordinal() + MAX_SHIFT_DAYS
     for item in items:
-        for rule in by_kind.get(item.kind, ()):
-            if rule.on.number is None or rule.on.number == item.number:
+        spans = rules.get(item.kind)
+        if not spans:
+            continue
+        day = item.on_date.toordinal()
+        for span in spans:
+            rule = span.rule
+            if (rule.on.number is None or rule.on.number == item.number) and day + span.first <= hi and day + span.last >= lo:
                 yield Occurrence(rule, item.key, item.on_date, item.number, item=item, flow_id=rule.flow)
 
 
@@ -281,7 +351,7 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
         shift = timedelta(days=MAX_SHIFT_DAYS)
         reach = (reach[0] - shift, reach[1] + shift)
     out: dict[str, Planned] = {}
-    for occ in _occurrences(content.rules, person, items, batch.runs.get(person.id, []), content.default_tz):
+    for occ in _occurrences(batch.rules, person, items, batch.runs.get(person.id, []), content.default_tz, reach):
         occ = _on_working_day(occ, batch.holidays, person)
         if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
             continue
@@ -362,6 +432,7 @@ def _row(content: Content, planned: Planned, now: datetime) -> dict[str, Any]:
     return {
         "dedupe_key": planned.key,
         "person_id": planned.recipient.id,
+        "subject_id": planned.subject.id,
         "kind": "nudge" if rule.on == "flow_unfinished" else "reminder",
         "rule_id": rule.id,
         "broadcast_id": None,
@@ -396,21 +467,17 @@ def _pulled_back(planned: Planned, due_at: datetime, now: datetime) -> bool:
 
 
 async def _existing(session: AsyncSession, batch: Batch, since: datetime, window_start: datetime) -> list[tuple[Any, R.ReminderKey]]:
-    """Recent planned rows about the people this batch covers: pending since `since`; cancelled, sent or on their
-    way since `window_start` (those could be planned again)."""
-    recipients = [p.id for p in batch.people] + list(batch.mentors)
+    """Recent planned rows about the people this batch covers, whoever they went to: pending since `since`;
+    cancelled, sent or on their way since `window_start` (those could be planned again)."""
+    about = (OUTBOX.c.subject_id.in_(batch.subjects) if batch.subjects is not None
+             else OUTBOX.c.subject_id >= batch.lo if batch.hi is None
+             else OUTBOX.c.subject_id.between(batch.lo, batch.hi))  # a range: rows about someone removed too
     rows = await session.execute(
         select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.status, OUTBOX.c.due_at, OUTBOX.c.text, OUTBOX.c.buttons)
-        .where(OUTBOX.c.person_id.in_(recipients), OUTBOX.c.dedupe_key.like("r:%"),
-               or_(and_(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.due_at >= since),
-                   and_(OUTBOX.c.status != OutboxStatus.pending.value, OUTBOX.c.due_at >= window_start)))
+        .where(about, or_(and_(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.due_at >= since),
+                          and_(OUTBOX.c.status != OutboxStatus.pending.value, OUTBOX.c.due_at >= window_start)))
     )
-    out = []
-    for row in rows:
-        key = R.parse_key(row.dedupe_key)
-        if key is not None and batch.covers(key.subject_id):
-            out.append((row, key))
-    return out
+    return [(row, key) for row in rows if (key := R.parse_key(row.dedupe_key)) is not None]
 
 
 async def _converge(session: AsyncSession, content: Content, batch: Batch, now: datetime,

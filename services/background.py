@@ -32,11 +32,19 @@ async def warm_up(deps: Deps) -> None:
             library_days(upcoming)
 
 
-async def plan(deps: Deps) -> None:
-    """Expand the reminder rules into the outbox, then the mentors' digests; forget old webhook update ids
-    (each its own unit of work)."""
+def pacing() -> planner.Planning:
+    """A process's pacing of the reminder planning: hand it to every plan() call of the process."""
+    return planner.Planning()
+
+
+async def plan(deps: Deps, planning: planner.Planning | None = None) -> None:
+    """Expand the reminder rules into the outbox (everyone, or as `planning` paces it), then the mentors' digests;
+    forget old webhook update ids (each its own unit of work)."""
     async with deps.db.session() as session:
-        await planner.plan(session, deps.content, deps.clock)
+        if planning is None:
+            await planner.plan(session, deps.content, deps.clock)
+        else:
+            await planning.run(session, deps.content, deps.clock)
     async with deps.db.session() as session:
         await digest.plan_digests(session, deps.content, deps.clock)
     await companion.plan(deps)

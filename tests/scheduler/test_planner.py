@@ -244,3 +244,22 @@ async def test_a_due_row_the_sender_deferred_is_left_alone(db, plan_content):
     async with db.session() as s:
         await plan(s, plan_content, clock)
         assert [r.due_at for r in await rows(s, rule_id="feedback360_pi3", person_id=cgps[0].id)] == [utc(2025, 5, 5, 3)]
+
+
+@pytest.mark.parametrize("batch_size", [1, planner.BATCH_SIZE])
+async def test_a_new_mentor_gets_the_copies_and_the_former_one_none(db, plan_content, batch_size):
+    async with db.session() as s:
+        cohort = await make_cohort(s)
+        former = await make_person(s, "pp", cohort=cohort, timezone=WIB, name="Bu Lama")
+        new = await make_person(s, "pp", cohort=cohort, timezone=WIB, name="Pak Baru")
+        cgp = await make_person(s, "cgp", cohort=cohort, mentor=former, timezone=WIB)
+        s.add(Event(kind="rpp_submit", number=0, person_id=cgp.id, on_date=date(2025, 5, 20)))
+    clock = FrozenClock(utc(2025, 5, 10))
+    async with db.session() as s:
+        await plan(s, plan_content, clock, batch_size=batch_size)
+        assert len(await rows(s, rule_id="rpp_submit", person_id=former.id)) == 3
+        (await s.get(Person, cgp.id)).mentor_id = new.id
+    async with db.session() as s:
+        await plan(s, plan_content, clock, batch_size=batch_size)
+        assert await rows(s, rule_id="rpp_submit", person_id=former.id) == []
+        assert len(await rows(s, rule_id="rpp_submit", person_id=new.id)) == 3
