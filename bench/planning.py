@@ -1,0 +1,122 @@
+"""Benchmark: the reminder planner's passes over a generated cohort, old against new, SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.planning [--scale 0.2] [--old REF] [--database-url postgresql://…]
+
+A cohort of bench.cohort.generate(scale) (CGPs, PPs, Sekolah Penggerak schools) is imported with its calendar;
+then, as the bot's planning job would run them (services.background.plan with the process's pacing when the
+version has one, else planner.plan as the job ran it):
+1. the first pass (everyone, rows inserted);
+2. a pass 15 minutes later, after 1 % of the people had an update (their row touched);
+3. a pass 6 hours later, nothing changed.
+Each pass's CPU time is printed in ms per person, old and new side by side. "old" is git REF (default: main
+before issue 15's incremental planning) unpacked into a temporary directory and run from there; "new" is this
+tree; each version runs in its own process. PostgreSQL: the database at --database-url is DROPPED and migrated.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OLD_REF = "01b5c11"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_planning"
+PASSES = ("first", "15 min later, 1 % changed", "6 h later")
+CHANGED_SHARE = 0.01
+
+
+async def worker(url: str, scale: float) -> dict[str, float]:
+    """In the tree on sys.path: build the cohort, run the three passes, return CPU ms per person of each."""
+    from sqlalchemy import select
+
+    from bench.cohort import COHORT, PSP_COHORT, generate, roster_csv
+    from core.clock import FrozenClock
+    from core.content import load_content
+    from core.settings import SHIPPED_CONTENT_DIR
+    from program.calendar import set_lokakarya_date
+    from roster import importer as roster
+    from scheduler import planner
+    from store.db import Database
+    from store.migrate import recreate
+    from store.models import Cohort, Person
+
+    plan = generate(scale)
+    content = load_content(SHIPPED_CONTENT_DIR)
+    recreate(url)
+    db, clock = Database(url), FrozenClock(plan.start)
+    async with db.session() as s:
+        await roster.import_file(s, roster_csv(plan), clock)
+    async with db.session() as s:
+        cohort = await s.scalar(select(Cohort).where(Cohort.code == COHORT))
+        for n, day in plan.lokakarya.items():
+            await set_lokakarya_date(s, cohort, n, day)
+        psp = await s.scalar(select(Cohort).where(Cohort.code == PSP_COHORT))
+        for (_, month), day in plan.workshops.items():
+            await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
+    pacing = planner.Planning() if hasattr(planner, "Planning") else None  # old trees planned everyone every time
+
+    async def one_pass() -> float:
+        started = time.process_time()
+        async with db.session() as s:
+            if pacing is None:
+                await planner.plan(s, content, clock)
+            else:
+                await pacing.run(s, content, clock)
+        return (time.process_time() - started) * 1000 / len(plan.members)
+
+    out = {PASSES[0]: await one_pass()}
+    clock.set(clock.now() + timedelta(minutes=15))
+    async with db.session() as s:
+        ids = (await s.scalars(select(Person.id).order_by(Person.id))).all()
+        for pid in ids[::round(1 / CHANGED_SHARE)]:
+            (await s.get(Person, pid)).name += " "
+    out[PASSES[1]] = await one_pass()
+    clock.set(clock.now() + timedelta(hours=6))
+    out[PASSES[2]] = await one_pass()
+    await db.dispose()
+    return out
+
+
+def run_in(tree: Path, url: str, scale: float) -> dict[str, float]:
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", url, "--scale", str(scale)],
+                          cwd=tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(args: argparse.Namespace) -> None:
+    from bench.idle import unpack
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "old").mkdir()
+        old = unpack(args.old, Path(tmp, "old").resolve())
+        databases = (("SQLite", f"sqlite:///{Path(tmp) / 'planning.db'}"), ("PostgreSQL", args.database_url))
+        print(f"planning passes, CPU ms per person (scale {args.scale}); old = {args.old}, new = this tree", flush=True)
+        for name, url in databases:
+            results = {version: run_in(tree, url, args.scale) for version, tree in (("old", old), ("new", ROOT))}
+            for label in PASSES:
+                o, n = results["old"][label], results["new"][label]
+                print(f"  {name:10} {label:28} old {o:6.3f}  new {n:6.3f}  new/old {n / o:5.2f}×", flush=True)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=0.2)
+    parser.add_argument("--old", default=OLD_REF, help="git ref of the old behaviour")
+    parser.add_argument("--database-url", default=DEFAULT_PG)
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(asyncio.run(worker(args.worker, args.scale))))
+    else:
+        main(args)
+
+
+if __name__ == "__main__":
+    cli()
