@@ -51,6 +51,7 @@ from emulator.state import use_time_source
 from program.calendar import set_lokakarya_date
 from roster import importer as roster
 from services import background
+from services.calendar_dates import replan_cohort
 from services.context import Deps
 from store.db import Database
 from store.models import Cohort as CohortRow, OutboxMessage, OutboxStatus, Person
@@ -373,7 +374,7 @@ class Simulation:
         return new
 
     async def _plan_jobs(self) -> None:
-        await background.plan(self.deps)
+        await background.plan(self.deps, self.pacing)
         await background.report_broadcasts(self.deps)
 
     async def _import(self, leaving: set[str]) -> None:
@@ -393,9 +394,11 @@ class Simulation:
                 await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
 
     async def _set_lokakarya(self, number: int, day: date) -> None:
+        """As the koordinator's /kalender does (services.calendar_dates): the date, then the cohort re-planned."""
         async with self.db.session() as s:
             cohort = await s.scalar(select(CohortRow).where(CohortRow.code == COHORT))
             await set_lokakarya_date(s, cohort, number, day)
+            await replan_cohort(s, self.content, self.clock, cohort.id)
         self.record.lokakarya[number] = day
 
     def _actions(self) -> list[tuple[datetime, str, object]]:
@@ -443,6 +446,7 @@ class Simulation:
         rate = self.deps.settings.outbox_rate
         self.deps.extras["budget"] = self.budget or RateBudget(
             bulk_rate=rate, paid_rate=paid_share(rate), restarted=True, now=self.time.now, sleep=self.time.sleep)
+        self.pacing = background.pacing()  # a new process plans everyone first
         async with polling(build_application(self.deps)):
             yield
 
