@@ -247,6 +247,12 @@ class BotApiEmulator:
             return []
         return [m for m in chat.sent.values() if include_deleted or not m.deleted]
 
+    def sent_since(self, position: int = 0) -> tuple[list[SentMessage], int]:
+        """The bot's messages in every chat since `position` in their sending order, in their current state, and the
+        position to ask from next time (a simulation reads what arrived without walking every chat)."""
+        log = self.world.sent_log
+        return [self.world.chats[chat_id].sent[mid] for chat_id, mid in log[position:]], len(log)
+
     def last(self, chat_id: int) -> SentMessage | None:
         messages = self.sent(chat_id)
         return messages[-1] if messages else None

@@ -162,6 +162,7 @@ class World:
         self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
         self.stars_balance = Decimal(0)  # getMyStarBalance; paid broadcasts' billed messages come off it
         self.stars_required = False  # refuse a billed paid send the balance cannot pay (off: it goes negative)
+        self.sent_log: list[tuple[int, int]] = []  # (chat id, message id) of every message the bot sent, in order
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token not revoked; the bot's id is the token's number."""
@@ -225,6 +226,7 @@ class World:
         chat.messages[record.message_id] = message
         chat.sent[record.message_id] = record
         chat.events.append((record.message_id, "sent"))
+        self.sent_log.append((chat.user.id, record.message_id))
         self.signal.fire(chat.user.id)
 
     def note_edit(self, chat: ChatState, message_id: int, text_changed: bool) -> None:

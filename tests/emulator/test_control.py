@@ -123,3 +123,16 @@ async def test_a_reader_of_one_chat_wakes_only_for_that_chat(emu: BotApiEmulator
     events = await waiting
     assert [m.text for _, _, m in events] == ["untuk Ani"]
     assert woken == [(ANI, True)]
+
+
+async def test_sent_since_reads_every_chat_in_sending_order_from_a_position(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    emu.user(ANI + 1, "Budi")
+    for chat, text in ((ANI, "satu"), (ANI + 1, "dua"), (ANI, "tiga")):
+        await app.bot.send_message(chat, text)
+    first, position = emu.sent_since()
+    assert [(m.chat_id, m.text) for m in first] == [(ANI, "satu"), (ANI + 1, "dua"), (ANI, "tiga")]
+    await app.bot.send_message(ANI + 1, "empat")
+    later, _ = emu.sent_since(position)
+    assert [m.text for m in later] == ["empat"]
