@@ -252,7 +252,7 @@ class Simulation:
         self.figures = Figures()
         self.codes: dict[str, str] = {}
         self.members = plan.by_tg()
-        self._seen: dict[int, int] = {}
+        self._seen = 0  # position in the emulator's log of sent messages
         self._presses: Counter[tuple[int, str]] = Counter()
         self._fault: int | None = None
         self._broadcast_from: tuple[int, float, float] | None = None  # when a broadcast began: sends, time, skipped
@@ -364,12 +364,8 @@ class Simulation:
 
     def _collect(self) -> list[Delivery]:
         """Messages the emulator recorded since the last look."""
-        new: list[Delivery] = []
-        for chat_id in list(self.members) + [KOORDINATOR_ID]:
-            sent = self.emulator.sent(chat_id) if chat_id in self.emulator.world.chats else []
-            for m in sent[self._seen.get(chat_id, 0):]:
-                new.append(Delivery.of(m))
-            self._seen[chat_id] = len(sent)
+        sent, self._seen = self.emulator.sent_since(self._seen)
+        new = [Delivery.of(m) for m in sent if not m.deleted]
         self.record.deliveries.extend(new)
         return new
 
