@@ -69,7 +69,10 @@ OWN_PREFIXES = ("r:", "esc:", "digest:")
 NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
 PMO_WORKSHOP = "content.pmo.lokakarya"  # {lokakarya} of a PMO month whose workshop is dated
 NO_PMO_WORKSHOP = "content.pmo.tanpa_lokakarya"  # {lokakarya} of a PMO month without one
-FULL_EVERY = timedelta(hours=6)  # by the injected clock
+# By the injected clock. What time alone brings waits for a full pass: rows entering the 21-day horizon, and the
+# session guides (services.companion) due at 07:00 local three days before a PI; so under 7 hours, a full pass
+# comes between a zone's midnight and 07:00.
+FULL_EVERY = timedelta(hours=6)
 COMMIT_MARGIN = timedelta(minutes=5)  # a person's change committed up to this long after it was made is still seen
 
 
@@ -94,14 +97,16 @@ class Planning:
         self.full_every, self.commit_margin = full_every, commit_margin
         self.full_at: datetime | None = None  # by the injected clock
         self.looked_at: datetime | None = None  # wall time, as people.updated_at is written
+        self.planned: list[int] | None = None  # whom the last pass re-planned; None: everyone
 
     async def run(self, session: AsyncSession, content: Content, clock: Clock) -> PlanStats:
         now, looking = clock.now(), utcnow()
         if self.full_at is None or self.looked_at is None or not self.full_at <= now < self.full_at + self.full_every:
-            stats = await plan(session, content, clock)
+            stats, self.planned = await plan(session, content, clock), None
             self.full_at = now
         else:
-            stats = await plan_changed(session, content, clock, self.looked_at - self.commit_margin)
+            self.planned = await changed_people(session, self.looked_at - self.commit_margin)
+            stats = await plan_changed(session, content, clock, self.planned)
         self.looked_at = looking
         return stats
 
@@ -200,14 +205,19 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
     return stats
 
 
-async def plan_changed(session: AsyncSession, content: Content, clock: Clock, since: datetime) -> PlanStats:
-    """A pass between full ones: rows of people who left or blocked cancelled, the people whose row changed since
-    `since` (wall time) re-planned with their mentees, escalations checked."""
-    stats = PlanStats(cancelled=await cancel_for_inactive(session))
+async def changed_people(session: AsyncSession, since: datetime) -> list[int]:
+    """The people whose row changed since `since` (wall time), and their mentees."""
     changed = select(Person.id).where(Person.updated_at >= since)
-    ids = (await session.execute(select(Person.id).where(or_(Person.id.in_(changed), Person.mentor_id.in_(changed))))).scalars().all()
-    if ids:
-        stats.add(await plan_people(session, content, clock, ids))
+    return list((await session.execute(
+        select(Person.id).where(or_(Person.id.in_(changed), Person.mentor_id.in_(changed))))).scalars())
+
+
+async def plan_changed(session: AsyncSession, content: Content, clock: Clock, people: list[int]) -> PlanStats:
+    """A pass between full ones: rows of people who left or blocked cancelled, these people re-planned,
+    escalations checked."""
+    stats = PlanStats(cancelled=await cancel_for_inactive(session))
+    if people:
+        stats.add(await plan_people(session, content, clock, people))
     stats.escalations = await escalate(session, content, clock, await HolidayCalendar.load(session, content))
     return stats
 

@@ -47,7 +47,7 @@ async def plan(deps: Deps, planning: planner.Planning | None = None) -> None:
             await planning.run(session, deps.content, deps.clock)
     async with deps.db.session() as session:
         await digest.plan_digests(session, deps.content, deps.clock)
-    await companion.plan(deps)
+    await companion.plan(deps, planning.planned if planning is not None else None)
     await weekly.plan_reports(deps)  # the koordinators' Monday report
     async with deps.db.session() as session:
         await updates.prune(session, deps.clock.now())

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.answers import by_question, date_value, format_answer
@@ -179,15 +180,22 @@ def rtl_items(flow: Flow, given: dict[str, Any]) -> list[D.Dated]:
 # The guide before each PI, planned with the reminders ------------------------------------------------
 
 
-async def plan_guides(session: AsyncSession, content: Content, clock: Clock, batch_size: int = GUIDE_BATCH) -> int:
+async def plan_guides(session: AsyncSession, content: Content, clock: Clock, batch_size: int = GUIDE_BATCH,
+                      people: Collection[int] | None = None) -> int:
     """Queue the guide to each mentee's coming PI for their PP, GUIDE_DAYS_BEFORE days ahead; idempotent.
 
     A few statements per `batch_size` PPs whatever their mentees' number, and a guide is built only when its
-    row is not queued yet: planning runs every few minutes over the whole cohort."""
+    row is not queued yet. `people`: only the PPs among them and those of the mentees among them (the planning
+    passes between full ones, scheduler.planner.Planning); None: every PP."""
     now = clock.now()
     inserted, last_id = 0, 0
-    while pps := (await session.scalars(select(Person).where(Person.role == Role.pp, Person.participating,
-                                                             Person.id > last_id).order_by(Person.id).limit(batch_size))).all():
+    if people is not None and not people:
+        return 0
+    chosen = (Person.role == Role.pp, Person.participating)
+    if people is not None:
+        chosen += (or_(Person.id.in_(people), Person.id.in_(select(Person.mentor_id).where(Person.id.in_(people)))),)
+    while pps := (await session.scalars(select(Person).where(*chosen, Person.id > last_id)
+                                        .order_by(Person.id).limit(batch_size))).all():
         last_id = pps[-1].id
         inserted += await _plan_guides_of(session, content, clock, {pp.id: pp for pp in pps}, now)
     log.info("session guides: %d queued", inserted)
@@ -230,10 +238,10 @@ def _notice(key: str, person_id: int, text: str, buttons: list | None, due: date
     }
 
 
-async def plan(deps: Deps) -> int:
-    """The guides' planning as its own unit of work (with the reminder planning)."""
+async def plan(deps: Deps, people: Collection[int] | None = None) -> int:
+    """The guides' planning as its own unit of work (with the reminder planning; `people` as plan_guides')."""
     async with deps.db.session() as session:
-        return await plan_guides(session, deps.content, deps.clock)
+        return await plan_guides(session, deps.content, deps.clock, people=people)
 
 
 # After a submission ----------------------------------------------------------------------------------

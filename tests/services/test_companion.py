@@ -153,3 +153,12 @@ async def test_a_long_jurnal_comes_as_documents_and_lms_text_in_messages_telegra
     texts = [r.text for r in replies if not r.file]
     assert len(texts) > 2 and all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
     assert "Butir RTL yang disepakati" in "".join(texts)
+
+
+async def test_guides_between_full_passes_are_planned_only_for_the_people_given(db, content):
+    pp, cgp, other = await _group(db)
+    clock = FrozenClock(utc(2026, 3, 2, 3))
+    async with db.session() as s:
+        assert await companion.plan_guides(s, content, clock, people=[]) == 0
+        assert await companion.plan_guides(s, content, clock, people=[other.id]) == 0  # not the mentee's PP
+        assert await companion.plan_guides(s, content, clock, people=[cgp.id]) == 1  # the mentee: their PP's guide
