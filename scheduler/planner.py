@@ -96,7 +96,8 @@ class Planning:
     def __init__(self, full_every: timedelta = FULL_EVERY, commit_margin: timedelta = COMMIT_MARGIN) -> None:
         self.full_every, self.commit_margin = full_every, commit_margin
         self.full_at: datetime | None = None  # by the injected clock
-        self.looked_at: datetime | None = None  # wall time, as people.updated_at is written
+        self.looked_at: datetime | None = None  # when the last pass began, wall time (as people.updated_at)
+        self.looked_before: datetime | None = None  # when the pass before it began
         self.planned: list[int] | None = None  # whom the last pass re-planned; None: everyone
 
     async def run(self, session: AsyncSession, content: Content, clock: Clock) -> PlanStats:
@@ -105,10 +106,16 @@ class Planning:
             stats, self.planned = await plan(session, content, clock), None
             self.full_at = now
         else:
-            self.planned = await changed_people(session, self.looked_at - self.commit_margin)
+            self.planned = await changed_people(session, self._changes_since())
             stats = await plan_changed(session, content, clock, self.planned)
-        self.looked_at = looking
+        self.looked_at, self.looked_before = looking, self.looked_at
         return stats
+
+    def _changes_since(self) -> datetime:
+        """Changes made before the last pass began but committed after it are seen: up to commit_margin or one
+        interval between passes, whichever is shorter (a simulation runs its passes seconds apart)."""
+        since = self.looked_at - self.commit_margin
+        return since if self.looked_before is None else max(since, self.looked_before)
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,15 @@ async def test_a_change_made_before_a_pass_but_committed_after_it_is_still_seen(
     await _run(db, plan_content, planning, clock)
     async with db.session() as s:
         assert all("Ibu Sari" in r.text for r in await rows(s, rule_id="rpp_submit", person_id=cgps[0].id))
+
+
+async def test_passes_seconds_apart_look_back_one_interval_not_the_whole_margin(db, plan_content):
+    _, pp, cgps = await _group(db)
+    clock, planning = FrozenClock(utc(2025, 5, 10)), Planning()  # the default margin: 5 minutes
+    await _run(db, plan_content, planning, clock)
+    for person in cgps:
+        async with db.session() as s:
+            (await s.get(Person, person.id)).name += " Sari"
+        clock.set(clock.now() + timedelta(minutes=15))
+        stats = await _run(db, plan_content, planning, clock)
+    assert stats.people == 2  # the two CGPs changed since the pass before last began, not the PP made before it
