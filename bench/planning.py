@@ -1,10 +1,10 @@
-"""Benchmark: the reminder planner's passes over a generated cohort, old against new, SQLite and PostgreSQL.
+"""Benchmark: the planning job's passes over a generated cohort, old against new, SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.planning [--scale 0.2] [--old REF] [--database-url postgresql://…]
 
 A cohort of bench.cohort.generate(scale) (CGPs, PPs, Sekolah Penggerak schools) is imported with its calendar;
-then, as the bot's planning job would run them (services.background.plan with the process's pacing when the
-version has one, else planner.plan as the job ran it):
+then the bot's planning job (services.background.plan: reminders, digests, session guides, weekly reports; with
+the process's pacing when the version has one) at 10:00 WIB, as it runs every 15 minutes:
 1. the first pass (everyone, rows inserted);
 2. a pass 15 minutes later, after 1 % of the people had an update (their row touched);
 3. a pass 6 hours later, nothing changed.
@@ -29,6 +29,7 @@ OLD_REF = "01b5c11"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_planning"
 PASSES = ("first", "15 min later, 1 % changed", "6 h later")
 CHANGED_SHARE = 0.01
+TOKEN = "123456789:BENCH-planning_0123456789abcdefghij"
 
 
 async def worker(url: str, scale: float) -> dict[str, float]:
@@ -41,9 +42,11 @@ async def worker(url: str, scale: float) -> dict[str, float]:
     from core.settings import SHIPPED_CONTENT_DIR
     from program.calendar import set_lokakarya_date
     from roster import importer as roster
-    from scheduler import planner
+    from core.settings import Settings
+    from services import background
     from store.db import Database
     from store.migrate import recreate
+    from services.context import Deps
     from store.models import Cohort, Person
 
     plan = generate(scale)
@@ -59,15 +62,13 @@ async def worker(url: str, scale: float) -> dict[str, float]:
         psp = await s.scalar(select(Cohort).where(Cohort.code == PSP_COHORT))
         for (_, month), day in plan.workshops.items():
             await set_lokakarya_date(s, psp, month, day, kind="lokakarya_psp")
-    pacing = planner.Planning() if hasattr(planner, "Planning") else None  # old trees planned everyone every time
+    settings = Settings.from_env(telegram_bot_token=TOKEN, database_url=url)
+    deps = Deps(settings=settings, content=content, db=db, clock=clock)
+    pacing = (background.pacing(),) if hasattr(background, "pacing") else ()  # old trees planned everyone every time
 
     async def one_pass() -> float:
         started = time.process_time()
-        async with db.session() as s:
-            if pacing is None:
-                await planner.plan(s, content, clock)
-            else:
-                await pacing.run(s, content, clock)
+        await background.plan(deps, *pacing)
         return (time.process_time() - started) * 1000 / len(plan.members)
 
     out = {PASSES[0]: await one_pass()}
