@@ -22,8 +22,8 @@ day off added later moves a pending row, and one pulled into the past by it is s
 reminders of one occurrence that land on the same day are sent once.
 
 Pacing (Planning): a process plans everyone at its first pass and then every FULL_EVERY (the horizon moves
-on; a safety net); the passes in between re-plan only the people whose row changed since the pass before
-(every handled update, roster change, block or join touches it) and their mentees. Changes that touch no
+on; a safety net); the passes in between re-plan only the people whose row changed since about the pass before
+(Planning._changes_since; every handled update, roster change, block or join touches the row) and their mentees. Changes that touch no
 person row re-plan at once where they are made: dates (services.calendar_dates, calendar import), days off
 (services.libur); new content comes with a new process.
 
@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -85,8 +85,8 @@ class PlanStats:
     escalations: int = 0
 
     def add(self, other: PlanStats) -> None:
-        for name in ("people", "inserted", "updated", "cancelled", "escalations"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 class Planning:
