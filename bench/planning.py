@@ -7,7 +7,8 @@ then the bot's planning job (services.background.plan: reminders, digests, sessi
 the process's pacing when the version has one) at 10:00 WIB, as it runs every 15 minutes:
 1. the first pass (everyone, rows inserted);
 2. a pass 15 minutes later, after 1 % of the people had an update (their row touched);
-3. a pass 6 hours later, nothing changed.
+3. a pass 6 hours later, nothing changed (the new version extends everyone's horizon);
+4. a pass 24 hours after the first (the new version reconciles everyone).
 Each pass's CPU time is printed in ms per person, old and new side by side. "old" is git REF (default: main
 before issue 15's incremental planning) unpacked into a temporary directory and run from there; "new" is this
 tree; each version runs in its own process. PostgreSQL: the database at --database-url is DROPPED and migrated.
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OLD_REF = "01b5c11"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_planning"
-PASSES = ("first", "15 min later, 1 % changed", "6 h later")
+PASSES = ("first", "15 min later, 1 % changed", "6 h later", "24 h later")
 CHANGED_SHARE = 0.01
 TOKEN = "123456789:BENCH-planning_0123456789abcdefghij"
 
@@ -80,6 +81,8 @@ async def worker(url: str, scale: float) -> dict[str, float]:
     out[PASSES[1]] = await one_pass()
     clock.set(clock.now() + timedelta(hours=6))
     out[PASSES[2]] = await one_pass()
+    clock.set(clock.now() + timedelta(hours=18))
+    out[PASSES[3]] = await one_pass()
     await db.dispose()
     return out
 

@@ -21,8 +21,9 @@ or after, or stays, as its rule says (ReminderRule.holiday_policy); its dedupe k
 day off added later moves a pending row, and one pulled into the past by it is sent at once. Two
 reminders of one occurrence that land on the same day are sent once.
 
-Pacing (Planning): a process plans everyone at its first pass and then every FULL_EVERY (the horizon moves
-on; a safety net); the passes in between re-plan only the people whose row changed since about the pass before
+Pacing (Planning): a process reconciles everyone at its first pass and then every RECONCILE_EVERY (a safety net);
+every EXTEND_EVERY it adds everyone's rows that entered the horizon since (extend(): planned rows are left alone,
+not rendered again); the passes in between re-plan only the people whose row changed since about the pass before
 (Planning._changes_since; every handled update, roster change, block or join touches the row) and their mentees. Changes that touch no
 person row re-plan at once where they are made: dates (services.calendar_dates, calendar import), days off
 (services.libur); new content comes with a new process.
@@ -60,6 +61,7 @@ from store.models import Acknowledgement, FlowRun, OutboxStatus, Pause, Person, 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+HORIZON_DAYS = 21  # rows are planned this far ahead
 PAUSE_MEMORY = timedelta(days=30)  # nudges deferred by a pause that ended this recently stay deferred
 LOOKBACK = timedelta(hours=12)
 # Pending rows due longer ago are left alone (e.g. waiting for someone to join); acknowledgement,
@@ -69,10 +71,11 @@ OWN_PREFIXES = ("r:", "esc:", "digest:")
 NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
 PMO_WORKSHOP = "content.pmo.lokakarya"  # {lokakarya} of a PMO month whose workshop is dated
 NO_PMO_WORKSHOP = "content.pmo.tanpa_lokakarya"  # {lokakarya} of a PMO month without one
-# By the injected clock. What time alone brings waits for a full pass: rows entering the 21-day horizon, and the
-# session guides (services.companion) due at 07:00 local three days before a PI; so under 7 hours, a full pass
+# By the injected clock. What time alone brings waits for a pass over everyone: rows entering the horizon, and the
+# session guides (services.companion) due at 07:00 local three days before a PI; so under 7 hours, such a pass
 # comes between a zone's midnight and 07:00.
-FULL_EVERY = timedelta(hours=6)
+EXTEND_EVERY = timedelta(hours=6)
+RECONCILE_EVERY = timedelta(hours=24)  # everyone's rows compared with the rules: a safety net
 COMMIT_MARGIN = timedelta(minutes=5)  # a person's change committed up to this long after it was made is still seen
 
 
@@ -90,24 +93,30 @@ class PlanStats:
 
 
 class Planning:
-    """One process's reminder planning: everyone on the first pass and every FULL_EVERY, otherwise only the people
-    changed since the pass before (see the module's docstring)."""
+    """One process's reminder planning (see the module's docstring): everyone reconciled on the first pass and every
+    RECONCILE_EVERY; everyone's horizon extended every EXTEND_EVERY; in between, only the people changed since
+    about the pass before."""
 
-    def __init__(self, full_every: timedelta = FULL_EVERY, commit_margin: timedelta = COMMIT_MARGIN) -> None:
-        self.full_every, self.commit_margin = full_every, commit_margin
-        self.full_at: datetime | None = None  # by the injected clock
+    def __init__(self, extend_every: timedelta = EXTEND_EVERY, reconcile_every: timedelta = RECONCILE_EVERY,
+                 commit_margin: timedelta = COMMIT_MARGIN) -> None:
+        self.extend_every, self.reconcile_every, self.commit_margin = extend_every, reconcile_every, commit_margin
+        self.reconciled_at: datetime | None = None  # by the injected clock
+        self.extended_at: datetime | None = None
         self.looked_at: datetime | None = None  # when the last pass began, wall time (as people.updated_at)
         self.looked_before: datetime | None = None  # when the pass before it began
-        self.planned: list[int] | None = None  # whom the last pass re-planned; None: everyone
+        self.planned: list[int] | None = None  # whom the last pass planned; None: everyone
 
     async def run(self, session: AsyncSession, content: Content, clock: Clock) -> PlanStats:
         now, looking = clock.now(), utcnow()
-        if self.full_at is None or self.looked_at is None or not self.full_at <= now < self.full_at + self.full_every:
+        if self.looked_at is None or not _within(self.reconciled_at, self.reconcile_every, now):
             stats, self.planned = await plan(session, content, clock), None
-            self.full_at = now
+            self.reconciled_at = self.extended_at = now
         else:
             self.planned = await changed_people(session, self._changes_since())
             stats = await plan_changed(session, content, clock, self.planned)
+            if not _within(self.extended_at, self.extend_every, now):
+                stats.add(await extend(session, content, clock, self.extended_at + timedelta(days=HORIZON_DAYS)))
+                self.extended_at, self.planned = now, None
         self.looked_at, self.looked_before = looking, self.looked_at
         return stats
 
@@ -116,6 +125,10 @@ class Planning:
         interval between passes, whichever is shorter (a simulation runs its passes seconds apart)."""
         since = self.looked_at - self.commit_margin
         return since if self.looked_before is None else max(since, self.looked_before)
+
+
+def _within(start: datetime | None, length: timedelta, now: datetime) -> bool:
+    return start is not None and start <= now < start + length
 
 
 @dataclass(frozen=True)
@@ -163,14 +176,34 @@ PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.
                   Person.province, Person.participating.label("participating"))
 
 
-async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_days: int = 21,
+async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_days: int = HORIZON_DAYS,
                batch_size: int = BATCH_SIZE) -> PlanStats:
     """Bring the outbox in line with the reminder rules for rows due within the horizon."""
     now = clock.now()
-    window = (now - LOOKBACK, now + timedelta(days=horizon_days))
-    stats = PlanStats()
-    stats.cancelled += await cancel_for_inactive(session)
+    stats = PlanStats(cancelled=await cancel_for_inactive(session))
     holidays = await HolidayCalendar.load(session, content)
+    await _everyone(session, content, now, (now - LOOKBACK, now + timedelta(days=horizon_days)), holidays, stats,
+                    batch_size, reconcile=True)
+    stats.escalations = await escalate(session, content, clock, holidays)
+    log.info("planned: %s", stats)
+    return stats
+
+
+async def extend(session: AsyncSession, content: Content, clock: Clock, since: datetime,
+                 horizon_days: int = HORIZON_DAYS, batch_size: int = BATCH_SIZE) -> PlanStats:
+    """Add everyone's rows due from `since` (the horizon's end at an earlier pass) to the horizon's end now,
+    leaving the rows planned before as they are."""
+    now = clock.now()
+    stats = PlanStats()
+    holidays = await HolidayCalendar.load(session, content)
+    await _everyone(session, content, now, (max(since, now - LOOKBACK), now + timedelta(days=horizon_days)), holidays,
+                    stats, batch_size, reconcile=False)
+    log.info("extended: %s", stats)
+    return stats
+
+
+async def _everyone(session: AsyncSession, content: Content, now: datetime, window: tuple[datetime, datetime],
+                    holidays: HolidayCalendar, stats: PlanStats, batch_size: int, reconcile: bool) -> None:
     rules = RuleSpan.by_kind(content.rules)
     last_id = 0
     while True:
@@ -178,20 +211,17 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
             select(*PEOPLE_COLUMNS).where(Person.id > last_id).order_by(Person.id).limit(batch_size)
         )).all()
         if not people:
-            break
+            return
         batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays,
                       rules=rules)
         await _load(session, content, batch, now)
-        await _converge(session, content, batch, now, window, stats)
+        await _converge(session, content, batch, now, window, stats, reconcile)
         stats.people += sum(1 for p in people if p.participating)
         last_id = people[-1].id
-    stats.escalations = await escalate(session, content, clock, holidays)
-    log.info("planned: %s", stats)
-    return stats
 
 
 async def plan_people(session: AsyncSession, content: Content, clock: Clock, person_ids: Iterable[int],
-                      horizon_days: int = 21, batch_size: int = BATCH_SIZE) -> PlanStats:
+                      horizon_days: int = HORIZON_DAYS, batch_size: int = BATCH_SIZE) -> PlanStats:
     """Re-plan only the reminders about these people (and their mentors' copies), e.g. after a date moved."""
     now = clock.now()
     window = (now - LOOKBACK, now + timedelta(days=horizon_days))
@@ -498,8 +528,10 @@ async def _existing(session: AsyncSession, batch: Batch, since: datetime, window
 
 
 async def _converge(session: AsyncSession, content: Content, batch: Batch, now: datetime,
-                    window: tuple[datetime, datetime], stats: PlanStats) -> None:
-    since = now - RECONCILE_BACK
+                    window: tuple[datetime, datetime], stats: PlanStats, reconcile: bool = True) -> None:
+    """Insert the desired rows due within the window; with `reconcile`, first bring the batch's existing rows in
+    line (cancel, move, re-render, revive). Without it (extend()), rows already there are left as they are."""
+    since = now - RECONCILE_BACK if reconcile else window[0]
     reach = (since.date() - timedelta(days=1), window[1].date() + timedelta(days=1))  # ±1 day: local dates
     desired: dict[str, Planned] = {}
     for person in batch.people:
@@ -508,6 +540,15 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     for planned in desired.values():
         if planned.unmoved_at is not None and planned.due_at <= now < planned.unmoved_at:
             planned.due_at = now  # a day off added since moved it into the past: send it now
+    seen = await _reconcile(session, content, batch, now, since, window, desired, stats) if reconcile else set()
+    new = [p for k, p in desired.items()
+           if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]
+    stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])
+
+
+async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now: datetime, since: datetime,
+                     window: tuple[datetime, datetime], desired: dict[str, Planned], stats: PlanStats) -> set[str]:
+    """Bring the batch's recent rows in line with the desired ones; return the keys of the rows that exist."""
     seen: set[str] = set()
     cancel: list[int] = []
     changes: list[dict[str, Any]] = []
@@ -548,9 +589,7 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
         )
         mark_written(session)  # a row may now be due sooner than the sender is sleeping for
         stats.updated += len(changes)
-    new = [p for k, p in desired.items()
-           if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]
-    stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])
+    return seen
 
 
 def _change(content: Content, row_id: int, planned: Planned, now: datetime) -> dict[str, Any]:

@@ -1,11 +1,12 @@
-"""A process plans everyone at first and every FULL_EVERY; in between, only people whose row changed (and their mentees)."""
+"""A process reconciles everyone at first and every RECONCILE_EVERY, extends everyone's horizon every EXTEND_EVERY;
+in between it plans only the people whose row changed (and their mentees)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from core.clock import FrozenClock
 from program.calendar import set_lokakarya_date
-from scheduler.planner import FULL_EVERY, Planning
+from scheduler.planner import EXTEND_EVERY, HORIZON_DAYS, RECONCILE_EVERY, Planning
 from store.models import Event, OutboxStatus, Person
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import WIB, WITA, plan_content, rows, utc  # noqa: F401
@@ -74,30 +75,53 @@ async def test_a_person_who_left_loses_their_rows_and_their_mentors_copies_at_th
     assert len(kept) == 6 and all(r.dedupe_key.split(":")[2] == str(cgps[0].id) for r in kept)
 
 
-async def test_what_touches_no_person_is_planned_by_the_next_full_pass_or_a_new_process(db, plan_content):
+async def test_what_touches_no_person_is_reconciled_by_a_new_process_or_the_daily_pass(db, plan_content):
     cohort, _, cgps = await _group(db)
     clock, planning = FrozenClock(utc(2025, 5, 1)), Planning(commit_margin=timedelta(0))
     await _run(db, plan_content, planning, clock)
-    async with db.session() as s:  # moved without services.calendar_dates (which re-plans the cohort at once)
-        await set_lokakarya_date(s, cohort, 3, date(2025, 5, 26))
 
     async def feedback_days():
         async with db.session() as s:
             return sorted({r.due_at for r in await rows(s, rule_id="feedback360_pi3")})
 
+    await _move_lokakarya_3(db, cohort, date(2025, 5, 26))  # not through services.calendar_dates, which re-plans
     clock.set(clock.now() + timedelta(minutes=15))
     light = await _run(db, plan_content, planning, clock)
     assert light.people == 0 and await feedback_days() == [utc(2025, 5, 4, 23)]  # 07:00 WITA, PI 3 still 12 May
     clock.set(clock.now() + timedelta(minutes=15))
-    await _run(db, plan_content, Planning(commit_margin=timedelta(0)), clock)  # a restarted process plans everyone first
+    await _run(db, plan_content, Planning(), clock)  # a restarted process reconciles everyone first
     assert await feedback_days() == [utc(2025, 5, 11, 23)]
-    await set_lokakarya_date_in(db, cohort, date(2025, 6, 2))
-    clock.set(planning.full_at + FULL_EVERY)
+    await _move_lokakarya_3(db, cohort, date(2025, 6, 2))
+    clock.set(planning.extended_at + EXTEND_EVERY)
+    await _run(db, plan_content, planning, clock)  # extends the horizon, leaves planned rows alone
+    assert await feedback_days() == [utc(2025, 5, 11, 23)]
+    clock.set(planning.reconciled_at + RECONCILE_EVERY)
     full = await _run(db, plan_content, planning, clock)
     assert full.people == 3 and await feedback_days() == [utc(2025, 5, 18, 23)]
 
 
-async def set_lokakarya_date_in(db, cohort, day):
+async def test_rows_entering_the_horizon_are_added_every_extend_every(db, plan_content):
+    cohort, _, cgps = await _group(db)
+    start = utc(2025, 4, 27, 20)  # the reminder at 07:00 WITA on 19 May is 21 days and 3 hours ahead
+    clock, planning = FrozenClock(start), Planning(commit_margin=timedelta(0))
+    await _move_lokakarya_3(db, cohort, date(2025, 6, 2))  # PI 3 on 26 May, its feedback-360 reminder 7 days before
+    await _run(db, plan_content, planning, clock)
+
+    async def feedback():
+        async with db.session() as s:
+            return await rows(s, rule_id="feedback360_pi3", person_id=cgps[0].id)
+
+    assert await feedback() == []
+    clock.set(start + EXTEND_EVERY - timedelta(minutes=15))
+    await _run(db, plan_content, planning, clock)
+    assert await feedback() == []  # a pass between: only who changed
+    clock.set(start + EXTEND_EVERY)
+    stats = await _run(db, plan_content, planning, clock)
+    assert [r.due_at for r in await feedback()] == [utc(2025, 5, 18, 23)] and stats.updated == 0
+    assert utc(2025, 5, 18, 23) <= clock.now() + timedelta(days=HORIZON_DAYS)
+
+
+async def _move_lokakarya_3(db, cohort, day):
     async with db.session() as s:
         await set_lokakarya_date(s, cohort, 3, day)
 
