@@ -38,7 +38,7 @@ import psutil
 from sqlalchemy import func, select, text
 
 from bench.conversation import fresh_database
-from bench.oracle import Classifier, Delivery, Judgement, Oracle, SimRecord
+from bench.oracle import Classifier, Delivery, Judgement, Oracle, Settled, SimRecord
 from bot.app import build_application
 from bot.embedded import polling
 from bot.jobs import JobTimings
@@ -369,6 +369,15 @@ class Simulation:
         self.record.deliveries.extend(new)
         return new
 
+    async def _settled_rows(self) -> list[Settled]:
+        """Every outbox row settled with a message, and whether it is flagged maybe_duplicate (for the oracle)."""
+        async with self.db.session() as s:
+            rows = await s.execute(
+                select(OutboxMessage.id, Person.tg_chat_id, OutboxMessage.telegram_message_id, OutboxMessage.maybe_duplicate)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.telegram_message_id.is_not(None)))
+            return [Settled(*row) for row in rows]
+
     async def _plan_jobs(self) -> None:
         await background.plan(self.deps, self.pacing)
         await background.report_broadcasts(self.deps)
@@ -495,6 +504,7 @@ class Simulation:
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
                     if not candidates or min(candidates) > self.plan.end:
+                        self.record.outbox = await self._settled_rows()
                         self.figures.wall_seconds = time.monotonic() - started
                         return self.record
                     now = min(candidates)
@@ -590,6 +600,8 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
         ("simulated days", days), ("steps (clock jumps)", f.steps), ("restarts / faults injected", f"{f.restarts} / {f.faults}"),
         ("oracle: expected / delivered / mismatches", f"{judgement.expected} / {len(record.deliveries)} / {len(judgement.mismatches)}"),
+        ("second copies of maybe_duplicate rows accepted / rows flagged",
+         f"{judgement.duplicates} / {sum(r.maybe_duplicate for r in record.outbox)}"),
         ("messages per day peak (day) / mean", f"{per_day.get(peak_day, 0)} ({peak_day}) / {sum(per_day.values()) / max(days, 1):.1f}"),
         ("sender rate while broadcasts drain (virtual msg/s; goal 28–30)",
          " / ".join(f"{r:.1f} ({w:.0%} waits skipped)" for r, w in zip(f.broadcast_rates, f.broadcast_skipped))
