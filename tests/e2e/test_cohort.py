@@ -2,8 +2,9 @@
 
 A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
 answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
-broadcasts, 5xx and 429 answers, a hard kill of the bot while the outbox is sending (on day 30; nothing may be
-lost, and only rows flagged maybe_duplicate may arrive twice) and a graceful restart (day 45); and a few Sekolah Penggerak people (an FSP, two schools' kepala
+broadcasts, 5xx and 429 answers, a hard kill of the bot in the middle of an outbox batch (due from day 30; it
+comes with day 41's broadcast: nothing may be lost, and only rows flagged maybe_duplicate may arrive twice) and a
+graceful restart (day 45); and a few Sekolah Penggerak people (an FSP, two schools' kepala
 sekolah — one sends the monthly PMO update, one never — their guru, one of whom blocks the bot, and a pengawas)
 over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
 """
