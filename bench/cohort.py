@@ -579,6 +579,12 @@ class Simulation:
             if not process.killed:
                 await process.stop()
 
+    async def _sending_rows(self) -> int:
+        """Outbox rows claimed 'sending'."""
+        async with self.db.session() as s:
+            return await s.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == OutboxStatus.sending))
+
     async def _kill_while_sending(self) -> bool:
         """Kill the bot in the middle of a batch (see the module docstring); False if the outbox sent nothing
         within KILL_WAIT or had nothing claimed (the kill waits for a later instant)."""
@@ -589,15 +595,13 @@ class Simulation:
         self.emulator.hold("sendMessage")  # the rest of the batch is in flight
         dropped = False
         try:
-            async with self.db.session() as s:
-                claimed = await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                         .where(OutboxMessage.status == OutboxStatus.sending))
-            if not claimed:
+            if not await self._sending_rows():
                 return False
             await self._process.kill(self.db)
             dropped = True
         finally:
             self.emulator.release("sendMessage", drop=dropped)  # their sender is gone: answered 502, not carried out
+        claimed = await self._sending_rows()  # as the dead process left them (it may have claimed more meanwhile)
         self.deps.extras.pop("foreground", None)  # the dead process's; the new one has its own
         self.figures.hard_kills += 1
         self.figures.claimed_at_kills.append(claimed)
