@@ -14,19 +14,28 @@ to the next (a row falls due, a person acts, the daily planning), runs the bot's
 would run then, and waits until the outbox has nothing due. The emulator dates every message by the
 virtual clock, so the oracle sees when each message reached whom.
 
-Faults: 5xx and 429 answers to sendMessage, and a restart of the bot (a new Application on the same
-database) every simulated 30 days.
+Faults: 5xx and 429 answers to sendMessage; every simulated 30 days a hard kill of the bot, 15 days after each
+a graceful restart (both: a new Application on the same database). The kill comes at the first instant after its
+date at which the outbox is sending: once the first message of a batch has reached the emulator, further
+sendMessage calls are held (in flight), and with rows claimed 'sending' the bot is stopped as a SIGKILL would
+stop it (BotProcess.kill): no orderly shutdown, no claims released; its tasks and timers stop where they
+are, its HTTP sessions and its PostgreSQL claimer connection are dropped. The held calls are then dropped
+unprocessed, and a new Application starts; its sender takes the dead one's claims over at its start
+(scheduler/claimers.py) and sends them again, flagged maybe_duplicate (the oracle accepts one second copy
+of such a row, and only of such a row).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import csv
 import io
 import logging
 import random
 import tempfile
 import time
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,11 +45,11 @@ from pathlib import Path
 
 import psutil
 from sqlalchemy import func, select, text
+from telegram.ext import Application
 
 from bench.conversation import fresh_database
-from bench.oracle import Classifier, Delivery, Judgement, Oracle, SimRecord
-from bot.app import build_application
-from bot.embedded import polling
+from bench.oracle import Classifier, Delivery, Judgement, Oracle, Settled, SimRecord
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.jobs import JobTimings
 from core.clock import FrozenClock
 from core.content import Content, load_content
@@ -66,7 +75,10 @@ OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 FIRST_TG_ID = 500_000
 DONE, KENDALA, CONSENT = "✅ Sudah selesai", "⚠️ Ada kendala", "Setuju"
 TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
-RESTART_EVERY = timedelta(days=30)
+KILL_EVERY = timedelta(days=30)  # a hard kill of the bot (the issue's "SIGKILL once a simulated month")
+RESTART_AFTER_KILL = timedelta(days=15)  # and a graceful restart this long after each
+KILL_MIN_PEOPLE = 4  # a kill waits for an instant with rows due to this many people: a batch of several, cut in the middle
+KILL_WAIT = 10.0  # seconds of wall time a kill waits for the outbox's next send before trying at a later instant
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
 
 
@@ -89,6 +101,98 @@ class SkippedWaits:
         until = self.now() + seconds
         await asyncio.sleep(0)
         self.skipped += max(0.0, until - self.now())
+
+
+PROCESS: contextvars.ContextVar[BotProcess | None] = contextvars.ContextVar("bench_cohort_process", default=None)
+
+
+def _process_tasks(previous):
+    """A task factory for the event loop while a simulation runs (over the `previous` one, if any): a task
+    started (transitively) by a bot process belongs to it (the context it runs in carries PROCESS)."""
+    def factory(loop: asyncio.AbstractEventLoop, coro, context: contextvars.Context | None = None) -> asyncio.Task:
+        if previous is not None:
+            task = previous(loop, coro) if context is None else previous(loop, coro, context=context)
+        else:
+            task = asyncio.Task(coro, loop=loop, context=context)
+        process = context.get(PROCESS) if context is not None else PROCESS.get()
+        if process is not None:
+            process.tasks.add(task)
+        return task
+    return factory
+
+
+class BotProcess:
+    """One run of the bot as a process: its Application started with polling, and every task it started (its
+    own, python-telegram-bot's, the job queue's), so that a kill stops them all as a SIGKILL would."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.tasks: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        self.killed = False
+
+    async def start(self) -> None:
+        """Start the Application in a context of its own: every task it starts from here on is this process's."""
+        context = contextvars.copy_context()
+        context.run(PROCESS.set, self)
+        await asyncio.get_running_loop().create_task(self._start(), context=context)
+
+    async def _start(self) -> None:
+        # bot.embedded.polling's start, step by step: that context manager's exit (the orderly stop) would
+        # also run when a killed process's generator is collected.
+        application = self.application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+        await application.start()
+
+    async def stop(self) -> None:
+        """The orderly stop, as bot.embedded.polling's (updater, Application, post_stop: the sender gives its
+        claims up)."""
+        application = self.application
+        try:
+            await application.updater.stop()
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        finally:
+            await application.shutdown()
+
+    async def kill(self, db: Database) -> None:
+        """Stop it as a SIGKILL would: none of its shutdown code runs (no job shutdown, no claims released).
+
+        Its timers stop and its tasks are cancelled where they are (the one unit of work a task was in is
+        rolled back, as the database does for a dead client); its HTTP sessions close; its claimer
+        connection (PostgreSQL: the session holding its advisory lock) is dropped, and the kill waits until
+        the server has ended that session, as it does when a dead process's socket closes.
+        """
+        self.killed = True
+        application = self.application
+        application.job_queue.scheduler.shutdown(wait=False)  # its timers die with it; no job is waited for
+        tasks = [task for task in self.tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        alarm = application.bot_data.get("outbox_alarm")
+        if alarm is not None:  # its wake-up hooks in this process's memory (the clock's, the outbox's) go with it
+            await alarm.__aexit__(None, None, None)
+        await application.bot.shutdown()  # the HTTP sessions: in-flight requests are gone with them
+        transport = application.bot_data.get("outbox_transport")
+        if transport is not None:
+            await transport.close()
+        sender = application.bot_data.get("outbox_sender")
+        lock = getattr(sender, "_lock", None)
+        connection = getattr(lock, "_connection", None)
+        if connection is not None:  # PostgreSQL: the session holding the sender's advisory lock
+            lock._connection = None
+            pid = (await connection.get_raw_connection()).driver_connection.get_server_pid()
+            await connection.invalidate()  # the socket closes; no unlock is sent
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                async with db.session() as s:
+                    if not await s.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                        break
+                await asyncio.sleep(SETTLE)
 
 
 @dataclass
@@ -221,7 +325,10 @@ def roster_csv(plan: Plan, leaving: set[str] = frozenset()) -> bytes:
 @dataclass
 class Figures:
     steps: int = 0
-    restarts: int = 0
+    restarts: int = 0  # graceful
+    hard_kills: int = 0
+    claimed_at_kills: list[int] = field(default_factory=list)  # rows in 'sending' when the bot was killed
+    recovery_seconds: list[float] = field(default_factory=list)  # wall time from a kill until the outbox was settled
     faults: int = 0
     wall_seconds: float = 0.0
     due_query_ms: list[float] = field(default_factory=list)  # the simulation's own look for the next due row
@@ -237,7 +344,7 @@ class Simulation:
     """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
 
     def __init__(self, plan: Plan, db: Database, content: Content, emulator: BotApiEmulator, faults: bool = True,
-                 budget: RateBudget | None = None, fault_every_days: int = 3) -> None:
+                 budget: RateBudget | None = None, fault_every_days: int = 3, kill_every: timedelta = KILL_EVERY) -> None:
         self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
         self.clock = FrozenClock(plan.start)
         self.deps = Deps(
@@ -257,6 +364,9 @@ class Simulation:
         self._fault: int | None = None
         self._broadcast_from: tuple[int, float, float] | None = None  # when a broadcast began: sends, time, skipped
         self.fault_every = fault_every_days
+        self.kill_every = kill_every
+        self._kill_armed = False
+        self._process: BotProcess | None = None
 
     # -- time ------------------------------------------------------------------
 
@@ -264,6 +374,12 @@ class Simulation:
         """Wait until nothing is due in the outbox at the virtual now (the bot's drain job delivers it)."""
         while await background.outbox_due(self.deps):
             await asyncio.sleep(SETTLE)
+
+    async def _due_people(self) -> int:
+        """People with pending rows due at the virtual now (a batch holds one row per person)."""
+        async with self.db.session() as s:
+            return await s.scalar(select(func.count(OutboxMessage.person_id.distinct())).where(
+                OutboxMessage.status == OutboxStatus.pending, OutboxMessage.due_at <= self.clock.now()))
 
     async def _next_due(self) -> datetime | None:
         async with self.db.session() as s:
@@ -369,6 +485,15 @@ class Simulation:
         self.record.deliveries.extend(new)
         return new
 
+    async def _settled_rows(self) -> list[Settled]:
+        """Every outbox row settled with a message, and whether it is flagged maybe_duplicate (for the oracle)."""
+        async with self.db.session() as s:
+            rows = await s.execute(
+                select(OutboxMessage.id, Person.tg_chat_id, OutboxMessage.telegram_message_id, OutboxMessage.maybe_duplicate)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.telegram_message_id.is_not(None)))
+            return [Settled(*row) for row in rows]
+
     async def _plan_jobs(self) -> None:
         await background.plan(self.deps, self.pacing)
         await background.report_broadcasts(self.deps)
@@ -411,10 +536,12 @@ class Simulation:
             # and each zone's 07:00, when the bot's 15-minute planning queues that zone's mentors' digests
             out += [(local(day, 7, zone), "plan", None) for zone in ZONES if self.plan.start < local(day, 7, zone) < self.plan.end]
             day += timedelta(days=1)
-        restart = self.plan.start + RESTART_EVERY
-        while restart < self.plan.end:
-            out.append((restart, "restart", None))
-            restart += RESTART_EVERY
+        kill = self.plan.start + self.kill_every
+        while kill < self.plan.end:
+            out.append((kill, "kill", None))
+            if kill + RESTART_AFTER_KILL < self.plan.end:
+                out.append((kill + RESTART_AFTER_KILL, "restart", None))
+            kill += self.kill_every
         if self.faults:  # some mornings, just before 07:00 WIB's reminders: the outbox's next sends fail
             for n, day in enumerate(range(1, (self.plan.end - self.plan.start).days, self.fault_every)):
                 at = local(self.plan.start.date() + timedelta(days=day), 7) - timedelta(minutes=1)
@@ -443,16 +570,60 @@ class Simulation:
         self.deps.extras["budget"] = self.budget or RateBudget(
             bulk_rate=rate, paid_rate=paid_share(rate), restarted=True, now=self.time.now, sleep=self.time.sleep)
         self.pacing = background.pacing()  # a new process plans everyone first
-        async with polling(build_application(self.deps)):
+        process = self._process = BotProcess(build_application(self.deps))
+        await process.start()
+        try:
             yield
+        finally:
+            self._process = None
+            if not process.killed:
+                await process.stop()
+
+    async def _sending_rows(self) -> int:
+        """Outbox rows claimed 'sending'."""
+        async with self.db.session() as s:
+            return await s.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == OutboxStatus.sending))
+
+    async def _kill_while_sending(self) -> bool:
+        """Kill the bot in the middle of a batch (see the module docstring); False if the outbox sent nothing
+        within KILL_WAIT or had nothing claimed (the kill waits for a later instant)."""
+        deadline = time.monotonic() + KILL_WAIT
+        while not await self.emulator.wait_activity(0.2):  # the first message of a batch reaches Telegram
+            if time.monotonic() > deadline or not await background.outbox_due(self.deps):
+                return False
+        self.emulator.hold("sendMessage")  # the rest of the batch is in flight
+        dropped = False
+        try:
+            if not await self._sending_rows():
+                return False
+            await self._process.kill(self.db)
+            dropped = True
+        finally:
+            self.emulator.release("sendMessage", drop=dropped)  # their sender is gone: answered 502, not carried out
+        claimed = await self._sending_rows()  # as the dead process left them (it may have claimed more meanwhile)
+        self.deps.extras.pop("foreground", None)  # the dead process's; the new one has its own
+        self.figures.hard_kills += 1
+        self.figures.claimed_at_kills.append(claimed)
+        log.warning("killed the bot at %s with %d outbox rows claimed", self.clock.now(), claimed)
+        return True
 
     async def run(self) -> SimRecord:
         started = time.monotonic()
         await self._setup()
         actions = self._actions()
         leaving: set[str] = set()
-        restart = False
+        loop = asyncio.get_running_loop()
+        previous = loop.get_task_factory()
+        loop.set_task_factory(_process_tasks(previous))
+        try:
+            return await self._run(started, actions, leaving)
+        finally:
+            loop.set_task_factory(previous)
+
+    async def _run(self, started: float, actions: list[tuple[datetime, str, object]], leaving: set[str]) -> SimRecord:
         week_start = self.plan.start
+        killed_at: float | None = None  # wall time of the last kill, until the outbox settled after it
         while True:
             async with self._bot():
                 joining = [m for m in self.plan.members if m.joins_at is None and m.tg_id not in self.record.joined]
@@ -471,12 +642,18 @@ class Simulation:
                     await self._plan_jobs()
                 restart = False
                 while not restart:
+                    if self._kill_armed and await self._due_people() >= KILL_MIN_PEOPLE and await self._kill_while_sending():
+                        self._kill_armed, killed_at = False, time.monotonic()
+                        break  # leaving the context starts a new Application, without stopping the dead one
                     if self._fault and await background.outbox_due(self.deps):  # only the outbox's sends fail
                         code, self._fault = self._fault, None
                         self.figures.faults += 1
                         self.emulator.fail("sendMessage", code, "Too Many Requests: retry after 1" if code == 429
                                            else "Internal Server Error", times=2, retry_after=1 if code == 429 else None)
                     await self._settle()
+                    if killed_at is not None:
+                        self.figures.recovery_seconds.append(time.monotonic() - killed_at)
+                        killed_at = None
                     self.emulator.world.failing.pop("sendmessage", None)
                     new = self._collect()
                     if self._broadcast_from is not None:
@@ -495,6 +672,7 @@ class Simulation:
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
                     if not candidates or min(candidates) > self.plan.end:
+                        self.record.outbox = await self._settled_rows()
                         self.figures.wall_seconds = time.monotonic() - started
                         return self.record
                     now = min(candidates)
@@ -523,9 +701,11 @@ class Simulation:
                         elif kind == "restart":
                             restart = True
                             self.figures.restarts += 1
+                        elif kind == "kill":
+                            self._kill_armed = True  # at the next instant the outbox sends
                     if restart:
                         self._collect()
-            # leaving the context stopped the bot; the loop starts a new Application on the same database
+            # leaving the context stopped the bot (or it was killed); the loop starts a new Application on the same database
 
 
 async def database_size(db: Database) -> tuple[int, int]:
@@ -588,8 +768,13 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
-        ("simulated days", days), ("steps (clock jumps)", f.steps), ("restarts / faults injected", f"{f.restarts} / {f.faults}"),
+        ("simulated days", days), ("steps (clock jumps)", f.steps), ("graceful restarts / faults injected", f"{f.restarts} / {f.faults}"),
+        ("hard kills (rows claimed at each; wall s until settled again)",
+         f"{f.hard_kills} ({', '.join(map(str, f.claimed_at_kills)) or '-'}; "
+         f"{', '.join(f'{s:.1f}' for s in f.recovery_seconds) or '-'})"),
         ("oracle: expected / delivered / mismatches", f"{judgement.expected} / {len(record.deliveries)} / {len(judgement.mismatches)}"),
+        ("second copies of maybe_duplicate rows accepted / rows flagged",
+         f"{judgement.duplicates} / {sum(r.maybe_duplicate for r in record.outbox)}"),
         ("messages per day peak (day) / mean", f"{per_day.get(peak_day, 0)} ({peak_day}) / {sum(per_day.values()) / max(days, 1):.1f}"),
         ("sender rate while broadcasts drain (virtual msg/s; goal 28–30)",
          " / ".join(f"{r:.1f} ({w:.0%} waits skipped)" for r, w in zip(f.broadcast_rates, f.broadcast_skipped))

@@ -17,11 +17,17 @@ It does not use the scheduler: it reads the reminder rules (content/reminders.ya
 - no message the bot sent on its own (not a reply within the same instant to the person's own action)
   arrived in the recipient's quiet hours (21:00–06:00 local), after they left or blocked the bot, or
   twice; no reminder arrived that no rule and no behaviour explains.
+The one duplicate allowed is the outbox's documented window (scheduler/sender.py): a row whose send had an
+unknown outcome (a read timeout, a killed sender's claim taken over) is sent again and flagged maybe_duplicate.
+A delivery identical (text and buttons) to the one a flagged row was settled with (its telegram_message_id),
+in the same chat and before it, is taken as that row's first copy and set aside: at most one a row
+(SimRecord.outbox, read from the database at the end of the run; Judgement.duplicates counts them).
 PP and FSP digests are held to one a working day between 07:00 and 12:00; escalations are not expected (nobody
 leaves a flow unfinished); other notices are held to the quiet hours, leavers and blockers.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -65,6 +71,16 @@ class Delivery:
                    datetime.fromtimestamp(message.date, timezone.utc), tuple(label for label, _ in buttons), done)
 
 
+@dataclass(frozen=True)
+class Settled:
+    """An outbox row as the database holds it at the end of a run: the message it was settled with."""
+
+    row_id: int
+    chat_id: int
+    message_id: int  # telegram_message_id
+    maybe_duplicate: bool
+
+
 @dataclass
 class SimRecord:
     """What happened in a simulation: deliveries as the emulator dated them, and what people did when."""
@@ -80,6 +96,7 @@ class SimRecord:
     actions: dict[int, set[datetime]] = field(default_factory=lambda: defaultdict(set))
     broadcasts: list[tuple[datetime, str]] = field(default_factory=list)
     lokakarya: dict[int, date] = field(default_factory=dict)  # dates moved by the koordinator
+    outbox: list[Settled] = field(default_factory=list)  # every row settled with a message id
     classifier: Classifier | None = None
 
     def acted(self, chat_id: int, at: datetime) -> None:
@@ -91,6 +108,28 @@ class SimRecord:
     def per_day(self) -> dict[date, int]:
         """Messages by WIB day."""
         return dict(Counter((d.at + timedelta(hours=7)).date() for d in self.deliveries))
+
+
+def accepted_duplicates(record: SimRecord) -> list[Delivery]:
+    """The first copies of rows flagged maybe_duplicate: for each such row, the last delivery before the one it
+    was settled with (a lower message id in the same chat) with the same text and buttons that is not itself
+    the settled message of a row. At most one a row; every other repeat stays for the oracle to judge."""
+    by_message = {(d.chat_id, d.message_id): d for d in record.deliveries}
+    settled = {(row.chat_id, row.message_id) for row in record.outbox}
+    by_chat: dict[int, list[Delivery]] = defaultdict(list)
+    for d in record.deliveries:
+        by_chat[d.chat_id].append(d)
+    copies: dict[int, Delivery] = {}  # by id(): the copies themselves, not deliveries equal to them
+    for row in record.outbox:
+        final = by_message.get((row.chat_id, row.message_id))
+        if not row.maybe_duplicate or final is None:
+            continue
+        earlier = [d for d in by_chat[row.chat_id] if d.message_id < final.message_id and d.text == final.text
+                   and d.labels == final.labels and (d.chat_id, d.message_id) not in settled and id(d) not in copies]
+        if earlier:
+            copy = max(earlier, key=lambda d: d.message_id)
+            copies[id(copy)] = copy
+    return list(copies.values())
 
 
 class Classifier:
@@ -130,6 +169,7 @@ class Expected:
 class Judgement:
     expected: int = 0
     mismatches: list[str] = field(default_factory=list)
+    duplicates: int = 0  # second copies of maybe_duplicate rows, accepted
 
 
 class DaysOff:
@@ -279,9 +319,14 @@ class Oracle:
         acks = {(chat, rule): at for chat, rule, at in record.acked}
         expected = [e for e in expected if not ((e.chat_id, e.rule_id) in acks and e.due > acks[(e.chat_id, e.rule_id)])]
         judgement.expected = sum(e.required for e in expected)
+        for d in record.deliveries:  # copies included: each reached the person
+            self._hours_and_people(d, members, record, judgement)
+        copies = accepted_duplicates(record)
+        judgement.duplicates = len(copies)
+        set_aside = {id(d) for d in copies}
+        record = dataclasses.replace(record, deliveries=[d for d in record.deliveries if id(d) not in set_aside])
         got: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
         for d in record.deliveries:
-            self._hours_and_people(d, members, record, judgement)
             rule = self.classifier.rule_of(d.text)
             if rule is not None:
                 got[(d.chat_id, rule)].append(d)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from bench import cohort
-from bench.oracle import PLACEHOLDER, Delivery, Oracle, SimRecord, local_time
+from bench.oracle import PLACEHOLDER, Delivery, Oracle, Settled, SimRecord, local_time
 from core.content import load_content
 
 
@@ -57,6 +57,38 @@ def test_a_duplicate_and_a_lost_reminder_are_caught(oracle):
     record.deliveries.append(record.deliveries[3])
     del record.deliveries[7]
     assert kinds(oracle.judge(record).mismatches) == {"unexpected", "missing"}
+
+
+def resent(record: SimRecord, n: int, maybe_duplicate: bool) -> None:
+    """Delivery n went out twice: a first copy, then the one its outbox row was settled with (a later message id)."""
+    first = record.deliveries[n]
+    final = dataclasses.replace(first, message_id=10_000 + n)
+    record.deliveries[n] = final
+    record.deliveries.append(first)
+    record.outbox.append(Settled(row_id=n, chat_id=final.chat_id, message_id=final.message_id,
+                                 maybe_duplicate=maybe_duplicate))
+
+
+def test_a_second_copy_of_a_row_flagged_maybe_duplicate_is_accepted_and_counted(oracle):
+    record = faithful(oracle)
+    resent(record, 3, maybe_duplicate=True)
+    judgement = oracle.judge(record)
+    assert judgement.mismatches == [] and judgement.duplicates == 1
+
+
+def test_a_second_copy_of_an_unflagged_row_is_caught(oracle):
+    record = faithful(oracle)
+    resent(record, 3, maybe_duplicate=False)
+    judgement = oracle.judge(record)
+    assert kinds(judgement.mismatches) == {"unexpected"} and judgement.duplicates == 0
+
+
+def test_a_flagged_row_explains_one_copy_only(oracle):
+    record = faithful(oracle)
+    resent(record, 3, maybe_duplicate=True)
+    record.deliveries.append(dataclasses.replace(record.deliveries[-1], message_id=-1))  # a third copy
+    judgement = oracle.judge(record)
+    assert kinds(judgement.mismatches) == {"unexpected"} and judgement.duplicates == 1
 
 
 def test_a_reminder_after_sudah_selesai_is_caught(oracle):

@@ -2,7 +2,9 @@
 
 A few dozen people over a compressed calendar (a Lokakarya every 4 days, 52 simulated days), with people who
 answer early, late or never, block the bot, leave and join late, a koordinator who moves a date and
-broadcasts, 5xx and 429 answers and a restart; and a few Sekolah Penggerak people (an FSP, two schools' kepala
+broadcasts, 5xx and 429 answers, a hard kill of the bot in the middle of an outbox batch (due from day 30; it
+comes with day 41's broadcast: nothing may be lost, and only rows flagged maybe_duplicate may arrive twice) and a
+graceful restart (day 45); and a few Sekolah Penggerak people (an FSP, two schools' kepala
 sekolah — one sends the monthly PMO update, one never — their guru, one of whom blocks the bot, and a pengawas)
 over two PMO months. The bot's send budget is lifted (bench.cohort measures it).
 """
@@ -12,7 +14,7 @@ import asyncio
 from datetime import timedelta
 
 from bench import cohort
-from bench.oracle import Oracle
+from bench.oracle import Judgement, Oracle
 from core.ratelimit import RateBudget
 from scheduler import stops
 from services import joining
@@ -23,14 +25,18 @@ def unlimited() -> RateBudget:
     return RateBudget(rate=10**9, bulk_rate=10**9, chat_interval=0, min_gap=0)
 
 
-async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> list[str]:
+async def judged(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> tuple[Judgement, cohort.Figures]:
     sim = cohort.Simulation(plan, db, content, emulator, faults=faults, budget=unlimited(),
                             fault_every_days=15)
     try:
         record = await sim.run()
     finally:
         cohort.use_time_source(None)
-    return Oracle(content, plan).judge(record).mismatches
+    return Oracle(content, plan).judge(record), sim.figures
+
+
+async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> list[str]:
+    return (await judged(plan, db, content, emulator, faults))[0].mismatches
 
 
 async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, emulator):
@@ -41,7 +47,9 @@ async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, 
     assert {m.role for m in plan.members} == {"cgp", "pp", "kepsek", "guru", "pengawas", "fsp"}
     assert {m.answers for m in plan.members if m.role == "kepsek"} == {"early", "never"}
     assert plan.workshops  # one PMO month on its workshop's day, the next on the 1st
-    assert await simulate(plan, db, content, emulator) == []
+    judgement, figures = await judged(plan, db, content, emulator)
+    assert judgement.mismatches == []
+    assert figures.hard_kills == 1 and figures.claimed_at_kills[0] > 0 and figures.restarts == 1
 
 
 async def test_the_oracle_catches_reminders_that_go_on_after_sudah_selesai(db, content, emulator, monkeypatch):
