@@ -117,7 +117,7 @@ class OutboxAlarm:
             same_loop = False
         if same_loop:
             self._woken.set()
-        else:
+        elif not self._loop.is_closed():  # an alarm whose loop is gone (never closed properly) rings nobody
             self._loop.call_soon_threadsafe(self._woken.set)
 
     def ringing(self) -> bool:

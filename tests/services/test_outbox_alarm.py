@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import create_engine, event, insert, select, text
 
 from core.clock import FrozenClock
 from scheduler.sender import OutboxSender
@@ -145,3 +145,20 @@ async def test_postgresql_listens_again_after_its_connection_dropped(db, monkeyp
 def _notify_from(engine) -> None:
     with engine.begin() as connection:
         connection.execute(text("NOTIFY outbox"))
+
+
+async def test_an_alarm_left_behind_by_a_closed_loop_does_not_break_a_commit(db):
+    """A process's alarm that was never closed (its loop ended first) must not fail other units of work's commits."""
+    clock = FrozenClock(NOON)
+
+    async def forgotten() -> None:
+        await OutboxAlarm(db, clock, safety_poll=3600).__aenter__()  # never exited
+
+    await asyncio.to_thread(asyncio.run, forgotten())
+    async with db.session() as s:
+        person = await make_person(s)
+    async with db.session() as s:  # its commit rings every alarm of this process
+        await add_row(s, person, "baru", NOON)
+    clock.set(NOON + timedelta(minutes=1))  # so does moving the clock
+    async with db.session() as s:
+        assert [r.text for r in (await s.scalars(select(OutboxMessage))).all()] == ["pesan baru"]
