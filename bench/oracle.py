@@ -132,6 +132,29 @@ def accepted_duplicates(record: SimRecord) -> list[Delivery]:
     return list(copies.values())
 
 
+class Received:
+    """The deliveries looked up by their whole text or by the start of it, without a scan per question (a full-scale
+    run delivers over a million messages)."""
+
+    def __init__(self, deliveries: list[Delivery]) -> None:
+        self._by_text: dict[str, list[Delivery]] = defaultdict(list)
+        self._by_head: dict[str, list[Delivery]] = defaultdict(list)
+        for d in deliveries:
+            self._by_text[d.text].append(d)
+            self._by_head[_head(d.text)].append(d)
+
+    def exactly(self, text: str) -> list[Delivery]:
+        return self._by_text.get(text, [])
+
+    def starting(self, prefix: str) -> list[Delivery]:
+        """Those whose text starts with `prefix`, which runs to the end of the first line or past its first ':'."""
+        return [d for d in self._by_head.get(_head(prefix), ()) if d.text.startswith(prefix)]
+
+
+def _head(text: str) -> str:
+    return text.partition("\n")[0].partition(":")[0]
+
+
 class Classifier:
     """Tell which reminder rule a text comes from: all its fixed parts appear in order (the longest such rule)."""
 
@@ -335,13 +358,14 @@ class Oracle:
             wanted[(e.chat_id, e.rule_id)].append(e)
         for key in set(got) | set(wanted):
             self._match(key, sorted(wanted[key], key=lambda e: e.due), sorted(got[key], key=lambda d: d.at), judgement)
-        self._broadcasts(record, members, judgement)
+        received = Received(record.deliveries)
+        self._broadcasts(record, received, members, judgement)
         self._digests(record, members, judgement)
-        self._blocked_notices(record, judgement)
-        self._summaries(record, judgement)
+        self._blocked_notices(record, received, judgement)
+        self._summaries(record, received, judgement)
         return judgement
 
-    def _summaries(self, record: SimRecord, judgement: Judgement) -> None:
+    def _summaries(self, record: SimRecord, received: Received, judgement: Judgement) -> None:
         """Each submission of a flow with summary_to: [mentor] reaches the mentor once, at once or when the mentor's
         quiet hours end."""
         members = self.plan.by_tg()
@@ -355,14 +379,14 @@ class Oracle:
             if mentor is None or "mentor" not in flow.summary_to:
                 continue
             header = self.content.text("flow.summary.header", name=member.name, title=flow.title)
-            got = [(d.chat_id, d.at) for d in record.deliveries if d.text.startswith(header)]
+            got = [(d.chat_id, d.at) for d in received.starting(header)]
             if sorted(got) != sorted((mentor.tg_id, after_quiet_hours(at, mentor.zone)) for at in times):
                 judgement.mismatches.append(f"summary: {flow_id} of chat {chat_id} sent at "
                                             + ", ".join(f"{at:%Y-%m-%d %H:%M}Z" for at in times) + " reached "
                                             + ", ".join(f"chat {c} at {at:%Y-%m-%d %H:%M}Z" for c, at in got)
                                             + f" (expected chat {mentor.tg_id} each time)")
 
-    def _blocked_notices(self, record: SimRecord, judgement: Judgement) -> None:
+    def _blocked_notices(self, record: SimRecord, received: Received, judgement: Judgement) -> None:
         """Someone still in the program blocks the bot: one notice to their mentor, then or when the mentor's
         quiet hours end."""
         by_id, by_tg = {m.external_id: m for m in self.plan.members}, self.plan.by_tg()
@@ -372,7 +396,7 @@ class Oracle:
             if mentor is None or (left and left <= at):
                 continue
             text = self.content.text("blocked.mentor_notice", nama=member.name)
-            notices = [d for d in record.deliveries if d.text == text]
+            notices = received.exactly(text)
             due = after_quiet_hours(at, mentor.zone)
             if len(notices) != 1 or notices[0].chat_id != mentor.tg_id or not due <= notices[0].at <= due + LATE_ENOUGH:
                 judgement.mismatches.append(f"blocked notice: chat {chat_id} blocked at {at:%Y-%m-%d %H:%M}Z; the mentor got "
@@ -416,19 +440,21 @@ class Oracle:
         for d in left:
             judgement.mismatches.append(f"unexpected: {key[1]} to chat {d.chat_id} at {d.at:%Y-%m-%d %H:%M}Z")
 
-    def _broadcasts(self, record: SimRecord, members: dict, judgement: Judgement) -> None:
+    def _broadcasts(self, record: SimRecord, received: Received, members: dict, judgement: Judgement) -> None:
         for at, text in record.broadcasts:
+            counts = Counter(d.chat_id for d in received.exactly(text))
             for m in members.values():
                 gone = [t for t in (record.left.get(m.tg_id), record.blocked.get(m.tg_id)) if t and t <= at]
-                count = sum(1 for d in record.deliveries if d.chat_id == m.tg_id and d.text == text)
+                count = counts[m.tg_id]
                 should = m.role == "cgp" and m.tg_id in record.joined and not gone
                 late = should and record.joined[m.tg_id] > at  # may get it at joining (not if it waited too long)
                 if count > 1 or count != int(should) and not late:
                     judgement.mismatches.append(f"broadcast {text[:25]!r} reached chat {m.tg_id} {count}× (expected {int(should)})")
+        by_id = {m.external_id: m for m in members.values()}
         for chat_id in record.paused:
             member = members[chat_id]
-            mentor = next((m for m in members.values() if m.external_id == member.mentor), None)
-            notices = [d for d in record.deliveries if d.text.startswith(f"Kabar dari {member.name}: ada kendala")]
+            mentor = by_id.get(member.mentor)
+            notices = received.starting(f"Kabar dari {member.name}: ada kendala")
             if mentor and (len(notices) != 1 or notices[0].chat_id != mentor.tg_id):
                 judgement.mismatches.append(f"kendala of chat {chat_id}: {len(notices)} notices to the mentor (expected 1)")
         reports = [d for d in record.deliveries if d.text.startswith(REPORT)]
