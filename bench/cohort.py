@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import objsize
 import psutil
 from sqlalchemy import func, select, text
 from telegram.ext import Application
@@ -336,6 +337,7 @@ class Figures:
     broadcast_429s: list[int] = field(default_factory=list)  # flood-limit 429s after its first second
     broadcast_skipped: list[float] = field(default_factory=list)  # share of the step's virtual time that was skipped waits
     rss_mb_by_week: list[float] = field(default_factory=list)
+    sim_data_mb_by_week: list[float] = field(default_factory=list)  # of that RSS, the record and the emulator's messages
     outbox_rows: int = 0
     database_bytes: int = 0
 
@@ -477,6 +479,13 @@ class Simulation:
         self.record.acted(member.tg_id, self.clock.now())
 
     # -- the run ------------------------------------------------------------------
+
+    def _own_data_bytes(self) -> int:
+        """The simulation's share of the process's memory that grows with every message: its record and what the
+        emulator keeps of each message (Python objects' deep size; the allocator's overhead not counted)."""
+        world = self.emulator.world
+        kept = [(chat.messages, chat.sent, chat.events, chat.sources) for chat in world.chats.values()]
+        return objsize.get_deep_size(self.record.deliveries, world.sent_log, kept)
 
     def _collect(self) -> list[Delivery]:
         """Messages the emulator recorded since the last look."""
@@ -666,6 +675,7 @@ class Simulation:
                     if self.clock.now() - week_start >= timedelta(days=7):
                         week_start = self.clock.now()
                         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
+                        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
                         log.warning("simulated %s: %d deliveries, %.0f s wall", self.clock.now().date(),
                                     len(self.record.deliveries), time.monotonic() - started)
                     due = await self._next_due()
@@ -765,6 +775,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     days = (plan.end - plan.start).days
     peak_day = max(per_day, key=per_day.get) if per_day else None
     rss = f.rss_mb_by_week
+    bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week)]
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
@@ -783,7 +794,9 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
          f"{emulator.stats.rejected} / {sum(f.broadcast_429s)}"),
         ("outbox rows / database size at the end", f"{f.outbox_rows} / {f.database_bytes / 2**20:.1f} MB"),
         ("next-due query p95 / max", f"{p95:.2f} / {max(f.due_query_ms, default=0):.2f} ms"),
-        ("peak RSS first week → last week", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
+        ("RSS first week → last week", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
+        ("  less the simulation's own data (its record, the emulator's messages)",
+         f"{bot[0]:.1f} → {bot[-1]:.1f} MB ({bot[-1] / bot[0] - 1:+.0%})" if bot else "n/a"),
         ("wall time", f"{f.wall_seconds:.0f} s"),
     ]
     width = max(len(r[0]) for r in rows)
