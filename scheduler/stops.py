@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
