@@ -9,10 +9,9 @@ from bot.app import build_application
 from bot.embedded import polling
 from bot.handlers.private_only import PrivateOnly
 from services.context import Deps
-from core.clock import SystemClock
 from store.models import Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, TOKEN, RunningBot, settings_for
+from tests.e2e.harness import FAST_JOBS, KOORDINATOR_ID, TOKEN, RunningBot, daytime_clock, settings_for
 
 GROUP, NEW_GROUP, CHANNEL, OLD_CHANNEL = -1001234567890, -4005006007, -1009876543210, -1001112223334
 SECRET = "Rahasia kelas Dewi 4417"
@@ -158,7 +157,7 @@ async def test_a_button_pressed_in_a_channel_is_refused(bot, emulator, db, cohor
 
 async def test_start_alone_never_binds_a_group(emulator, db, content):
     """Even without the private-only guard, /start from a group neither joins nor re-points a chat."""
-    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=SystemClock(),
+    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=daytime_clock(),
                         extras={"timings": FAST_JOBS})
     application = build_application(deps)
     [guard] = [h for h in application.handlers[-1] if isinstance(h.callback, PrivateOnly)]

@@ -19,7 +19,7 @@ from roster import importer as roster
 from services.context import Deps
 from store.models import FlowRun, HandledUpdate, Person
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import FAST_JOBS, TOKEN, User, answer_until_review, progress, settings_for
+from tests.e2e.harness import FAST_JOBS, TOKEN, User, answer_until_review, daytime_clock, progress, settings_for
 from tests.e2e.test_process import PENDAMPING, _env
 
 SECRET = "rahasia-webhook_123"
@@ -42,7 +42,7 @@ async def codes(db) -> dict[str, str]:
 async def webhook_bot(emulator, db, content) -> AsyncIterator[int]:
     """The bot in this process on a webhook; yields its port."""
     port = free_port()
-    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=SystemClock(),
+    deps = Deps(settings=settings_for(emulator, db.url), content=content, db=db, clock=daytime_clock(),
                 extras={"timings": FAST_JOBS})
     stop = asyncio.Event()
     task = asyncio.create_task(serve(build_application(deps), Listen("127.0.0.1", port, SECRET, f"http://127.0.0.1:{port}"),
