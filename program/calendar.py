@@ -190,6 +190,25 @@ def build_items(content: Content, person: Person, cohort_events: Sequence[Event]
     return items
 
 
+class SharedItems:
+    """build_items for the people of one batch, their cohorts' events loaded once: people without events of their own
+    share one list per role, cohort and local date. The lists are shared: read them, do not change them."""
+
+    def __init__(self, content: Content, cohort_events: dict[int, list[Event]]) -> None:
+        self._content, self._cohort_events = content, cohort_events
+        self._shared: dict[tuple, list[DatedItem]] = {}
+
+    def of(self, person: Person, own_events: Sequence[Event], today: date) -> list[DatedItem]:
+        if own_events:
+            return build_items(self._content, person, self._cohort_events.get(person.cohort_id, []), own_events, today)
+        key = (person.role, person.cohort_id, today)
+        items = self._shared.get(key)
+        if items is None:
+            items = self._shared[key] = build_items(self._content, person, self._cohort_events.get(person.cohort_id, []),
+                                                    (), today)
+        return items
+
+
 async def cohort_events(session: AsyncSession, cohort_ids: Iterable[int]) -> dict[int, list[Event]]:
     """Cohort-level events by cohort id."""
     ids = sorted({c for c in cohort_ids if c is not None})

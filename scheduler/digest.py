@@ -17,7 +17,7 @@ from core.clock import Clock
 from core.content.schema import Content
 from core.dates import format_date
 from core.zones import zone_of
-from program.calendar import PERSON_KINDS, build_items, cohort_events, item_title, person_events
+from program.calendar import PERSON_KINDS, SharedItems, cohort_events, item_title, person_events
 from program.holidays import HolidayCalendar
 from store.outbox import OUTBOX, insert_rows
 from store.models import Answer, FlowRun, OutboxStatus, Pause, Person, Role, RunStatus
@@ -108,7 +108,7 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
     pauses = {pid: (reason, until) for pid, reason, until in await session.execute(
         select(Pause.person_id, Pause.reason, Pause.until).where(Pause.person_id.in_(ids), Pause.until > now).order_by(Pause.until)
     )}
-    cohorts = await cohort_events(session, (m.cohort_id for m in mentees))
+    items_of = SharedItems(content, await cohort_events(session, (m.cohort_id for m in mentees)))
     own = await person_events(session, ids)
     runs_of = defaultdict(list)
     for run in runs:
@@ -135,7 +135,7 @@ async def _queue(session: AsyncSession, content: Content, mentors: dict[str, Any
             reason, until = pauses[mentee.id]
             out["late"].append(content.text("digest.paused_line", mentee=mentee.name, alasan=content.text(f"kendala.reason.{reason}"),
                                             sampai=format_date(until.astimezone(zone).date())))
-        for item in build_items(content, mentee, cohorts.get(mentee.cohort_id, []), own[mentee.id], today):
+        for item in items_of.of(mentee, own[mentee.id], today):
             if item.kind in PERSON_KINDS and today <= item.on_date <= today + timedelta(days=DUE_WITHIN_DAYS):
                 out["due"].append(content.text("digest.due_line", mentee=mentee.name, judul=item_title(content, item),
                                                tanggal=format_date(item.on_date)))

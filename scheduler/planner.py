@@ -34,6 +34,7 @@ never pulls a deferred nudge earlier.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -170,6 +171,7 @@ class Batch:
     runs: dict[int, list] = field(default_factory=lambda: defaultdict(list))
     paused_until: dict[int, datetime] = field(default_factory=dict)  # latest recent pause end per person
     subjects: set[int] | None = None  # plan_people(): only rows about these people, not the id range
+    item_occurrences: dict[tuple, list[Occurrence]] = field(default_factory=dict)  # see _item_occurrences
 
 
 PEOPLE_COLUMNS = (Person.id, Person.name, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone,
@@ -322,27 +324,41 @@ class RuleSpan:
         return dict(out)
 
 
-def _occurrences(rules: dict[str, list[RuleSpan]], person: Any, items: list[DatedItem], runs: list,
-                 default_tz: str, reach: tuple[date, date]) -> Iterable[Occurrence]:
-    """The person's occurrences; of dated items only those that may reach the dates (a cheap bound: _reaches
-    decides, after a PMO month has moved off a day off)."""
+def _run_occurrences(rules: dict[str, list[RuleSpan]], person: Any, runs: list, default_tz: str) -> Iterable[Occurrence]:
+    """The person's unfinished flow runs that rules hang on."""
     for span in rules.get("flow_unfinished", ()):
         rule = span.rule
         zone = zone_of(person, default_tz)
         for run in runs:
             if run.flow_id == rule.flow and run.status == RunStatus.draft:
                 yield Occurrence(rule, f"run{run.id}", run.started_at.astimezone(zone).date(), None, flow_id=rule.flow)
+
+
+def _item_occurrences(content: Content, person: Any, batch: Batch, today: date,
+                      reach: tuple[date, date]) -> list[Occurrence]:
+    """The occurrences of the person's dated items that may reach the dates (a cheap bound: _reaches decides, after a
+    PMO month has moved off a day off). The same for everyone in the batch with the person's role, cohort and local
+    date and no events of their own: computed once for them."""
+    own = batch.own_events.get(person.id, [])
+    shared = None if own else (person.role, person.cohort_id, today, reach)
+    if shared is not None and (known := batch.item_occurrences.get(shared)) is not None:
+        return known
+    items = build_items(content, person, batch.cohort_events.get(person.cohort_id, []), own, today)
     lo = reach[0].toordinal() - PAUSE_MEMORY.days - MAX_SHIFT_DAYS
     hi = reach[1].toordinal() + MAX_SHIFT_DAYS
+    found = []
     for item in items:
-        spans = rules.get(item.kind)
+        spans = batch.rules.get(item.kind)
         if not spans:
             continue
         day = item.on_date.toordinal()
         for span in spans:
             rule = span.rule
             if (rule.on.number is None or rule.on.number == item.number) and day + span.first <= hi and day + span.last >= lo:
-                yield Occurrence(rule, item.key, item.on_date, item.number, item=item, flow_id=rule.flow)
+                found.append(Occurrence(rule, item.key, item.on_date, item.number, item=item, flow_id=rule.flow))
+    if shared is not None:
+        batch.item_occurrences[shared] = found
+    return found
 
 
 def _reaches(occ: Occurrence, reach: tuple[date, date], paused: bool) -> bool:
@@ -389,7 +405,6 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
     """Every reminder of every occurrence reaching the given local dates for one person, by dedupe key."""
     if not person.participating or Role(person.role) == Role.koordinator:
         return {}
-    items = build_items(content, person, batch.cohort_events.get(person.cohort_id, []), batch.own_events.get(person.id, []), today)
     mentor = batch.mentors.get(person.mentor_id) if person.mentor_id else None
     if mentor is not None and not mentor.participating:
         mentor = None
@@ -398,7 +413,9 @@ def desired_rows(content: Content, person: Any, batch: Batch, today: date, reach
         shift = timedelta(days=MAX_SHIFT_DAYS)
         reach = (reach[0] - shift, reach[1] + shift)
     out: dict[str, Planned] = {}
-    for occ in _occurrences(batch.rules, person, items, batch.runs.get(person.id, []), content.default_tz, reach):
+    occurrences = itertools.chain(_run_occurrences(batch.rules, person, batch.runs.get(person.id, []), content.default_tz),
+                                  _item_occurrences(content, person, batch, today, reach))
+    for occ in occurrences:
         occ = _on_working_day(occ, batch.holidays, person)
         if not _reaches(occ, reach, paused) or _stopped(content, occ, person, batch):
             continue

@@ -30,7 +30,7 @@ from flows.callbacks import OpenForMentee
 from flows.prefill import latest_answers
 from flows.render import pack
 from flows.submit import Submitted
-from program.calendar import DatedItem, build_items, cohort_events, events_for, item_title, person_events
+from program.calendar import DatedItem, SharedItems, cohort_events, events_for, item_title, person_events
 from reports import documents as D
 from scheduler import stops
 from services.context import Deps
@@ -206,14 +206,13 @@ async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock,
                           now: datetime) -> int:
     mentees = (await session.scalars(select(Person).where(
         Person.mentor_id.in_(pps), Person.participating, Person.role == Role.cgp))).all()
-    cohorts = await cohort_events(session, (m.cohort_id for m in mentees))
+    items_of = SharedItems(content, await cohort_events(session, (m.cohort_id for m in mentees)))
     own = await person_events(session, (m.id for m in mentees))
     due: dict[str, tuple[Person, Person, int, date]] = {}
     for mentee in mentees:
         pp = pps[mentee.mentor_id]
         today = local_today(pp, content.default_tz, clock)
-        items = build_items(content, mentee, cohorts.get(mentee.cohort_id, []), own.get(mentee.id, []),
-                            local_today(mentee, content.default_tz, clock))
+        items = items_of.of(mentee, own.get(mentee.id, []), local_today(mentee, content.default_tz, clock))
         for number, on in _pi_days(content, items).items():
             if today <= on <= today + timedelta(days=GUIDE_DAYS_BEFORE):
                 due[f"guide:{mentee.id}:pi{number}@{on.isoformat()}"] = (pp, mentee, number, on)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from core.dates import format_date
-from program.calendar import events_for, set_lokakarya_date, set_pi_date
+from program.calendar import SharedItems, build_items, cohort_events, events_for, person_events, set_lokakarya_date, set_pi_date
 from program.calendar_import import CalendarImportError, import_calendar_csv
 from store.models import Event
 from tests.factories import make_cohort, make_person
@@ -41,6 +41,30 @@ async def test_pi_follows_the_lokakarya_unless_the_pp_sets_it(db, plan_content):
         ("lokakarya", 3, date(2025, 5, 19), "koordinator"),
         ("rpp_submit", 0, date(2025, 5, 22), "koordinator"),
     ]
+
+
+async def test_shared_items_are_each_persons_own_items(db, plan_content):
+    """A batch's people without dates of their own share one list per role, cohort and day; the others get theirs."""
+    async with db.session() as s:
+        cohort, other = await make_cohort(s), await make_cohort(s, "B2")
+        await set_lokakarya_date(s, cohort, 2, date(2025, 4, 14))
+        await set_lokakarya_date(s, other, 2, date(2025, 4, 21))
+        plain, twin, moved = [await make_person(s, "cgp", cohort=cohort) for _ in range(3)]
+        pp, elsewhere = await make_person(s, "pp", cohort=cohort), await make_person(s, "cgp", cohort=other)
+        await set_pi_date(s, moved, 2, date(2025, 4, 2))
+        people = [plain, twin, moved, pp, elsewhere]
+        cohorts = await cohort_events(s, (p.cohort_id for p in people))
+        own = await person_events(s, (p.id for p in people))
+    shared = SharedItems(plan_content, cohorts)
+    today = date(2025, 3, 20)
+    for person in people:
+        assert shared.of(person, own[person.id], today) == build_items(plan_content, person, cohorts[person.cohort_id],
+                                                                        own[person.id], today)
+    assert shared.of(plain, [], today) is shared.of(twin, [], today)
+    assert (2, date(2025, 4, 2)) in {(i.number, i.on_date) for i in shared.of(moved, own[moved.id], today) if i.kind == "pi"}
+    assert (2, date(2025, 4, 2)) not in {(i.number, i.on_date) for i in shared.of(plain, [], today) if i.kind == "pi"}
+    assert shared.of(plain, [], today) != shared.of(elsewhere, [], today)
+    assert shared.of(plain, [], today) != shared.of(pp, [], today)
 
 
 async def test_school_roles_get_pmo_months_on_their_workshop_day(db, plan_content):

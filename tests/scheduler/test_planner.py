@@ -60,6 +60,20 @@ async def test_feedback360_before_pi6_follows_the_pi_date_the_pp_set(db, plan_co
     }
 
 
+async def test_people_of_one_batch_follow_their_own_cohorts_dates(db, plan_content):
+    """Two cohorts in one batch, their Lokakarya 3 a week apart: each CGP's reminder follows their own cohort."""
+    _, _, cgps = await _group(db)  # Lokakarya 3 on 19 May → PI 3 on 12 May → reminder 5 May 07:00
+    async with db.session() as s:
+        later = await make_cohort(s, "B2")
+        await set_lokakarya_date(s, later, 3, date(2025, 5, 26))
+        other = await make_person(s, "cgp", cohort=later, timezone=WIB)
+    async with db.session() as s:
+        await plan(s, plan_content, FrozenClock(utc(2025, 5, 1)))
+    async with db.session() as s:
+        got = {r.person_id: r.due_at for r in await rows(s, rule_id="feedback360_pi3")}
+    assert got[cgps[0].id] == utc(2025, 5, 5, 0, 0) and got[other.id] == utc(2025, 5, 12, 0, 0)
+
+
 async def test_rpp_dates_reach_the_cgp_and_their_pp_on_h3_h1_and_h(db, plan_content):
     _, pp, cgps = await _group(db, {})
     async with db.session() as s:
