@@ -747,7 +747,7 @@ def chart(record: SimRecord, path: Path) -> None:
 
 async def main(args: argparse.Namespace) -> Judgement:
     content = load_content(SHIPPED_CONTENT_DIR)
-    plan = generate(args.scale, args.seed, args.compressed)
+    plan = generate(args.scale, args.seed, args.compressed, days=args.days)
     with tempfile.TemporaryDirectory() as workdir:
         url = args.database_url or fresh_database("sqlite", Path(workdir), "")
         if args.database_url:
@@ -811,6 +811,7 @@ def cli() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--compressed", action="store_true", help="a Lokakarya every 4 days instead of every 28")
+    parser.add_argument("--days", type=int, default=None, help="cut the run short after this many simulated days")
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (schema dropped)")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--chart", default="cohort.png")
