@@ -479,7 +479,7 @@ def rule_values(content: Content, planned: Planned) -> dict[str, object]:
             values["topik"] = (pi_flow.theme or pi_flow.title) if pi_flow else ""
     elif item is not None and item.kind == "pmo_month":
         topics = pmo_topics(content, item.number, "\n• ")
-        values["topik"] = f"• {topics}" if topics else content.texts.get(NO_PMO_TOPIC, "")
+        values["topik"] = f"• {topics}" if topics else content.texts.get(NO_PMO_TOPIC, "").format(bulan=month_name(item.number))
         # Never a workshop that is not planned: without a dated one, say so instead of naming the 1st.
         workshop = PMO_WORKSHOP if item.event_id is not None else NO_PMO_WORKSHOP
         values["lokakarya"] = content.texts.get(workshop, "").format(bulan=month_name(item.number),
