@@ -5,8 +5,8 @@
 
 generate() makes a cohort (CGPs with their PPs, spread over WIB/WITA/WIT, a configured koordinator) with
 the PGP calendar (Lokakarya 0–7; PI 1–6 follow from it) and who does what: answers a "Sudah selesai"
-reminder at once, after the second one or never; blocks the bot; leaves (a roster re-import marks them
-keluar); joins late. A Sekolah Penggerak cohort beside it: schools with a kepala sekolah (who sends the monthly
+reminder at once, after the second one or never; blocks the bot; leaves (the koordinator's weekly roster upload,
+Mondays 09:00 WIB, marks everyone who left that week keluar); joins late. A Sekolah Penggerak cohort beside it: schools with a kepala sekolah (who sends the monthly
 PMO update from its reminder, or never), guru and pengawas, and their FSPs; the koordinator dates every other
 month's workshop. The koordinator moves a Lokakarya and broadcasts. simulate() runs the real
 Application (planner, sender, handlers) on a FrozenClock: it jumps from one instant something happens
@@ -36,7 +36,7 @@ import random
 import tempfile
 import time
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -236,6 +236,13 @@ def local(day: date, hour: int, zone: str = "WIB") -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc) - timedelta(hours=OFFSETS[zone])
 
 
+def roster_update_after(at: datetime) -> datetime:
+    """The koordinator's next roster upload: Mondays at 09:00 WIB, with everyone who left since the last one."""
+    day = (at + timedelta(hours=OFFSETS["WIB"])).date()
+    day += timedelta(days=(7 - day.weekday()) % 7)
+    return local(day, 9) if local(day, 9) >= at else local(day + timedelta(days=7), 9)
+
+
 def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, start: date = date(2026, 9, 7),
              days: int | None = None) -> Plan:
     """A cohort of 20,000 × scale CGPs (2,000 × scale PPs) and a Sekolah Penggerak cohort of 500 × scale schools
@@ -263,7 +270,7 @@ def generate(scale: float = 0.01, seed: int = 15, compressed: bool = False, star
         elif fate == 7:
             member.blocks_at = sometime(days // 4, days - 2)
         elif fate == 11:
-            member.leaves_at = sometime(days // 4, days - 2)
+            member.leaves_at = roster_update_after(sometime(days // 4, days - 2))
         members.append(member)
     members += sekolah_penggerak(scale, FIRST_TG_ID + pps + cgps)
     for n, guru in enumerate(m for m in members if m.role == "guru"):
@@ -620,7 +627,7 @@ class Simulation:
     async def run(self) -> SimRecord:
         started = time.monotonic()
         await self._setup()
-        actions = self._actions()
+        actions = deque(self._actions())
         leaving: set[str] = set()
         loop = asyncio.get_running_loop()
         previous = loop.get_task_factory()
@@ -630,7 +637,7 @@ class Simulation:
         finally:
             loop.set_task_factory(previous)
 
-    async def _run(self, started: float, actions: list[tuple[datetime, str, object]], leaving: set[str]) -> SimRecord:
+    async def _run(self, started: float, actions: deque[tuple[datetime, str, object]], leaving: set[str]) -> SimRecord:
         week_start = self.plan.start
         killed_at: float | None = None  # wall time of the last kill, until the outbox settled after it
         while True:
@@ -687,17 +694,17 @@ class Simulation:
                         return self.record
                     now = min(candidates)
                     self.clock.set(max(now, self.clock.now()))
+                    reimport = False
                     while actions and actions[0][0] <= self.clock.now():
-                        _, kind, what = actions.pop(0)
+                        _, kind, what = actions.popleft()
                         if kind == "join":
                             await self._join(what)
                         elif kind == "block":
                             await self._block(what)
                         elif kind == "leave":
-                            leaving.add(what.external_id)
+                            leaving.add(what.external_id)  # all who left by now: one upload
                             self.record.left[what.tg_id] = self.clock.now()
-                            await self._import(leaving)
-                            await self._plan_jobs()
+                            reimport = True
                         elif kind == "move":
                             await self._set_lokakarya(*what)
                             await self._plan_jobs()
@@ -713,6 +720,9 @@ class Simulation:
                             self.figures.restarts += 1
                         elif kind == "kill":
                             self._kill_armed = True  # at the next instant the outbox sends
+                    if reimport:
+                        await self._import(leaving)
+                        await self._plan_jobs()
                     if restart:
                         self._collect()
             # leaving the context stopped the bot (or it was killed); the loop starts a new Application on the same database

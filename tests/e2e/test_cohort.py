@@ -42,7 +42,9 @@ async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True
 async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, emulator):
     plan = cohort.generate(scale=0.0014, compressed=True)
     assert {m.answers for m in plan.members if m.role == "cgp"} == {"early", "late", "never"}
-    assert any(m.blocks_at for m in plan.members) and any(m.leaves_at for m in plan.members)
+    assert any(m.blocks_at for m in plan.members) and any(m.leaves_at and m.leaves_at < plan.end for m in plan.members)
+    # leavers are marked keluar at the koordinator's weekly roster upload, Monday 09:00 WIB
+    assert {(m.leaves_at.weekday(), m.leaves_at.hour) for m in plan.members if m.leaves_at} == {(0, 2)}
     assert any(m.joins_at for m in plan.members) and any(m.kendala for m in plan.members)
     assert {m.role for m in plan.members} == {"cgp", "pp", "kepsek", "guru", "pengawas", "fsp"}
     assert {m.answers for m in plan.members if m.role == "kepsek"} == {"early", "never"}
