@@ -683,8 +683,11 @@ class Simulation:
                         week_start = self.clock.now()
                         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
                         self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
-                        log.warning("simulated %s: %d deliveries, %.0f s wall", self.clock.now().date(),
-                                    len(self.record.deliveries), time.monotonic() - started)
+                        log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
+                                    "next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
+                                    len(self.record.deliveries), time.monotonic() - started, self.figures.rss_mb_by_week[-1],
+                                    self.figures.sim_data_mb_by_week[-1], max(self.figures.due_query_ms, default=0),
+                                    " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
                     due = await self._next_due()
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
