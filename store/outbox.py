@@ -111,9 +111,13 @@ def _on_flush(session: Session, _context: object) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _on_commit(session: Session) -> None:
+    """The commit is done: a failing callback must neither fail the committer nor keep the others from ringing."""
     if session.info.pop(WRITTEN, False):
         for callback in list(_written_callbacks):
-            callback()
+            try:
+                callback()
+            except Exception:
+                log.exception("an outbox-written callback failed")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -162,3 +162,24 @@ async def test_an_alarm_left_behind_by_a_closed_loop_does_not_break_a_commit(db)
     clock.set(NOON + timedelta(minutes=1))  # so does moving the clock
     async with db.session() as s:
         assert [r.text for r in (await s.scalars(select(OutboxMessage))).all()] == ["pesan baru"]
+
+
+async def test_a_failing_written_callback_fails_neither_the_commit_nor_the_other_callbacks(db, caplog):
+    async with db.session() as s:
+        person = await make_person(s)
+    rung: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("a closed alarm")
+
+    undo = [outbox.on_written(broken), outbox.on_written(lambda: rung.append("rung"))]
+    try:
+        async with db.session() as s:
+            await add_row(s, person, "baru", NOON)
+    finally:
+        for u in undo:
+            u()
+    assert rung == ["rung"]
+    assert "outbox-written callback failed" in caplog.text
+    async with db.session() as s:
+        assert await s.scalar(select(OutboxMessage.text)) == "pesan baru"
