@@ -223,13 +223,14 @@ async def _everyone(session: AsyncSession, content: Content, now: datetime, wind
 
 
 async def plan_people(session: AsyncSession, content: Content, clock: Clock, person_ids: Iterable[int],
-                      horizon_days: int = HORIZON_DAYS, batch_size: int = BATCH_SIZE) -> PlanStats:
+                      horizon_days: int = HORIZON_DAYS, batch_size: int = BATCH_SIZE,
+                      holidays: HolidayCalendar | None = None) -> PlanStats:
     """Re-plan only the reminders about these people (and their mentors' copies), e.g. after a date moved."""
     now = clock.now()
     window = (now - LOOKBACK, now + timedelta(days=horizon_days))
     stats = PlanStats()
     ids = sorted(set(person_ids))
-    holidays = await HolidayCalendar.load(session, content)
+    holidays = holidays or await HolidayCalendar.load(session, content)
     rules = RuleSpan.by_kind(content.rules)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
@@ -255,9 +256,10 @@ async def plan_changed(session: AsyncSession, content: Content, clock: Clock, pe
     """A pass between full ones: rows of people who left or blocked cancelled, these people re-planned,
     escalations checked."""
     stats = PlanStats(cancelled=await cancel_for_inactive(session))
+    holidays = await HolidayCalendar.load(session, content)
     if people:
-        stats.add(await plan_people(session, content, clock, people))
-    stats.escalations = await escalate(session, content, clock, await HolidayCalendar.load(session, content))
+        stats.add(await plan_people(session, content, clock, people, holidays=holidays))
+    stats.escalations = await escalate(session, content, clock, holidays)
     return stats
 
 
