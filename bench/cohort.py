@@ -488,11 +488,14 @@ class Simulation:
     # -- the run ------------------------------------------------------------------
 
     def _own_data_bytes(self) -> int:
-        """The simulation's share of the process's memory that grows with every message: its record and what the
-        emulator keeps of each message (Python objects' deep size; the allocator's overhead not counted)."""
+        """The simulation's share of the process's memory that grows with every message: its record, what the
+        emulator keeps of each message, callback and send (Python objects' deep size; the allocator's overhead not
+        counted). Only plain data: a future or a task would lead the walk into the event loop and the bot."""
         world = self.emulator.world
         kept = [(chat.messages, chat.sent, chat.events, chat.sources) for chat in world.chats.values()]
-        return objsize.get_deep_size(self.record.deliveries, world.sent_log, kept)
+        record = [value for name, value in vars(self.record).items() if name != "classifier"]  # content is the bot's too
+        return objsize.get_deep_size(record, world.sent_log, kept, world.answered_callbacks, world.callbacks,
+                                     self.emulator.stats, self._presses, self.figures)
 
     def _collect(self) -> list[Delivery]:
         """Messages the emulator recorded since the last look."""
