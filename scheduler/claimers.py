@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus
+from store.outbox import SENDING
 
 log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__
 LOCK_NAMESPACE = 0x50454E44  # "PEND": the first key of pg_advisory_lock(int, int); the second is hashtext(worker id)
-SENDING = text("outbox.status = 'sending'")
 
 
 def new_worker_id(role: str = "") -> str:

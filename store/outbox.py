@@ -27,6 +27,9 @@ from store.models import OutboxMessage, OutboxStatus, Person
 log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__
+# Written out, not bound: SQLite uses a partial index (WHERE status = '…') only for a query that states its condition.
+PENDING = text("outbox.status = 'pending'")
+SENDING = text("outbox.status = 'sending'")
 PEOPLE = Person.__table__
 PARK_BATCH = 1000
 WAKE_STALE = timedelta(days=3)  # parked reminders and broadcasts older than this are dropped on waking
@@ -76,9 +79,12 @@ async def wake_rows(session: AsyncSession, person_id: int, now: datetime, stale_
 
 
 async def any_due(session: AsyncSession, now: datetime) -> bool:
-    """Whether rows are due and not delivered yet (pending or being sent)."""
-    due = OUTBOX.c.status.in_((OutboxStatus.pending.value, OutboxStatus.sending.value)) & (OUTBOX.c.due_at <= now)
-    return bool(await session.scalar(select(exists().where(due))))
+    """Whether rows are due and not delivered yet (pending or being sent): each part answered by its partial index
+    (one condition on both statuses read the whole outbox)."""
+    for status in (PENDING, SENDING):
+        if await session.scalar(select(exists().where(status, OUTBOX.c.due_at <= now))):
+            return True
+    return False
 
 
 async def earliest_pending(session: AsyncSession) -> datetime | None:
