@@ -81,6 +81,7 @@ RESTART_AFTER_KILL = timedelta(days=15)  # and a graceful restart this long afte
 KILL_MIN_PEOPLE = 4  # a kill waits for an instant with rows due to this many people: a batch of several, cut in the middle
 KILL_WAIT = 10.0  # seconds of wall time a kill waits for the outbox's next send before trying at a later instant
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
+MEASURE_EVERY = 4  # weeks between measurements of the simulation's own data (RSS: every week)
 
 
 class SkippedWaits:
@@ -344,7 +345,7 @@ class Figures:
     broadcast_429s: list[int] = field(default_factory=list)  # flood-limit 429s after its first second
     broadcast_skipped: list[float] = field(default_factory=list)  # share of the step's virtual time that was skipped waits
     rss_mb_by_week: list[float] = field(default_factory=list)
-    sim_data_mb_by_week: list[float] = field(default_factory=list)  # of that RSS, the record and the emulator's messages
+    sim_data_mb_by_week: list[float | None] = field(default_factory=list)  # of that RSS, the simulation's data (None: not measured)
     outbox_rows: int = 0
     database_bytes: int = 0
 
@@ -486,6 +487,14 @@ class Simulation:
         self.record.acted(member.tg_id, self.clock.now())
 
     # -- the run ------------------------------------------------------------------
+
+    def _measure_memory(self, last: bool = False) -> None:
+        """The process's RSS; and, the first week, every MEASURE_EVERY weeks and at the end, the simulation's own data
+        in it (a walk over every object it keeps: a minute at full scale)."""
+        week = len(self.figures.rss_mb_by_week)
+        self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
+        measure = last or week % MEASURE_EVERY == 0
+        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20 if measure else None)
 
     def _own_data_bytes(self) -> int:
         """The simulation's share of the process's memory that grows with every message: its record, what the
@@ -684,17 +693,17 @@ class Simulation:
                     self.figures.steps += 1
                     if self.clock.now() - week_start >= timedelta(days=7):
                         week_start = self.clock.now()
-                        self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
-                        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
+                        self._measure_memory()
                         log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
                                     "next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
                                     len(self.record.deliveries), time.monotonic() - started, self.figures.rss_mb_by_week[-1],
-                                    self.figures.sim_data_mb_by_week[-1], max(self.figures.due_query_ms, default=0),
+                                    self.figures.sim_data_mb_by_week[-1] or float("nan"), max(self.figures.due_query_ms, default=0),
                                     " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
                     due = await self._next_due()
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
                     if not candidates or min(candidates) > self.plan.end:
+                        self._measure_memory(last=True)
                         self.record.outbox = await self._settled_rows()
                         self.figures.wall_seconds = time.monotonic() - started
                         return self.record
@@ -791,7 +800,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     days = (plan.end - plan.start).days
     peak_day = max(per_day, key=per_day.get) if per_day else None
     rss = f.rss_mb_by_week
-    bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week)]
+    bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week) if own is not None]
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
@@ -810,7 +819,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
          f"{emulator.stats.rejected} / {sum(f.broadcast_429s)}"),
         ("outbox rows / database size at the end", f"{f.outbox_rows} / {f.database_bytes / 2**20:.1f} MB"),
         ("next-due query p95 / max", f"{p95:.2f} / {max(f.due_query_ms, default=0):.2f} ms"),
-        ("RSS first week → last week", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
+        ("RSS after the first week → at the end", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
         ("  less the simulation's own data (its record, the emulator's messages)",
          f"{bot[0]:.1f} → {bot[-1]:.1f} MB ({bot[-1] / bot[0] - 1:+.0%})" if bot else "n/a"),
         ("wall time", f"{f.wall_seconds:.0f} s"),
