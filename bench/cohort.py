@@ -30,14 +30,16 @@ import argparse
 import asyncio
 import contextvars
 import csv
+import heapq
 import io
+import itertools
 import logging
 import random
 import tempfile
 import time
 import weakref
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -81,6 +83,7 @@ RESTART_AFTER_KILL = timedelta(days=15)  # and a graceful restart this long afte
 KILL_MIN_PEOPLE = 4  # a kill waits for an instant with rows due to this many people: a batch of several, cut in the middle
 KILL_WAIT = 10.0  # seconds of wall time a kill waits for the outbox's next send before trying at a later instant
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
+BUSY_POLL = 0.0005  # seconds of real time between looks at a send in flight before a wait may be skipped
 MEASURE_EVERY = 4  # weeks between measurements of the simulation's own data (RSS: every week)
 
 
@@ -89,20 +92,47 @@ class SkippedWaits:
 
     The bot's send budget waits on it and the emulator's flood limits judge on it, so Telegram's limits hold
     in this time (rates are virtual msg/s) while a wait for the next second or a chat's spacing costs no wall
-    time. Whatever really takes time (the bot's CPU, a request) counts as well. Concurrent waits overlap: each
-    moves the time on to its own end, if it is not there yet.
+    time. Whatever really takes time (the bot's CPU, a request) counts as well. Concurrent waits end in the order
+    of their ends, one per turn of the event loop, each moving the time on to its own end if it is not there yet
+    (woken in the order they began, a long wait's end would come before a short one's: time ran ahead of the
+    sends that were due first). No wait ends while `busy()` (a send in flight): skipping then would add the wait to
+    the send's round trip, which the budget reads as the send reaching Telegram later than it did.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, busy: Callable[[], bool] = lambda: False) -> None:
         self.skipped = 0.0
+        self.busy = busy
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._waking = False
 
     def now(self) -> float:
         return time.monotonic() + self.skipped
 
     async def sleep(self, seconds: float) -> None:
-        until = self.now() + seconds
-        await asyncio.sleep(0)
-        self.skipped += max(0.0, until - self.now())
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now() + seconds, next(self._order), woken))
+        self._wake_soon()
+        await woken
+
+    def _wake_soon(self) -> None:
+        if not self._waking:
+            self._waking = True
+            asyncio.get_running_loop().call_soon(self._wake_first)
+
+    def _wake_first(self) -> None:
+        if self.busy():  # real time passes until the response is back
+            asyncio.get_running_loop().call_later(BUSY_POLL, self._wake_first)
+            return
+        self._waking = False
+        while self._sleepers:
+            until, _, woken = heapq.heappop(self._sleepers)
+            if not woken.done():  # not cancelled meanwhile
+                self.skipped += max(0.0, until - self.now())
+                woken.set_result(None)
+                break
+        if self._sleepers:
+            self._wake_soon()
 
 
 PROCESS: contextvars.ContextVar[BotProcess | None] = contextvars.ContextVar("bench_cohort_process", default=None)
@@ -595,8 +625,9 @@ class Simulation:
     @asynccontextmanager
     async def _bot(self) -> AsyncIterator[None]:
         rate = self.deps.settings.outbox_rate
-        self.deps.extras["budget"] = self.budget or RateBudget(
+        budget = self.deps.extras["budget"] = self.budget or RateBudget(
             bulk_rate=rate, paid_rate=paid_share(rate), restarted=True, now=self.time.now, sleep=self.time.sleep)
+        self.time.busy = lambda: budget.in_flight > 0
         self.pacing = background.pacing()  # a new process plans everyone first
         process = self._process = BotProcess(build_application(self.deps))
         await process.start()

@@ -121,6 +121,11 @@ class RateBudget:
         return max(0.0, self._paused_until - self._now())
 
     @property
+    def in_flight(self) -> int:
+        """Sends started whose response is not back yet."""
+        return sum(1 for s in self._sent if s.reached == IN_FLIGHT)
+
+    @property
     def tracked_chats(self) -> int:
         return len(self._chats)
 
