@@ -1,7 +1,7 @@
 """A whole cohort, simulated (issue 15): the real bot against the emulator on a virtual clock, judged by bench.oracle.
 
-    .venv/bin/python -m bench.cohort [--scale 0.01] [--compressed] [--days N] [--database-url URL]
-                                     [--seed 15] [--no-faults] [--chart cohort.png]
+    .venv/bin/python -m bench.cohort [--scale 0.01] [--compressed] [--days N] [--wall-limit SECONDS]
+                                     [--database-url URL] [--seed 15] [--no-faults] [--chart cohort.png]
 
 generate() makes a cohort (CGPs with their PPs, spread over WIB/WITA/WIT, a configured koordinator) with
 the PGP calendar (Lokakarya 0–7; PI 1–6 follow from it) and who does what: answers a "Sudah selesai"
@@ -384,8 +384,10 @@ class Simulation:
     """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
 
     def __init__(self, plan: Plan, db: Database, content: Content, emulator: BotApiEmulator, faults: bool = True,
-                 budget: RateBudget | None = None, fault_every_days: int = 3, kill_every: timedelta = KILL_EVERY) -> None:
+                 budget: RateBudget | None = None, fault_every_days: int = 3, kill_every: timedelta = KILL_EVERY,
+                 wall_limit: float | None = None) -> None:
         self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
+        self.wall_limit = wall_limit  # seconds: then the run ends at the instant it has reached, judged up to there
         self.clock = FrozenClock(plan.start)
         self.deps = Deps(
             settings=Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url,
@@ -730,6 +732,10 @@ class Simulation:
                                     len(self.record.deliveries), time.monotonic() - started, self.figures.rss_mb_by_week[-1],
                                     self.figures.sim_data_mb_by_week[-1] or float("nan"), max(self.figures.due_query_ms, default=0),
                                     " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
+                    if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
+                            and self.clock.now() < self.plan.end:
+                        self.plan.end = self.clock.now()  # everything due by now is delivered: judge up to here
+                        log.warning("wall limit reached: the run ends at %s", self.plan.end)
                     due = await self._next_due()
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
@@ -811,7 +817,7 @@ async def main(args: argparse.Namespace) -> Judgement:
         db = Database(url)
         emulator = BotApiEmulator(flood_limits=True)
         await emulator.start()
-        sim = Simulation(plan, db, content, emulator, faults=not args.no_faults)
+        sim = Simulation(plan, db, content, emulator, faults=not args.no_faults, wall_limit=args.wall_limit)
         try:
             record = await sim.run()
             sim.figures.outbox_rows, sim.figures.database_bytes = await database_size(db)
@@ -868,6 +874,8 @@ def cli() -> None:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--compressed", action="store_true", help="a Lokakarya every 4 days instead of every 28")
     parser.add_argument("--days", type=int, default=None, help="cut the run short after this many simulated days")
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="seconds of wall time; then the run ends at the simulated instant reached, judged up to it")
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (schema dropped)")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--chart", default="cohort.png")
