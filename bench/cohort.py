@@ -77,7 +77,9 @@ ZONES = ("WIB", "WITA", "WIT")
 OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 FIRST_TG_ID = 500_000
 DONE, KENDALA, CONSENT = "✅ Sudah selesai", "⚠️ Ada kendala", "Setuju"
-TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0)  # the simulation runs plan and reports itself
+# The simulation runs plan and reports itself, at instants of its clock: the bot's own jobs, running on wall time beside
+# it, would write rows "due now" while the clock is about to jump (sent hours late, a digest at 06:00).
+TIMINGS = JobTimings(drain=0.1, plan=10_000.0, reports=10_000.0, plan_first=10_000.0, reports_first=10_000.0)
 KILL_EVERY = timedelta(days=30)  # a hard kill of the bot (the "SIGKILL once a simulated month")
 RESTART_AFTER_KILL = timedelta(days=15)  # and a graceful restart this long after each
 KILL_MIN_PEOPLE = 4  # a kill waits for an instant with rows due to this many people: a batch of several, cut in the middle
@@ -633,6 +635,7 @@ class Simulation:
         self.pacing = background.pacing()  # a new process plans everyone first
         process = self._process = BotProcess(build_application(self.deps))
         await process.start()
+        await self._plan_jobs()  # as the bot's own planning job does a second after a start
         try:
             yield
         finally:

@@ -21,6 +21,8 @@ class JobTimings:
     drain: float = 2.0  # each drain run waits for its alarm and sends for at most this long (shutdown waits for it)
     plan: float = 900.0
     reports: float = 30.0
+    plan_first: float = 1.0  # after the start
+    reports_first: float = 5.0
 
 
 # APScheduler drops a run that starts more than a second late (its default grace time). On a busy
@@ -72,8 +74,8 @@ async def schedule(application: Application) -> None:
     application.bot_data["outbox_alarm"] = alarm
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, alarm, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
-    queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **_single(timings.plan, 1.0))
-    queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, 5.0))
+    queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **_single(timings.plan, timings.plan_first))
+    queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, timings.reports_first))
 
 
 async def stop(application: Application) -> None:
