@@ -27,7 +27,7 @@ from store.models import OutboxMessage, OutboxStatus, Person
 log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__
-# Written out, not bound: SQLite uses a partial index (WHERE status = '…') only for a query that states its condition.
+# A query a partial index (WHERE status = '…') can answer states that one status, written out as the index states it.
 PENDING = text("outbox.status = 'pending'")
 SENDING = text("outbox.status = 'sending'")
 PEOPLE = Person.__table__
