@@ -10,9 +10,8 @@ Mondays 09:00 WIB, marks everyone who left that week keluar); joins late. A Seko
 schools with a kepala sekolah (who sends the monthly PMO update from its reminder, or never), guru and pengawas,
 and their FSPs; the koordinator dates every other month's workshop. The koordinator moves a Lokakarya and broadcasts.
 simulate() runs the real Application (planner, sender, handlers) on a FrozenClock: it jumps from one instant
-something happens
-to the next (a row falls due, a person acts, the daily planning), runs the bot's periodic jobs as they
-would run then, and waits until the outbox has nothing due. The emulator dates every message by the
+something happens to the next (a row falls due, a person acts, the daily planning), runs the bot's periodic
+jobs as they would run then, and waits until the outbox has nothing due. The emulator dates every message by the
 virtual clock, so the oracle sees when each message reached whom.
 
 Faults: 5xx and 429 answers to sendMessage; every simulated 30 days a hard kill of the bot, 15 days after each
