@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from core.dates import format_date
 from store.models import Event, FlowRun, OutboxMessage, Person, RunStatus
 from tests.e2e.conftest import EXAMPLES
-from tests.e2e.harness import answer_until_review, is_question, is_review_end, progress
+from tests.e2e.harness import answer_until_review, daytime_clock, is_question, is_review_end, progress
 
 
 async def _join(bot, codes, external_id, user_id, name="Pengguna"):
@@ -258,7 +258,7 @@ async def test_pp_records_the_pi3_rpp_agreement_as_four_events(bot, emulator, db
     await pp.press("✔️ Ya, tanggal itu benar", "(3/4)")
     await pp.say("26 Maret 2025", "sudah lewat")
     await pp.press("✔️ Ya, tanggal itu benar", "(4/4)")
-    tomorrow = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=1)
+    tomorrow = daytime_clock().now().astimezone(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=1)  # the bot's clock
     echoed = await pp.say("besok", lambda m: "Tercatat" in (m.text or ""))
     assert echoed.text.startswith(f"📅 Tercatat: {format_date(tomorrow)}.")
     assert "12 Maret 2025" in _review_text(emulator, pp.id)
