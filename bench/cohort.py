@@ -34,6 +34,7 @@ import heapq
 import io
 import itertools
 import logging
+import pickle
 import random
 import tempfile
 import time
@@ -86,6 +87,7 @@ KILL_MIN_PEOPLE = 4  # a kill waits for an instant with rows due to this many pe
 KILL_WAIT = 10.0  # seconds of wall time a kill waits for the outbox's next send before trying at a later instant
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
 BUSY_POLL = 0.0005  # seconds of real time between looks at a send in flight before a wait may be skipped
+KEEP_IN_EMULATOR = timedelta(hours=1)  # people press and the bot edits only what it sent at the same instant
 MEASURE_EVERY = 4  # weeks between measurements of the simulation's own data (RSS: every week)
 
 
@@ -382,6 +384,31 @@ class Figures:
     database_bytes: int = 0
 
 
+class SpilledDeliveries:
+    """Deliveries kept on disk while the run goes on (pickled in batches to a temporary file): the process holds the bot,
+    and its memory measured week by week is the bot's, not a record growing with every message."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self.count = 0
+
+    def add(self, deliveries: list[Delivery]) -> None:
+        if deliveries:
+            pickle.dump(deliveries, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += len(deliveries)
+
+    def load(self) -> list[Delivery]:
+        """Every delivery added, in order; the file is closed."""
+        self._file.seek(0)
+        loaded: list[Delivery] = []
+        with self._file:
+            while True:
+                try:
+                    loaded.extend(pickle.load(self._file))
+                except EOFError:
+                    return loaded
+
+
 class Simulation:
     """Drive the real bot through the cohort's calendar on a virtual clock and record what the emulator received."""
 
@@ -400,6 +427,7 @@ class Simulation:
         self.time = SkippedWaits()
         emulator.limiter.clock = self.time.now
         self.record = SimRecord(plan=plan, classifier=Classifier(content))
+        self.spilled = SpilledDeliveries()  # the record's deliveries, until the run ends
         self.figures = Figures()
         self.codes: dict[str, str] = {}
         self.members = plan.by_tg()
@@ -544,7 +572,7 @@ class Simulation:
         """Messages the emulator recorded since the last look."""
         sent, self._seen = self.emulator.sent_since(self._seen)
         new = [Delivery.of(m) for m in sent if not m.deleted]
-        self.record.deliveries.extend(new)
+        self.spilled.add(new)
         return new
 
     async def _settled_rows(self) -> list[Settled]:
@@ -726,13 +754,14 @@ class Simulation:
                     await self._react(new)
                     await self._settle()
                     self._collect()
+                    self.emulator.forget((self.clock.now() - KEEP_IN_EMULATOR).timestamp())
                     self.figures.steps += 1
                     if self.clock.now() - week_start >= timedelta(days=7):
                         week_start = self.clock.now()
                         self._measure_memory()
                         log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
                                     "next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
-                                    len(self.record.deliveries), time.monotonic() - started, self.figures.rss_mb_by_week[-1],
+                                    self.spilled.count, time.monotonic() - started, self.figures.rss_mb_by_week[-1],
                                     self.figures.sim_data_mb_by_week[-1] or float("nan"), max(self.figures.due_query_ms, default=0),
                                     " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
                     if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
@@ -745,6 +774,7 @@ class Simulation:
                     if not candidates or min(candidates) > self.plan.end:
                         self._measure_memory(last=True)
                         self.record.outbox = await self._settled_rows()
+                        self.record.deliveries = self.spilled.load()
                         self.figures.wall_seconds = time.monotonic() - started
                         return self.record
                     now = min(candidates)

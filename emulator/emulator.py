@@ -250,8 +250,14 @@ class BotApiEmulator:
     def sent_since(self, position: int = 0) -> tuple[list[SentMessage], int]:
         """The bot's messages in every chat since `position` in their sending order, in their current state, and the
         position to ask from next time (a simulation reads what arrived without walking every chat)."""
-        log = self.world.sent_log
-        return [self.world.chats[chat_id].sent[mid] for chat_id, mid in log[position:]], len(log)
+        log, forgotten = self.world.sent_log, self.world.sent_log_forgotten
+        return ([self.world.chats[chat_id].sent[mid] for chat_id, mid in log[max(position - forgotten, 0):]],
+                forgotten + len(log))
+
+    def forget(self, before: float) -> int:
+        """Drop the bot's messages dated before `before` (seconds since the epoch) and what goes with them
+        (World.forget); return how many."""
+        return self.world.forget(int(before))
 
     def last(self, chat_id: int) -> SentMessage | None:
         messages = self.sent(chat_id)
@@ -262,7 +268,9 @@ class BotApiEmulator:
         chat = self.world.chats.get(chat_id)
         if chat is None:
             return []
-        return [(seq, kind, chat.sent[mid]) for seq, (mid, kind) in enumerate(chat.events[after:], after + 1)]
+        first = max(after, chat.events_forgotten)
+        return [(seq, kind, chat.sent[mid]) for seq, (mid, kind) in
+                enumerate(chat.events[first - chat.events_forgotten:], first + 1) if mid in chat.sent]
 
     async def wait_activity(self, timeout: float) -> bool:
         """Wait up to timeout for the bot's next message or edit in any chat; False on timeout."""
@@ -302,7 +310,7 @@ class BotApiEmulator:
     def mark_read(self, chat_id: int) -> None:
         """Consume everything sent so far, so wait_for only sees what comes next."""
         chat = self.world.chats.get(chat_id)
-        self._cursors[chat_id] = len(chat.events) if chat else 0
+        self._cursors[chat_id] = chat.events_forgotten + len(chat.events) if chat else 0
 
     def commands(self, scope: str | int | dict[str, Any] = "default", language_code: str = "") -> list[tuple[str, str]]:
         """Return (command, description) pairs the bot set for a scope.

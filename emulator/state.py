@@ -94,6 +94,7 @@ class ChatState:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # every message, current form
     sent: dict[int, SentMessage] = field(default_factory=dict)  # the bot's messages
     events: list[tuple[int, str]] = field(default_factory=list)  # (message_id, "sent" | "edited")
+    events_forgotten: int = 0  # events dropped from the front of `events` (World.forget): seq numbers stay
     sources: dict[int, str | None] = field(default_factory=dict)  # text as the bot sent it, markup included
     blocked: bool = False
     left: bool = False  # the bot left the group or channel (leaveChat)
@@ -163,6 +164,7 @@ class World:
         self.stars_balance = Decimal(0)  # getMyStarBalance; paid broadcasts' billed messages come off it
         self.stars_required = False  # refuse a billed paid send the balance cannot pay (off: it goes negative)
         self.sent_log: list[tuple[int, int]] = []  # (chat id, message id) of every message the bot sent, in order
+        self.sent_log_forgotten = 0  # entries dropped from the front of sent_log (forget): positions stay
 
     def use_token(self, token: str) -> None:
         """Accept any well-formed token not revoked; the bot's id is the token's number."""
@@ -233,3 +235,28 @@ class World:
         if text_changed:
             chat.events.append((message_id, "edited"))
         self.signal.fire(chat.user.id)
+
+    def forget(self, before: int) -> int:
+        """Drop the bot's messages dated before `before` (seconds since the epoch), the chat's messages up to each,
+        their events, and callbacks answered: a months-long simulation keeps only what a person may still press
+        and the bot still edit. Positions in sent_log and events' seq numbers stay valid. Returns messages dropped."""
+        dropped = 0
+        for chat_id, message_id in self.sent_log:
+            chat = self.chats[chat_id]
+            record = chat.sent.get(message_id)
+            if record is not None and record.date >= before:
+                break
+            dropped += 1
+            chat.sent.pop(message_id, None)
+            chat.sources.pop(message_id, None)
+            for older in list(itertools.takewhile(lambda kept: kept <= message_id, chat.messages)):
+                del chat.messages[older]
+            gone = next((i for i, (mid, _) in enumerate(chat.events) if mid in chat.sent), len(chat.events))
+            del chat.events[:gone]
+            chat.events_forgotten += gone
+        del self.sent_log[:dropped]
+        self.sent_log_forgotten += dropped
+        for query_id in [q for q, pending in self.callbacks.items() if pending.answered]:
+            del self.callbacks[query_id]
+        self.answered_callbacks.clear()
+        return dropped

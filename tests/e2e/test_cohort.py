@@ -14,7 +14,7 @@ import asyncio
 from datetime import timedelta
 
 from bench import cohort
-from bench.oracle import Judgement, Oracle
+from bench.oracle import Judgement, Oracle, SimRecord
 from core.ratelimit import RateBudget
 from scheduler import stops
 from services import joining
@@ -25,14 +25,15 @@ def unlimited() -> RateBudget:
     return RateBudget(rate=10**9, bulk_rate=10**9, chat_interval=0, min_gap=0)
 
 
-async def judged(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> tuple[Judgement, cohort.Figures]:
+async def judged(plan: cohort.Plan, db, content, emulator, faults: bool = True
+                 ) -> tuple[Judgement, cohort.Figures, SimRecord]:
     sim = cohort.Simulation(plan, db, content, emulator, faults=faults, budget=unlimited(),
                             fault_every_days=15)
     try:
         record = await sim.run()
     finally:
         cohort.use_time_source(None)
-    return Oracle(content, plan).judge(record), sim.figures
+    return Oracle(content, plan).judge(record), sim.figures, record
 
 
 async def simulate(plan: cohort.Plan, db, content, emulator, faults: bool = True) -> list[str]:
@@ -49,9 +50,12 @@ async def test_a_compressed_cohort_gets_exactly_what_the_rules_say(db, content, 
     assert {m.role for m in plan.members} == {"cgp", "pp", "kepsek", "guru", "pengawas", "fsp"}
     assert {m.answers for m in plan.members if m.role == "kepsek"} == {"early", "never"}
     assert plan.workshops  # one PMO month on its workshop's day, the next on the 1st
-    judgement, figures = await judged(plan, db, content, emulator)
+    judgement, figures, record = await judged(plan, db, content, emulator)
     assert judgement.mismatches == []
     assert figures.hard_kills == 1 and figures.claimed_at_kills[0] > 0 and figures.restarts == 1
+    # the process keeps no growing record: deliveries wait on disk, the emulator forgets what nobody will press
+    kept = sum(len(chat.sent) for chat in emulator.world.chats.values())
+    assert len(record.deliveries) > 1000 and kept < len(record.deliveries) / 20
 
 
 async def test_the_oracle_catches_reminders_that_go_on_after_sudah_selesai(db, content, emulator, monkeypatch):

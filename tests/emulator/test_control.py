@@ -5,9 +5,11 @@ import asyncio
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from emulator import BotApiEmulator, NoMessage
+from emulator.state import use_time_source
 
 from .conftest import StartBot
 
@@ -136,3 +138,40 @@ async def test_sent_since_reads_every_chat_in_sending_order_from_a_position(emu:
     await app.bot.send_message(ANI + 1, "empat")
     later, _ = emu.sent_since(position)
     assert [m.text for m in later] == ["empat"]
+
+
+async def test_forget_drops_old_messages_and_keeps_positions_and_recent_ones_working(
+        emu: BotApiEmulator, start_bot: StartBot) -> None:
+    now = [1_800_000_000.0]
+    use_time_source(lambda: now[0])
+    try:
+        pressed: list[str] = []
+
+        async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            pressed.append(update.callback_query.data)
+            await update.callback_query.answer()
+            await update.callback_query.edit_message_text("sudah")
+
+        app = await start_bot(CallbackQueryHandler(on_press))
+        emu.user(ANI, "Ani")
+        emu.user(ANI + 1, "Budi")
+        old = await app.bot.send_message(ANI, "lama")
+        await app.bot.send_message(ANI + 1, "lama juga")
+        _, position = emu.sent_since()
+        now[0] += 3600
+        button = InlineKeyboardMarkup([[InlineKeyboardButton("Tekan", callback_data="p")]])
+        await app.bot.send_message(ANI, "baru", reply_markup=button)
+        cursor = len(emu.events(ANI))
+
+        assert emu.forget(now[0] - 1) == 2
+        assert [m.text for m in emu.sent(ANI)] == ["baru"] and emu.sent(ANI + 1) == []
+        assert [m.text for m in emu.sent_since(position)[0]] == ["baru"]
+        assert emu.sent_since(0)[1] == 3
+        assert [m.text for _, _, m in emu.events(ANI)] == ["baru"]
+        emu.click(ANI, "Tekan")
+        assert (await emu.wait_for(ANI, "sudah")).text == "sudah"
+        assert pressed == ["p"] and [seq for seq, _, _ in emu.events(ANI, cursor)] == [cursor + 1]
+        with pytest.raises(BadRequest, match="not found"):
+            await app.bot.edit_message_text("diubah", ANI, old.message_id)
+    finally:
+        use_time_source(None)
