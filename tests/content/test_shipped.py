@@ -269,7 +269,7 @@ def test_reminder_rules_cover_the_program(content: Content) -> None:
 
 
 def test_content_texts(content: Content) -> None:
-    assert content.text("content.pmo.tanpa_topik", bulan="Maret").startswith("• Bulan Maret ")
+    assert content.text("content.pmo.tanpa_topik", bulan="Maret").startswith("• Untuk bulan Maret ")
 
 
 def test_jurnal_notes_each_focus_item_of_its_pi(content: Content) -> None:

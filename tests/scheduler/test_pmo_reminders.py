@@ -47,7 +47,7 @@ async def test_a_month_without_a_workshop_names_none_and_keeps_its_reminders_off
         assert "Lokakarya Sekolah Penggerak bulan November:" not in row.text
         assert "Bulan November belum ada lokakarya Sekolah Penggerak yang dijadwalkan." in row.text
         # the seed's table has no November topics; sent in October, the text names the month, not "bulan ini"
-        assert "Bulan November tidak ada topik monitoring khusus" in row.text and "Bulan ini" not in row.text
+        assert "Untuk bulan November tidak ada topik monitoring khusus" in row.text and "Bulan ini" not in row.text
     # The month's day is the working day before the Sunday (Saturday 31 October), as the rules move days off
     # earlier: H-5 is Monday 26 October and H-3 Wednesday 28 October, 07:00 WIB.
     assert kepsek_row.due_at == utc(2026, 10, 26, 0)
