@@ -12,7 +12,8 @@ and their FSPs; the koordinator dates every other month's workshop. The koordina
 simulate() runs the real Application (planner, sender, handlers) on a FrozenClock: it jumps from one instant
 something happens to the next (a row falls due, a person acts, the daily planning), runs the bot's periodic
 jobs as they would run then, and waits until the outbox has nothing due. The emulator dates every message by the
-virtual clock, so the oracle sees when each message reached whom.
+virtual clock, so the oracle sees when each message reached whom. The deliveries wait on disk until the oracle
+reads them and the emulator forgets what it received an hour ago: the process's RSS, week by week, is the bot's.
 
 Faults: 5xx and 429 answers to sendMessage; every simulated 30 days a hard kill of the bot, 15 days after each
 a graceful restart (both: a new Application on the same database). The kill comes at the first instant after its
@@ -88,7 +89,6 @@ KILL_WAIT = 10.0  # seconds of wall time a kill waits for the outbox's next send
 SETTLE = 0.05  # seconds between looks at the outbox while waiting for it to drain
 BUSY_POLL = 0.0005  # seconds of real time between looks at a send in flight before a wait may be skipped
 KEEP_IN_EMULATOR = timedelta(hours=1)  # people press and the bot edits only what it sent at the same instant
-MEASURE_EVERY = 4  # weeks between measurements of the simulation's own data (RSS: every week)
 
 
 class SkippedWaits:
@@ -379,7 +379,7 @@ class Figures:
     broadcast_429s: list[int] = field(default_factory=list)  # flood-limit 429s after its first second
     broadcast_skipped: list[float] = field(default_factory=list)  # share of the step's virtual time that was skipped waits
     rss_mb_by_week: list[float] = field(default_factory=list)
-    sim_data_mb_by_week: list[float | None] = field(default_factory=list)  # of that RSS, the simulation's data (None: not measured)
+    sim_data_mb_by_week: list[float] = field(default_factory=list)  # of that RSS, the simulation's own data
     outbox_rows: int = 0
     database_bytes: int = 0
 
@@ -550,18 +550,16 @@ class Simulation:
 
     # -- the run ------------------------------------------------------------------
 
-    def _measure_memory(self, last: bool = False) -> None:
-        """The process's RSS; and, the first week, every MEASURE_EVERY weeks and at the end, the simulation's own data
-        in it (a walk over every object it keeps: a minute at full scale)."""
-        week = len(self.figures.rss_mb_by_week)
+    def _measure_memory(self) -> None:
+        """The process's RSS, and the simulation's own data in it."""
         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
-        measure = last or week % MEASURE_EVERY == 0
-        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20 if measure else None)
+        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
 
     def _own_data_bytes(self) -> int:
-        """The simulation's share of the process's memory that grows with every message: its record, what the
-        emulator keeps of each message, callback and send (Python objects' deep size; the allocator's overhead not
-        counted). Only plain data: a future or a task would lead the walk into the event loop and the bot."""
+        """The simulation's share of the process's memory: its plan and record (the deliveries wait on disk), what the
+        emulator keeps of recent messages, of callbacks and of every send's time (Python objects' deep size; the
+        allocator's overhead not counted). Only plain data: a future or a task would lead the walk into the event loop
+        and the bot."""
         world = self.emulator.world
         kept = [(chat.messages, chat.sent, chat.events, chat.sources) for chat in world.chats.values()]
         record = [value for name, value in vars(self.record).items() if name != "classifier"]  # content is the bot's too
@@ -762,7 +760,7 @@ class Simulation:
                         log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
                                     "next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
                                     self.spilled.count, time.monotonic() - started, self.figures.rss_mb_by_week[-1],
-                                    self.figures.sim_data_mb_by_week[-1] or float("nan"), max(self.figures.due_query_ms, default=0),
+                                    self.figures.sim_data_mb_by_week[-1], max(self.figures.due_query_ms, default=0),
                                     " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
                     if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
                             and self.clock.now() < self.plan.end:
@@ -772,7 +770,7 @@ class Simulation:
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
                     if not candidates or min(candidates) > self.plan.end:
-                        self._measure_memory(last=True)
+                        self._measure_memory()
                         self.record.outbox = await self._settled_rows()
                         self.record.deliveries = self.spilled.load()
                         self.figures.wall_seconds = time.monotonic() - started
@@ -870,7 +868,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     days = (plan.end - plan.start).days
     peak_day = max(per_day, key=per_day.get) if per_day else None
     rss = f.rss_mb_by_week
-    bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week) if own is not None]
+    bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week)]
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
@@ -889,8 +887,9 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
          f"{emulator.stats.rejected} / {sum(f.broadcast_429s)}"),
         ("outbox rows / database size at the end", f"{f.outbox_rows} / {f.database_bytes / 2**20:.1f} MB"),
         ("next-due query p95 / max", f"{p95:.2f} / {max(f.due_query_ms, default=0):.2f} ms"),
-        ("RSS after the first week → at the end", f"{rss[0]:.1f} → {rss[-1]:.1f} MB" if rss else "n/a"),
-        ("  less the simulation's own data (its record, the emulator's messages)",
+        ("RSS after the first week → at the end (peak of the weekly samples)",
+         f"{rss[0]:.1f} → {rss[-1]:.1f} MB ({rss[-1] / rss[0] - 1:+.0%}; peak {max(rss):.1f})" if rss else "n/a"),
+        ("  less the simulation's own data (its plan and record, the emulator's recent messages)",
          f"{bot[0]:.1f} → {bot[-1]:.1f} MB ({bot[-1] / bot[0] - 1:+.0%})" if bot else "n/a"),
         ("wall time", f"{f.wall_seconds:.0f} s"),
     ]
