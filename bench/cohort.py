@@ -385,8 +385,8 @@ class Figures:
 
 
 class SpilledDeliveries:
-    """Deliveries kept on disk while the run goes on (pickled in batches to a temporary file): the process holds the bot,
-    and its memory measured week by week is the bot's, not a record growing with every message."""
+    """Deliveries kept on disk while the run goes on (pickled in batches to a temporary file): the process holds the
+    bot, and its memory measured week by week is the bot's, not a record growing with every message."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()
