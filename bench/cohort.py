@@ -37,6 +37,7 @@ import itertools
 import logging
 import pickle
 import random
+import sys
 import tempfile
 import time
 import weakref
@@ -379,6 +380,7 @@ class Figures:
     broadcast_429s: list[int] = field(default_factory=list)  # flood-limit 429s after its first second
     broadcast_skipped: list[float] = field(default_factory=list)  # share of the step's virtual time that was skipped waits
     rss_mb_by_week: list[float] = field(default_factory=list)
+    blocks_by_week: list[int] = field(default_factory=list)  # memory blocks Python has allocated (live objects)
     sim_data_mb_by_week: list[float] = field(default_factory=list)  # of that RSS, the simulation's own data
     outbox_rows: int = 0
     database_bytes: int = 0
@@ -551,8 +553,10 @@ class Simulation:
     # -- the run ------------------------------------------------------------------
 
     def _measure_memory(self) -> None:
-        """The process's RSS, and the simulation's own data in it."""
+        """The process's RSS, the memory blocks Python holds (unlike RSS, not a high-water mark of the busiest day),
+        and the simulation's own data."""
         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
+        self.figures.blocks_by_week.append(sys.getallocatedblocks())
         self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
 
     def _own_data_bytes(self) -> int:
@@ -758,9 +762,9 @@ class Simulation:
                         week_start = self.clock.now()
                         self._measure_memory()
                         log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
-                                    "next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
+                                    "%.2f million blocks, next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
                                     self.spilled.count, time.monotonic() - started, self.figures.rss_mb_by_week[-1],
-                                    self.figures.sim_data_mb_by_week[-1], max(self.figures.due_query_ms, default=0),
+                                    self.figures.sim_data_mb_by_week[-1], self.figures.blocks_by_week[-1] / 1e6, max(self.figures.due_query_ms, default=0),
                                     " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
                     if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
                             and self.clock.now() < self.plan.end:
@@ -867,7 +871,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     per_day = record.per_day()
     days = (plan.end - plan.start).days
     peak_day = max(per_day, key=per_day.get) if per_day else None
-    rss = f.rss_mb_by_week
+    rss, blocks = f.rss_mb_by_week, f.blocks_by_week
     bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week)]
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
@@ -891,6 +895,9 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
          f"{rss[0]:.1f} → {rss[-1]:.1f} MB ({rss[-1] / rss[0] - 1:+.0%}; peak {max(rss):.1f})" if rss else "n/a"),
         ("  less the simulation's own data (its plan and record, the emulator's recent messages)",
          f"{bot[0]:.1f} → {bot[-1]:.1f} MB ({bot[-1] / bot[0] - 1:+.0%})" if bot else "n/a"),
+        ("memory blocks Python holds, after the first week → at the end (peak)",
+         f"{blocks[0] / 1e6:.2f} → {blocks[-1] / 1e6:.2f} million ({blocks[-1] / blocks[0] - 1:+.0%}; peak "
+         f"{max(blocks) / 1e6:.2f})" if blocks else "n/a"),
         ("wall time", f"{f.wall_seconds:.0f} s"),
     ]
     width = max(len(r[0]) for r in rows)
