@@ -559,6 +559,13 @@ class Simulation:
         self.figures.blocks_by_week.append(sys.getallocatedblocks())
         self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
 
+    def _log_progress(self, started: float) -> None:
+        f = self.figures
+        log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), %.2f million "
+                    "blocks, next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(), self.spilled.count,
+                    time.monotonic() - started, f.rss_mb_by_week[-1], f.sim_data_mb_by_week[-1],
+                    f.blocks_by_week[-1] / 1e6, max(f.due_query_ms, default=0), " / ".join(f"{r:.1f}" for r in f.broadcast_rates) or "-")
+
     def _own_data_bytes(self) -> int:
         """The simulation's share of the process's memory: its plan and record (the deliveries wait on disk), what the
         emulator keeps of recent messages, of callbacks and of every send's time (Python objects' deep size; the
@@ -761,11 +768,7 @@ class Simulation:
                     if self.clock.now() - week_start >= timedelta(days=7):
                         week_start = self.clock.now()
                         self._measure_memory()
-                        log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), "
-                                    "%.2f million blocks, next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(),
-                                    self.spilled.count, time.monotonic() - started, self.figures.rss_mb_by_week[-1],
-                                    self.figures.sim_data_mb_by_week[-1], self.figures.blocks_by_week[-1] / 1e6, max(self.figures.due_query_ms, default=0),
-                                    " / ".join(f"{r:.1f}" for r in self.figures.broadcast_rates) or "-")
+                        self._log_progress(started)
                     if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
                             and self.clock.now() < self.plan.end:
                         self.plan.end = self.clock.now()  # everything due by now is delivered: judge up to here
