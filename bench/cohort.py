@@ -564,7 +564,8 @@ class Simulation:
         log.warning("simulated %s: %d deliveries, %.0f s wall, RSS %.0f MB (simulation's data %.0f MB), %.2f million "
                     "blocks, next-due max %.1f ms, broadcasts %s msg/s", self.clock.now().date(), self.spilled.count,
                     time.monotonic() - started, f.rss_mb_by_week[-1], f.sim_data_mb_by_week[-1],
-                    f.blocks_by_week[-1] / 1e6, max(f.due_query_ms, default=0), " / ".join(f"{r:.1f}" for r in f.broadcast_rates) or "-")
+                    f.blocks_by_week[-1] / 1e6, max(f.due_query_ms, default=0),
+                    " / ".join(f"{r:.1f}" for r in f.broadcast_rates) or "-")
 
     def _own_data_bytes(self) -> int:
         """The simulation's share of the process's memory: its plan and record (the deliveries wait on disk), what the
