@@ -691,12 +691,12 @@ class Simulation:
         """Kill the bot in the middle of a batch (see the module docstring); False if the outbox sent nothing
         within KILL_WAIT or had nothing claimed (the kill waits for a later instant)."""
         deadline = time.monotonic() + KILL_WAIT
-        while not await self.emulator.wait_activity(0.2):  # the first message of a batch reaches Telegram
-            if time.monotonic() > deadline or not await background.outbox_due(self.deps):
-                return False
-        self.emulator.hold("sendMessage")  # the rest of the batch is in flight
+        self.emulator.hold("sendMessage", after=1)  # the first message of a batch reaches Telegram, the rest stalls
         dropped = False
         try:
+            while not await self.emulator.wait_activity(0.2):
+                if time.monotonic() > deadline or not await background.outbox_due(self.deps):
+                    return False
             if not await self._sending_rows():
                 return False
             await self._process.kill(self.db)

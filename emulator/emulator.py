@@ -202,13 +202,16 @@ class BotApiEmulator:
     def send_location(self, user_id: int, latitude: float, longitude: float) -> dict[str, Any]:
         return self._users.send_location(user_id, latitude, longitude)
 
-    def hold(self, method: str) -> None:
-        """Keep calls of a Bot API method waiting (a stalled network) until `release`."""
+    def hold(self, method: str, after: int = 0) -> None:
+        """Keep calls of a Bot API method waiting (a stalled network) until `release`; the first `after` calls
+        from now go through (e.g. the first message of a batch reaches Telegram, the rest stalls)."""
         self.world.held.setdefault(method.lower(), asyncio.get_running_loop().create_future())
+        self.world.held_after[method.lower()] = after
 
     def release(self, method: str, drop: bool = False) -> None:
         """Let held calls go on, or with `drop` answer them 502 unprocessed (their sender is gone)."""
         held = self.world.held.pop(method.lower(), None)
+        self.world.held_after.pop(method.lower(), None)
         if held is not None and not held.done():
             held.set_result(not drop)
 

@@ -38,6 +38,9 @@ async def _call(request: web.Request) -> web.Response:
             raise not_found()
         params = await Params.from_request(request)
         held = world.held.get(name.lower())
+        if held is not None and world.held_after.get(name.lower(), 0) > 0:
+            world.held_after[name.lower()] -= 1
+            held = None
         if held is not None and not await asyncio.shield(held):
             raise ApiError(502, "Bad Gateway: dropped while held")
         if failures := world.failing.get(name.lower()):

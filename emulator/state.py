@@ -160,6 +160,7 @@ class World:
         self.answered_callbacks: list[AnsweredCallback] = []
         self.signal = Signal()
         self.held: dict[str, asyncio.Future[bool]] = {}  # method (lower case) → resolves True to go on, False to drop
+        self.held_after: dict[str, int] = {}  # method (lower case) → calls still let through before the hold
         self.failing: dict[str, list[ApiError]] = {}  # method (lower case) → errors its next calls answer, in order
         self.stars_balance = Decimal(0)  # getMyStarBalance; paid broadcasts' billed messages come off it
         self.stars_required = False  # refuse a billed paid send the balance cannot pay (off: it goes negative)

@@ -175,3 +175,21 @@ async def test_forget_drops_old_messages_and_keeps_positions_and_recent_ones_wor
             await app.bot.edit_message_text("diubah", ANI, old.message_id)
     finally:
         use_time_source(None)
+
+
+async def test_hold_after_lets_the_first_calls_through_and_stalls_the_rest(emu: BotApiEmulator, start_bot: StartBot) -> None:
+    app = await start_bot()
+    emu.user(ANI, "Ani")
+    emu.hold("sendMessage", after=1)
+    first = await app.bot.send_message(ANI, "satu")
+    second = asyncio.create_task(app.bot.send_message(ANI, "dua"))
+    await asyncio.sleep(0.2)
+    assert first.text == "satu" and not second.done() and [m.text for m in emu.sent(ANI)] == ["satu"]
+    emu.release("sendMessage")
+    assert (await second).text == "dua"
+    emu.hold("sendMessage")  # after=0: nothing goes through
+    third = asyncio.create_task(app.bot.send_message(ANI, "tiga"))
+    await asyncio.sleep(0.2)
+    assert not third.done()
+    emu.release("sendMessage")
+    await third
