@@ -135,7 +135,7 @@ async def _answered(request: web.Request) -> web.Response:
 async def _stats(request: web.Request) -> web.Response:
     stats = _emulator(request).stats
     return _ok({"sends": stats.sends, "rejected": stats.rejected, "per_second": stats.per_second(),
-                "send_times": stats.send_times, "rejected_times": stats.rejected_times,
+                "send_times": list(stats.send_times), "rejected_times": list(stats.rejected_times),
                 "paid_sends": stats.paid_sends, "billed": stats.billed, "stars_spent": str(stats.stars_spent)})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ STARS_PER_PAID_MESSAGE = Decimal("0.1")
 class FloodStats:
     """What the bot sent and how often it was refused (times from time.monotonic)."""
 
-    send_times: list[float] = field(default_factory=list)
-    rejected_times: list[float] = field(default_factory=list)
+    # plain doubles: a months-long simulation sends millions, and a float object each would count as its memory
+    send_times: array = field(default_factory=lambda: array("d"))
+    rejected_times: array = field(default_factory=lambda: array("d"))
     rejected_overall: int = 0  # refusals by the overall limit; the rest were by one chat's limit
     paid_sends: int = 0  # accepted sends with allow_paid_broadcast
     billed: int = 0  # those of them beyond the free overall limit of their second, each costing 0.1 Star
@@ -64,8 +66,8 @@ class FloodStats:
         return sum(1 for moment in self.rejected_times if moment > limit)
 
     def reset(self) -> None:
-        self.send_times.clear()
-        self.rejected_times.clear()
+        del self.send_times[:]
+        del self.rejected_times[:]
         self.rejected_overall = 0
         self.paid_sends = self.billed = 0
 

@@ -1,6 +1,8 @@
 """Flood limits on a sliding one-second window."""
 from __future__ import annotations
 
+import itertools
+import sys
 from decimal import Decimal
 
 import pytest
@@ -136,3 +138,14 @@ def test_stars_are_counted_with_limits_off_too() -> None:
     assert limiter.record(1, paid=True) is False  # a new second: free again
     limiter.stats.reset()
     assert (limiter.stats.paid_sends, limiter.stats.billed, limiter.stats.stars_spent) == (0, 0, 0)
+
+
+def test_the_send_counters_keep_no_object_per_send() -> None:
+    """A months-long simulation counts millions of sends; its memory must stay the bot's."""
+    moments = itertools.count(0.0, 2.0)
+    limiter = FloodLimiter(enabled=False, clock=lambda: next(moments))  # counted either way
+    limiter.record(1)
+    before = sys.getallocatedblocks()
+    for n in range(10_000):
+        limiter.record(n % 50)
+    assert limiter.stats.sends == 10_001 and sys.getallocatedblocks() - before < 1_000
