@@ -382,6 +382,7 @@ class Figures:
     rss_mb_by_week: list[float] = field(default_factory=list)
     blocks_by_week: list[int] = field(default_factory=list)  # memory blocks Python has allocated (live objects)
     sim_data_mb_by_week: list[float] = field(default_factory=list)  # of that RSS, the simulation's own data
+    sim_objects_by_week: list[int] = field(default_factory=list)  # the simulation's own objects among those blocks
     outbox_rows: int = 0
     database_bytes: int = 0
 
@@ -557,7 +558,9 @@ class Simulation:
         and the simulation's own data."""
         self.figures.rss_mb_by_week.append(psutil.Process().memory_info().rss / 2**20)
         self.figures.blocks_by_week.append(sys.getallocatedblocks())
-        self.figures.sim_data_mb_by_week.append(self._own_data_bytes() / 2**20)
+        size, objects = self._own_data()
+        self.figures.sim_data_mb_by_week.append(size / 2**20)
+        self.figures.sim_objects_by_week.append(objects)
 
     def _log_progress(self, started: float) -> None:
         f = self.figures
@@ -567,16 +570,19 @@ class Simulation:
                     f.blocks_by_week[-1] / 1e6, max(f.due_query_ms, default=0),
                     " / ".join(f"{r:.1f}" for r in f.broadcast_rates) or "-")
 
-    def _own_data_bytes(self) -> int:
-        """The simulation's share of the process's memory: its plan and record (the deliveries wait on disk), what the
-        emulator keeps of recent messages, of callbacks and of every send's time (Python objects' deep size; the
-        allocator's overhead not counted). Only plain data: a future or a task would lead the walk into the event loop
-        and the bot."""
+    def _own_data(self) -> tuple[int, int]:
+        """The simulation's share of the process's memory, in bytes and objects: its plan and record (the deliveries
+        wait on disk), what the emulator keeps of recent messages, of callbacks and of every send's time (Python
+        objects' deep size; the allocator's overhead not counted). Only plain data: a future or a task would lead
+        the walk into the event loop and the bot."""
         world = self.emulator.world
         kept = [(chat.messages, chat.sent, chat.events, chat.sources) for chat in world.chats.values()]
         record = [value for name, value in vars(self.record).items() if name != "classifier"]  # content is the bot's too
-        return objsize.get_deep_size(record, world.sent_log, kept, world.answered_callbacks, world.callbacks,
-                                     self.emulator.stats, self._presses, self.figures)
+        size = objects = 0
+        for obj in objsize.traverse_bfs(record, world.sent_log, kept, world.answered_callbacks, world.callbacks,
+                                        self.emulator.stats, self._presses, self.figures):
+            size, objects = size + sys.getsizeof(obj), objects + 1
+        return size, objects
 
     def _collect(self) -> list[Delivery]:
         """Messages the emulator recorded since the last look."""
@@ -877,6 +883,7 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
     peak_day = max(per_day, key=per_day.get) if per_day else None
     rss, blocks = f.rss_mb_by_week, f.blocks_by_week
     bot = [total - own for total, own in zip(rss, f.sim_data_mb_by_week)]
+    bot_blocks = [total - own for total, own in zip(blocks, f.sim_objects_by_week)]
     p95 = sorted(f.due_query_ms)[int(len(f.due_query_ms) * 0.95)] if f.due_query_ms else float("nan")
     rows = [
         ("people", f"{len(plan.members)} ({sum(m.role == 'cgp' for m in plan.members)} CGP)"),
@@ -902,6 +909,9 @@ def report(plan: Plan, record: SimRecord, f: Figures, judgement: Judgement, emul
         ("memory blocks Python holds, after the first week → at the end (peak)",
          f"{blocks[0] / 1e6:.2f} → {blocks[-1] / 1e6:.2f} million ({blocks[-1] / blocks[0] - 1:+.0%}; peak "
          f"{max(blocks) / 1e6:.2f})" if blocks else "n/a"),
+        ("  less the simulation's own objects",
+         f"{bot_blocks[0] / 1e6:.2f} → {bot_blocks[-1] / 1e6:.2f} million ({bot_blocks[-1] / bot_blocks[0] - 1:+.0%})"
+         if bot_blocks else "n/a"),
         ("wall time", f"{f.wall_seconds:.0f} s"),
     ]
     width = max(len(r[0]) for r in rows)
