@@ -398,6 +398,8 @@ class Oracle:
             text = self.content.text("blocked.mentor_notice", nama=member.name)
             notices = received.exactly(text)
             due = after_quiet_hours(at, mentor.zone)
+            if not notices and due > self.plan.end:
+                continue  # due after the run's end (a run cut short): not expected yet
             if len(notices) != 1 or notices[0].chat_id != mentor.tg_id or not due <= notices[0].at <= due + LATE_ENOUGH:
                 judgement.mismatches.append(f"blocked notice: chat {chat_id} blocked at {at:%Y-%m-%d %H:%M}Z; the mentor got "
                                             + ", ".join(f"{d.at:%Y-%m-%d %H:%M}Z" for d in notices if d.chat_id == mentor.tg_id)

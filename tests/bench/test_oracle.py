@@ -160,3 +160,13 @@ def test_a_pmo_update_stops_the_next_reminder_within_reach_and_its_summary_must_
     header = oracle.content.text("flow.summary.header", name=kepsek.name, title="Pembaruan PMO bulanan sekolah")
     record.deliveries.append(Delivery(fsp.tg_id, 9001, header + "\n…", early))
     assert oracle.judge(record).mismatches == []
+
+
+def test_a_blocked_notice_due_after_the_runs_end_is_not_expected(oracle):
+    cgp = next(m for m in oracle.plan.members if m.role == "cgp")
+    mentor = next(m for m in oracle.plan.members if m.external_id == cgp.mentor)
+    night = cohort.local(oracle.plan.start.date() + timedelta(days=2), 22, mentor.zone)  # the mentor's quiet hours
+    cut = Oracle(oracle.content, dataclasses.replace(oracle.plan, end=night + timedelta(hours=1)))
+    assert cut.judge(faithful(cut, blocked={cgp.tg_id: night})).mismatches == []
+    evening = night - timedelta(hours=3)  # due at once, before the end: still expected
+    assert "blocked notice" in kinds(cut.judge(faithful(cut, blocked={cgp.tg_id: evening})).mismatches)
