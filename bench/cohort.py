@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.cohort [--scale 0.01] [--compressed] [--days N] [--wall-limit SECONDS]
                                      [--database-url URL] [--seed 15] [--no-faults] [--chart cohort.png]
 
+SIGUSR1 ends a run early as the wall limit does (`kill -USR1 PID`): at the simulated instant reached, judged up to it.
+
 generate() makes a cohort (CGPs with their PPs, spread over WIB/WITA/WIT, a configured koordinator) with
 the PGP calendar (Lokakarya 0–7; PI 1–6 follow from it) and who does what: answers a "Sudah selesai"
 reminder at once, after the second one or never; blocks the bot; leaves (the koordinator's weekly roster upload,
@@ -37,6 +39,7 @@ import itertools
 import logging
 import pickle
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -420,6 +423,7 @@ class Simulation:
                  wall_limit: float | None = None) -> None:
         self.plan, self.db, self.content, self.emulator, self.faults = plan, db, content, emulator, faults
         self.wall_limit = wall_limit  # seconds: then the run ends at the instant it has reached, judged up to there
+        self.end_requested = False  # end_now(): as the wall limit, at once
         self.clock = FrozenClock(plan.start)
         self.deps = Deps(
             settings=Settings.from_env(telegram_bot_token=TOKEN, telegram_api_url=emulator.base_url,
@@ -561,6 +565,10 @@ class Simulation:
         size, objects = self._own_data()
         self.figures.sim_data_mb_by_week.append(size / 2**20)
         self.figures.sim_objects_by_week.append(objects)
+
+    def end_now(self) -> None:
+        """End the run at the next step, at the simulated instant reached (judged up to it)."""
+        self.end_requested = True
 
     def _log_progress(self, started: float) -> None:
         f = self.figures
@@ -776,10 +784,10 @@ class Simulation:
                         week_start = self.clock.now()
                         self._measure_memory()
                         self._log_progress(started)
-                    if self.wall_limit is not None and time.monotonic() - started > self.wall_limit \
+                    if (self.end_requested or self.wall_limit is not None and time.monotonic() - started > self.wall_limit) \
                             and self.clock.now() < self.plan.end:
                         self.plan.end = self.clock.now()  # everything due by now is delivered: judge up to here
-                        log.warning("wall limit reached: the run ends at %s", self.plan.end)
+                        log.warning("wall limit reached or end asked for: the run ends at %s", self.plan.end)
                     due = await self._next_due()
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
@@ -863,6 +871,7 @@ async def main(args: argparse.Namespace) -> Judgement:
         emulator = BotApiEmulator(flood_limits=True)
         await emulator.start()
         sim = Simulation(plan, db, content, emulator, faults=not args.no_faults, wall_limit=args.wall_limit)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, sim.end_now)
         try:
             record = await sim.run()
             sim.figures.outbox_rows, sim.figures.database_bytes = await database_size(db)

@@ -88,3 +88,17 @@ async def test_a_block_is_recorded_and_the_mentor_told_before_the_clock_moves_on
     mentor = next(m for m in plan.members if m.external_id == cgp.mentor)
     cgp.blocks_at = cohort.local(plan.start.date() + timedelta(days=1), 20, mentor.zone)
     assert await simulate(plan, db, content, emulator, faults=False) == []
+
+
+async def test_a_run_asked_to_end_stops_at_the_instant_reached_and_is_judged_up_to_it(db, content, emulator):
+    plan = cohort.generate(scale=0.0014, compressed=True)
+    whole = plan.end
+    sim = cohort.Simulation(plan, db, content, emulator, budget=unlimited())
+    sim.end_now()  # as SIGUSR1 does
+    try:
+        record = await sim.run()
+    finally:
+        cohort.use_time_source(None)
+    assert plan.end < whole - timedelta(days=40)
+    assert all(d.at <= plan.end for d in record.deliveries)
+    assert Oracle(content, plan).judge(record).mismatches == []
