@@ -263,7 +263,7 @@ class OutboxMessage(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     # Whom a planned reminder is about (a mentor's copy: their mentee); the planner and the stops look rows up by
     # it. No foreign key: the rows about someone removed are the planner's to cancel.
-    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))  # reminder | nudge | escalation | broadcast | summary | digest | notice
     rule_id: Mapped[str | None] = mapped_column(String(64))
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
@@ -296,6 +296,10 @@ class OutboxMessage(Base):
         # Crash recovery looks up the few claimed rows by claimer.
         Index("ix_outbox_sending_claimer", "claimed_by", postgresql_where=sql_text("status = 'sending'"),
               sqlite_where=sql_text("status = 'sending'")),
+        # The planner's rows about a batch of people: only the recent ones (months of sent rows pile up behind).
+        Index("ix_outbox_subject_due", "subject_id", "due_at"),
+        # The escalation check counts a few rules' nudges sent lately.
+        Index("ix_outbox_rule_sent", "rule_id", "sent_at"),
     )
 
 
