@@ -74,10 +74,13 @@ async def test_sigkill_half_way_through_a_broadcast_resumes_at_once_and_counts_i
 
     bot = await start("run", env=env, cwd=tmp_path)
     try:
-        await until(lambda: sum(1 for n in counts(emulator, chats).values() if n) >= 75, 60, "half the broadcast")
+        await until(lambda: sum(1 for n in counts(emulator, chats).values() if n) >= 75 or bot.returncode is not None,
+                    60, "half the broadcast")
     finally:
-        bot.kill()  # SIGKILL: no shutdown, rows in flight stay claimed
+        if bot.returncode is None:
+            bot.kill()  # SIGKILL: no shutdown, rows in flight stay claimed
         await bot.wait()
+    assert bot.returncode == -signal.SIGKILL, (await bot.stderr.read()).decode()[-3000:]  # not ended on its own
     delivered_before = sum(1 for n in counts(emulator, chats).values() if n)
     assert delivered_before < len(chats)
     async with db.session() as s:
