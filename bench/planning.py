@@ -7,7 +7,8 @@ then the bot's planning job (services.background.plan: reminders, digests, sessi
 the process's pacing when the version has one) at 10:00 WIB, as it runs every 15 minutes:
 1. the first pass (everyone, rows inserted);
 2. a pass 15 minutes later, after 1 % of the people had an update (their row touched);
-3. a pass 6 hours later, nothing changed (the new version extends everyone's horizon);
+3. a pass 6 hours later, nothing changed (everyone handed on to the session guides; before round 9 also everyone's
+   reminder horizon extended);
 4. a pass 24 hours after the first (the new version reconciles everyone).
 With --history-weeks N the passes come N weeks into the calendar, the outbox full of what those weeks sent: the
 planner ran once a week and every row due by then was marked sent (a cohort's months of sent rows pile up behind

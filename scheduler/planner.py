@@ -21,9 +21,10 @@ or after, or stays, as its rule says (ReminderRule.holiday_policy); its dedupe k
 day off added later moves a pending row, and one pulled into the past by it is sent at once. Two
 reminders of one occurrence that land on the same day are sent once.
 
-Pacing (Planning): a process reconciles everyone at its first pass and then every RECONCILE_EVERY (a safety net);
-every EXTEND_EVERY it adds everyone's rows that entered the horizon since (extend(): planned rows are left alone,
-not rendered again); the passes in between re-plan only the people whose row changed since about the pass before
+Pacing (Planning): a process reconciles everyone at its first pass and then every RECONCILE_EVERY (a safety net, and
+how rows entering the horizon are added: they are due some 20 days on); every EVERYONE_EVERY it hands everyone to
+the planners after it (Planning.planned = None: the session guides); the passes in between re-plan only the people
+whose row changed since about the pass before
 (Planning._changes_since; every handled update, roster change, block or join touches the row) and their mentees. Changes that touch no
 person row re-plan at once where they are made: dates (services.calendar_dates, calendar import), days off
 (services.libur); new content comes with a new process.
@@ -72,11 +73,13 @@ OWN_PREFIXES = ("r:", "esc:", "digest:")
 NO_PMO_TOPIC = "content.pmo.tanpa_topik"  # text shown for a PMO month without topics
 PMO_WORKSHOP = "content.pmo.lokakarya"  # {lokakarya} of a PMO month whose workshop is dated
 NO_PMO_WORKSHOP = "content.pmo.tanpa_lokakarya"  # {lokakarya} of a PMO month without one
-# By the injected clock. What time alone brings waits for a pass over everyone: rows entering the horizon, and the
-# session guides (services.companion) due at 07:00 local three days before a PI; so under 7 hours, such a pass
+# By the injected clock. What time alone brings the planners after this one (services.companion's session guides, due
+# at 07:00 local three days before a PI) waits for a pass that hands them everyone; so under 7 hours, such a pass
 # comes between a zone's midnight and 07:00.
-EXTEND_EVERY = timedelta(hours=6)
-RECONCILE_EVERY = timedelta(hours=24)  # everyone's rows compared with the rules: a safety net
+EVERYONE_EVERY = timedelta(hours=6)
+# Everyone's rows compared with the rules (a safety net) and the rows that entered the horizon since added; well under
+# HORIZON_DAYS, so that a row is planned weeks before it is due.
+RECONCILE_EVERY = timedelta(hours=24)
 COMMIT_MARGIN = timedelta(minutes=5)  # a person's change committed up to this long after it was made is still seen
 
 
@@ -95,14 +98,14 @@ class PlanStats:
 
 class Planning:
     """One process's reminder planning (see the module's docstring): everyone reconciled on the first pass and every
-    RECONCILE_EVERY; everyone's horizon extended every EXTEND_EVERY; in between, only the people changed since
-    about the pass before."""
+    RECONCILE_EVERY; everyone handed on every EVERYONE_EVERY; in between, only the people changed since about the
+    pass before."""
 
-    def __init__(self, extend_every: timedelta = EXTEND_EVERY, reconcile_every: timedelta = RECONCILE_EVERY,
+    def __init__(self, everyone_every: timedelta = EVERYONE_EVERY, reconcile_every: timedelta = RECONCILE_EVERY,
                  commit_margin: timedelta = COMMIT_MARGIN) -> None:
-        self.extend_every, self.reconcile_every, self.commit_margin = extend_every, reconcile_every, commit_margin
+        self.everyone_every, self.reconcile_every, self.commit_margin = everyone_every, reconcile_every, commit_margin
         self.reconciled_at: datetime | None = None  # by the injected clock
-        self.extended_at: datetime | None = None
+        self.everyone_at: datetime | None = None  # when a pass last handed everyone on
         self.looked_at: datetime | None = None  # when the last pass began, wall time (as people.updated_at)
         self.looked_before: datetime | None = None  # when the pass before it began
         self.planned: list[int] | None = None  # whom the last pass planned; None: everyone
@@ -111,13 +114,12 @@ class Planning:
         now, looking = clock.now(), utcnow()
         if self.looked_at is None or not _within(self.reconciled_at, self.reconcile_every, now):
             stats, self.planned = await plan(session, content, clock), None
-            self.reconciled_at = self.extended_at = now
+            self.reconciled_at = self.everyone_at = now
         else:
             self.planned = await changed_people(session, self._changes_since())
             stats = await plan_changed(session, content, clock, self.planned)
-            if not _within(self.extended_at, self.extend_every, now):
-                stats.add(await extend(session, content, clock, self.extended_at + timedelta(days=HORIZON_DAYS)))
-                self.extended_at, self.planned = now, None
+            if not _within(self.everyone_at, self.everyone_every, now):
+                self.everyone_at, self.planned = now, None
         self.looked_at, self.looked_before = looking, self.looked_at
         return stats
 
@@ -185,27 +187,14 @@ async def plan(session: AsyncSession, content: Content, clock: Clock, horizon_da
     stats = PlanStats(cancelled=await cancel_for_inactive(session))
     holidays = await HolidayCalendar.load(session, content)
     await _everyone(session, content, now, (now - LOOKBACK, now + timedelta(days=horizon_days)), holidays, stats,
-                    batch_size, reconcile=True)
+                    batch_size)
     stats.escalations = await escalate(session, content, clock, holidays)
     log.info("planned: %s", stats)
     return stats
 
 
-async def extend(session: AsyncSession, content: Content, clock: Clock, since: datetime,
-                 horizon_days: int = HORIZON_DAYS, batch_size: int = BATCH_SIZE) -> PlanStats:
-    """Add everyone's rows due from `since` (the horizon's end at an earlier pass) to the horizon's end now,
-    leaving the rows planned before as they are."""
-    now = clock.now()
-    stats = PlanStats()
-    holidays = await HolidayCalendar.load(session, content)
-    await _everyone(session, content, now, (max(since, now - LOOKBACK), now + timedelta(days=horizon_days)), holidays,
-                    stats, batch_size, reconcile=False)
-    log.info("extended: %s", stats)
-    return stats
-
-
 async def _everyone(session: AsyncSession, content: Content, now: datetime, window: tuple[datetime, datetime],
-                    holidays: HolidayCalendar, stats: PlanStats, batch_size: int, reconcile: bool) -> None:
+                    holidays: HolidayCalendar, stats: PlanStats, batch_size: int) -> None:
     rules = RuleSpan.by_kind(content.rules)
     last_id = 0
     while True:
@@ -217,7 +206,7 @@ async def _everyone(session: AsyncSession, content: Content, now: datetime, wind
         batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays,
                       rules=rules)
         await _load(session, content, batch, now)
-        await _converge(session, content, batch, now, window, stats, reconcile)
+        await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
         last_id = people[-1].id
 
@@ -548,10 +537,10 @@ async def _existing(session: AsyncSession, batch: Batch, since: datetime, window
 
 
 async def _converge(session: AsyncSession, content: Content, batch: Batch, now: datetime,
-                    window: tuple[datetime, datetime], stats: PlanStats, reconcile: bool = True) -> None:
-    """Insert the desired rows due within the window; with `reconcile`, first bring the batch's existing rows in
-    line (cancel, move, re-render, revive). Without it (extend()), rows already there are left as they are."""
-    since = now - RECONCILE_BACK if reconcile else window[0]
+                    window: tuple[datetime, datetime], stats: PlanStats) -> None:
+    """Bring the batch's existing rows in line (cancel, move, re-render, revive), then insert the desired rows due
+    within the window."""
+    since = now - RECONCILE_BACK
     reach = (since.date() - timedelta(days=1), window[1].date() + timedelta(days=1))  # ±1 day: local dates
     desired: dict[str, Planned] = {}
     for person in batch.people:
@@ -560,7 +549,7 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     for planned in desired.values():
         if planned.unmoved_at is not None and planned.due_at <= now < planned.unmoved_at:
             planned.due_at = now  # a day off added since moved it into the past: send it now
-    seen = await _reconcile(session, content, batch, now, since, window, desired, stats) if reconcile else set()
+    seen = await _reconcile(session, content, batch, now, since, window, desired, stats)
     new = [p for k, p in desired.items()
            if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]
     stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])

@@ -1,12 +1,12 @@
-"""A process reconciles everyone at first and every RECONCILE_EVERY, extends everyone's horizon every EXTEND_EVERY;
-in between it plans only the people whose row changed (and their mentees)."""
+"""A process reconciles everyone at first and every RECONCILE_EVERY (rows entering the horizon come then), hands everyone
+on every EVERYONE_EVERY; in between it plans only the people whose row changed (and their mentees)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from core.clock import FrozenClock
 from program.calendar import set_lokakarya_date
-from scheduler.planner import EXTEND_EVERY, HORIZON_DAYS, RECONCILE_EVERY, Planning
+from scheduler.planner import EVERYONE_EVERY, HORIZON_DAYS, RECONCILE_EVERY, Planning
 from store.models import Event, OutboxStatus, Person
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import WIB, WITA, plan_content, rows, utc  # noqa: F401
@@ -92,15 +92,15 @@ async def test_what_touches_no_person_is_reconciled_by_a_new_process_or_the_dail
     await _run(db, plan_content, Planning(), clock)  # a restarted process reconciles everyone first
     assert await feedback_days() == [utc(2025, 5, 11, 23)]
     await _move_lokakarya_3(db, cohort, date(2025, 6, 2))
-    clock.set(planning.extended_at + EXTEND_EVERY)
-    await _run(db, plan_content, planning, clock)  # extends the horizon, leaves planned rows alone
-    assert await feedback_days() == [utc(2025, 5, 11, 23)]
+    clock.set(planning.everyone_at + EVERYONE_EVERY)
+    handed_on = await _run(db, plan_content, planning, clock)  # everyone to the session guides; planned rows left alone
+    assert planning.planned is None and handed_on.people == 0 and await feedback_days() == [utc(2025, 5, 11, 23)]
     clock.set(planning.reconciled_at + RECONCILE_EVERY)
     full = await _run(db, plan_content, planning, clock)
     assert full.people == 3 and await feedback_days() == [utc(2025, 5, 18, 23)]
 
 
-async def test_rows_entering_the_horizon_are_added_every_extend_every(db, plan_content):
+async def test_rows_entering_the_horizon_are_added_at_the_daily_reconcile(db, plan_content):
     cohort, _, cgps = await _group(db)
     start = utc(2025, 4, 27, 20)  # the reminder at 07:00 WITA on 19 May is 21 days and 3 hours ahead
     clock, planning = FrozenClock(start), Planning(commit_margin=timedelta(0))
@@ -112,13 +112,16 @@ async def test_rows_entering_the_horizon_are_added_every_extend_every(db, plan_c
             return await rows(s, rule_id="feedback360_pi3", person_id=cgps[0].id)
 
     assert await feedback() == []
-    clock.set(start + EXTEND_EVERY - timedelta(minutes=15))
-    await _run(db, plan_content, planning, clock)
-    assert await feedback() == []  # a pass between: only who changed
-    clock.set(start + EXTEND_EVERY)
+    for hours in (6, 12, 18):  # passes between, handing everyone on or not: only who changed is planned
+        clock.set(start + timedelta(hours=hours) - timedelta(minutes=15))
+        await _run(db, plan_content, planning, clock)
+        clock.set(start + timedelta(hours=hours))
+        await _run(db, plan_content, planning, clock)
+    assert await feedback() == []
+    clock.set(start + RECONCILE_EVERY)
     stats = await _run(db, plan_content, planning, clock)
     assert [r.due_at for r in await feedback()] == [utc(2025, 5, 18, 23)] and stats.updated == 0
-    assert utc(2025, 5, 18, 23) <= clock.now() + timedelta(days=HORIZON_DAYS)
+    assert utc(2025, 5, 18, 23) >= clock.now() + timedelta(days=HORIZON_DAYS - 1)  # still some 20 days ahead
 
 
 async def _move_lokakarya_3(db, cohort, day):
