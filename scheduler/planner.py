@@ -531,7 +531,7 @@ async def _existing(session: AsyncSession, batch: Batch, since: datetime, window
         select(OUTBOX.c.id, OUTBOX.c.dedupe_key, OUTBOX.c.status, OUTBOX.c.due_at, OUTBOX.c.text, OUTBOX.c.buttons)
         .where(about, OUTBOX.c.due_at >= min(since, window_start),  # the index's range: months of sent rows behind
                or_(and_(OUTBOX.c.status == OutboxStatus.pending.value, OUTBOX.c.due_at >= since),
-                          and_(OUTBOX.c.status != OutboxStatus.pending.value, OUTBOX.c.due_at >= window_start)))
+                   and_(OUTBOX.c.status != OutboxStatus.pending.value, OUTBOX.c.due_at >= window_start)))
     )
     return [(row, key) for row in rows if (key := R.parse_key(row.dedupe_key)) is not None]
 

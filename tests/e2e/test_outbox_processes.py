@@ -26,7 +26,7 @@ from tests.e2e.test_process import PENDAMPING, _env
 FIRST_CHAT = 20_000
 BATCH_SIZE = 14  # scheduler.sender.OutboxSender's default
 CRASH_WINDOW = 2 * BATCH_SIZE  # documented in scheduler/sender.py: batches k-1 and k
-RESUME_SECONDS = 10  # every recipient has the broadcast this soon after the restart
+RESUME_SECONDS = 10  # every recipient has the broadcast this soon after the restarted bot's first message
 
 
 async def seed_broadcast(db: Database, emulator: BotApiEmulator, recipients: int) -> list[int]:
@@ -87,10 +87,13 @@ async def test_sigkill_half_way_through_a_broadcast_resumes_at_once_and_counts_i
         left_claimed = await s.scalar(select(func.count()).select_from(OutboxMessage)
                                       .where(OutboxMessage.status == OutboxStatus.sending))
 
-    restarted = monotonic.monotonic()
+    restarted, sends_before = monotonic.monotonic(), emulator.stats.sends
     bot = await start("run", env=env, cwd=tmp_path)
     try:
-        await until(lambda: all(counts(emulator, chats).values()), RESUME_SECONDS, "every recipient, soon after the restart")
+        # Counted from the new process's first message, not its spawn: Python's start is the machine's, not the bot's.
+        await until(lambda: emulator.stats.sends > sends_before or bot.returncode is not None, 60, "the restarted bot")
+        await until(lambda: all(counts(emulator, chats).values()), RESUME_SECONDS,
+                    "every recipient, soon after the restarted bot's first message")
     finally:
         bot.send_signal(signal.SIGINT)
         await asyncio.wait_for(bot.communicate(), 30)
