@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -205,7 +205,6 @@ async def _everyone(session: AsyncSession, content: Content, now: datetime, wind
             return
         batch = Batch(people, lo=last_id + 1, hi=people[-1].id if len(people) == batch_size else None, holidays=holidays,
                       rules=rules)
-        await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
         last_id = people[-1].id
@@ -227,7 +226,6 @@ async def plan_people(session: AsyncSession, content: Content, clock: Clock, per
         if not people:
             continue
         batch = Batch(people, lo=chunk[0], hi=chunk[-1], holidays=holidays, rules=rules, subjects=set(chunk))
-        await _load(session, content, batch, now)
         await _converge(session, content, batch, now, window, stats)
         stats.people += sum(1 for p in people if p.participating)
     log.info("re-planned %d people: %s", len(ids), stats)
@@ -539,8 +537,15 @@ async def _existing(session: AsyncSession, batch: Batch, since: datetime, window
 async def _converge(session: AsyncSession, content: Content, batch: Batch, now: datetime,
                     window: tuple[datetime, datetime], stats: PlanStats) -> None:
     """Bring the batch's existing rows in line (cancel, move, re-render, revive), then insert the desired rows due
-    within the window."""
+    within the window.
+
+    The rows are read before what they are planned from (events, runs, acknowledgements), and each change is made
+    only where the row still holds what was read: a pass that read dates a concurrent change (a Lokakarya moved, and
+    its rows re-planned in the same transaction) has since replaced never undoes that change. Read the other way
+    round, a pass could see the re-planned rows but the old dates, and put the old rows back."""
     since = now - RECONCILE_BACK
+    existing = await _existing(session, batch, since, window[0])
+    await _load(session, content, batch, now)
     reach = (since.date() - timedelta(days=1), window[1].date() + timedelta(days=1))  # ±1 day: local dates
     desired: dict[str, Planned] = {}
     for person in batch.people:
@@ -549,49 +554,47 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     for planned in desired.values():
         if planned.unmoved_at is not None and planned.due_at <= now < planned.unmoved_at:
             planned.due_at = now  # a day off added since moved it into the past: send it now
-    seen = await _reconcile(session, content, batch, now, since, window, desired, stats)
+    seen = await _reconcile(session, content, batch, now, existing, window, desired, stats)
     new = [p for k, p in desired.items()
            if k not in seen and window[0] <= p.due_at <= window[1] and not _frozen(p, batch, now)]
     stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])
 
 
-async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now: datetime, since: datetime,
+async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now: datetime, existing: list,
                      window: tuple[datetime, datetime], desired: dict[str, Planned], stats: PlanStats) -> set[str]:
     """Bring the batch's recent rows in line with the desired ones; return the keys of the rows that exist."""
     seen: set[str] = set()
-    cancel: list[int] = []
+    cancel: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
-    for row, _key in await _existing(session, batch, since, window[0]):
+    for row, _key in existing:
         seen.add(row.dedupe_key)
         if row.status not in (OutboxStatus.pending.value, OutboxStatus.cancelled.value):
             continue  # sent, or the sender's already: neither rendered nor inserted again
         planned = desired.get(row.dedupe_key)
         if planned is None:
             if row.status == OutboxStatus.pending.value:
-                cancel.append(row.id)
+                cancel.append(_as_read(row))
             continue
         if _frozen(planned, batch, now):
             continue
         if row.status == OutboxStatus.cancelled.value:
             if window[0] <= planned.due_at <= window[1]:
-                changes.append(_change(content, row.id, planned, now))
+                changes.append(_change(content, row, planned, now))
             continue
         if planned.due_at <= now and not _pulled_back(planned, row.due_at, now):
             continue  # its time has come: the sender owns it now (and may have deferred it for quiet hours)
         if _deferred(planned, batch, row.due_at):
             planned.due_at = row.due_at
-        fresh = _change(content, row.id, planned, now)
+        fresh = _change(content, row, planned, now)
         if row.due_at != planned.due_at or row.text != fresh["b_text"] or row.buttons != fresh["b_buttons"]:
             changes.append(fresh)
     if cancel:
-        result = await session.execute(
-            update(OUTBOX).where(OUTBOX.c.id.in_(cancel), OUTBOX.c.status == OutboxStatus.pending.value)
-            .values(status=OutboxStatus.cancelled.value, last_error="replanned")
-        )
-        stats.cancelled += result.rowcount or 0
+        await session.execute(_still_as_read(update(OUTBOX)).values(status=OutboxStatus.cancelled.value,
+                                                                     last_error="replanned"), cancel)
+        stats.cancelled += len(cancel)
     if changes:
         await session.execute(
-            update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
+            _still_as_read(update(OUTBOX))
             .values(status=OutboxStatus.pending.value, due_at=bindparam("b_due"), text=bindparam("b_text"),
                     buttons=bindparam("b_buttons"), last_error=None),
             changes,
@@ -601,6 +604,16 @@ async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now:
     return seen
 
 
-def _change(content: Content, row_id: int, planned: Planned, now: datetime) -> dict[str, Any]:
+def _still_as_read(statement: Update) -> Update:
+    """An update of the row read, only if nobody changed it since (see _converge)."""
+    return statement.where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.status == bindparam("b_was_status"),
+                           OUTBOX.c.due_at == bindparam("b_was_due"), OUTBOX.c.text == bindparam("b_was_text"))
+
+
+def _as_read(row: Any) -> dict[str, Any]:
+    return {"b_id": row.id, "b_was_status": row.status, "b_was_due": row.due_at, "b_was_text": row.text}
+
+
+def _change(content: Content, read: Any, planned: Planned, now: datetime) -> dict[str, Any]:
     row = _row(content, planned, now)
-    return {"b_id": row_id, "b_due": row["due_at"], "b_text": row["text"], "b_buttons": row["buttons"]}
+    return {**_as_read(read), "b_due": row["due_at"], "b_text": row["text"], "b_buttons": row["buttons"]}

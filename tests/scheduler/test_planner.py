@@ -1,6 +1,7 @@
 """Reminder rules expand into outbox rows at the right instant in each person's zone, exactly once."""
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from scheduler import rules as R
 from program.calendar import set_lokakarya_date, set_pi_date
 from scheduler import planner
 from scheduler.planner import plan
-from store.models import Event, OutboxMessage, OutboxStatus, Person
+from services.calendar_dates import replan_cohort
+from store.models import Cohort, Event, OutboxMessage, OutboxStatus, Person
 from tests.factories import make_cohort, make_person
 from tests.scheduler.planning_support import SHIPPED, WIB, WIT, WITA, plan_content, rows, utc  # noqa: F401
 
@@ -277,3 +279,35 @@ async def test_a_new_mentor_gets_the_copies_and_the_former_one_none(db, plan_con
         await plan(s, plan_content, clock, batch_size=batch_size)
         assert await rows(s, rule_id="rpp_submit", person_id=former.id) == []
         assert len(await rows(s, rule_id="rpp_submit", person_id=new.id)) == 3
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="two planning passes at once need PostgreSQL; on SQLite each holds the write lock throughout")
+async def test_a_pass_that_read_the_old_dates_never_undoes_a_date_change_made_meanwhile(db, plan_content, monkeypatch):
+    cohort, pp, cgps = await _group(db)
+    everyone = [pp.id] + [c.id for c in cgps]
+    clock = FrozenClock(utc(2025, 5, 1))
+    async with db.session() as s:
+        await plan(s, plan_content, clock)
+    read_dates = planner.cohort_events
+    moved = False
+
+    async def dates_then_a_koordinator_moves_one(session, cohort_ids):
+        nonlocal moved
+        events = await read_dates(session, cohort_ids)
+        if not moved:  # the pass has read the dates; the move commits before it writes
+            moved = True
+            async with db.session() as other:
+                await set_lokakarya_date(other, await other.get(Cohort, cohort.id), 3, date(2025, 5, 26))
+                await replan_cohort(other, plan_content, clock, cohort.id)
+        return events
+
+    monkeypatch.setattr(planner, "cohort_events", dates_then_a_koordinator_moves_one)
+    async with db.session() as s:
+        await planner.plan_people(s, plan_content, clock, everyone)
+    assert moved
+    async with db.session() as s:
+        pending = await rows(s, rule_id="feedback360_pi3", person_id=cgps[0].id)
+        cancelled = await rows(s, status=OutboxStatus.cancelled, rule_id="feedback360_pi3", person_id=cgps[0].id)
+    assert [r.due_at for r in pending] == [utc(2025, 5, 12, 0)]  # the move's rows stand: PI 3 now 19 May
+    assert [r.due_at for r in cancelled] == [utc(2025, 5, 5, 0)]
