@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from core.content.loader import load_content
 from core.content.schema import Content
-from store.models import OutboxMessage, OutboxStatus
+from program.calendar import set_lokakarya_date
+from store.models import FlowRun, OutboxMessage, OutboxStatus, Person
+from tests.factories import make_cohort, make_person
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = HERE.parent.parent / "content"
@@ -89,3 +91,21 @@ async def rows(session, *, status: OutboxStatus | None = OutboxStatus.pending, *
     for column, value in where.items():
         query = query.where(getattr(OutboxMessage, column) == value)
     return list((await session.execute(query)).scalars())
+
+
+async def cgp_with_pp(db, tz: str = WIB) -> tuple[Person, Person]:
+    """Pak CGP and his PP, Bu PP, in a cohort whose Lokakarya 3 is on 19 May 2025."""
+    async with db.session() as s:
+        cohort = await make_cohort(s)
+        pp = await make_person(s, "pp", cohort=cohort, name="Bu PP")
+        cgp = await make_person(s, "cgp", cohort=cohort, mentor=pp, timezone=tz, name="Pak CGP")
+        await set_lokakarya_date(s, cohort, 3, date(2025, 5, 19))
+    return pp, cgp
+
+
+async def draft_run(db, cgp: Person, started: datetime) -> FlowRun:
+    """An unfinished PI 3 reflection of the CGP's."""
+    async with db.session() as s:
+        run = FlowRun(person_id=cgp.id, flow_id="refleksi_pi3", content_version="t", started_at=started)
+        s.add(run)
+    return run

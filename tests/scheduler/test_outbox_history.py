@@ -7,15 +7,14 @@ from sqlalchemy import event, update
 from core.clock import FrozenClock
 from scheduler.planner import plan
 from store.models import OutboxMessage, OutboxStatus
-from tests.scheduler.planning_support import plan_content, rows, utc  # noqa: F401
-from tests.scheduler.test_stops import _cgp, _draft
+from tests.scheduler.planning_support import cgp_with_pp, draft_run, plan_content, rows, utc  # noqa: F401
 
 
 async def test_a_planning_pass_reads_the_outbox_by_index_on_sqlite(db, plan_content):
     if not db.is_sqlite:
         pytest.skip("SQLite's plan: PostgreSQL chooses its plan by the table's statistics")
-    _, cgp = await _cgp(db)
-    await _draft(db, cgp, utc(2025, 5, 1))
+    _, cgp = await cgp_with_pp(db)
+    await draft_run(db, cgp, utc(2025, 5, 1))
     clock = FrozenClock(utc(2025, 5, 1, 4))
     async with db.session() as s:
         await plan(s, plan_content, clock)

@@ -1,38 +1,18 @@
 """Reminders stop on submission; ignored nudges escalate (the buttons: tests/services/test_reminders.py)."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import update
 
 from core.clock import FrozenClock
-from program.calendar import set_lokakarya_date
 from scheduler.planner import plan
 from scheduler.stops import on_flow_submitted
 from store.models import FlowRun, OutboxMessage, OutboxStatus, Person, RunStatus
-from tests.factories import make_cohort, make_person
-from tests.scheduler.planning_support import WIB, WITA, plan_content, rows, utc  # noqa: F401
-
-
-async def _cgp(db, tz: str = WIB):
-    async with db.session() as s:
-        cohort = await make_cohort(s)
-        pp = await make_person(s, "pp", cohort=cohort, name="Bu PP")
-        cgp = await make_person(s, "cgp", cohort=cohort, mentor=pp, timezone=tz, name="Pak CGP")
-        await set_lokakarya_date(s, cohort, 3, date(2025, 5, 19))
-    return pp, cgp
-
-
-async def _draft(db, cgp, started):
-    async with db.session() as s:
-        run = FlowRun(person_id=cgp.id, flow_id="refleksi_pi3", content_version="t", started_at=started)
-        s.add(run)
-    return run
+from tests.scheduler.planning_support import WITA, cgp_with_pp, draft_run, plan_content, rows, utc  # noqa: F401
 
 
 async def test_unfinished_flow_is_nudged_every_two_days_up_to_three_times(db, plan_content):
-    _, cgp = await _cgp(db, WITA)
-    run = await _draft(db, cgp, utc(2025, 5, 1, 3))  # 1 May, 11:00 WITA
+    _, cgp = await cgp_with_pp(db, WITA)
+    run = await draft_run(db, cgp, utc(2025, 5, 1, 3))  # 1 May, 11:00 WITA
     async with db.session() as s:
         await plan(s, plan_content, FrozenClock(utc(2025, 5, 1, 4)))
         got = await rows(s, rule_id="refleksi_belum")
@@ -42,8 +22,8 @@ async def test_unfinished_flow_is_nudged_every_two_days_up_to_three_times(db, pl
 
 
 async def test_submission_cancels_pending_nudges(db, plan_content):
-    _, cgp = await _cgp(db)
-    run = await _draft(db, cgp, utc(2025, 5, 1))
+    _, cgp = await cgp_with_pp(db)
+    run = await draft_run(db, cgp, utc(2025, 5, 1))
     clock = FrozenClock(utc(2025, 5, 1, 4))
     async with db.session() as s:
         await plan(s, plan_content, clock)
@@ -57,8 +37,8 @@ async def test_submission_cancels_pending_nudges(db, plan_content):
 
 
 async def test_the_mentor_is_told_once_after_two_ignored_nudges(db, plan_content):
-    pp, cgp = await _cgp(db)
-    await _draft(db, cgp, utc(2025, 5, 1))
+    pp, cgp = await cgp_with_pp(db)
+    await draft_run(db, cgp, utc(2025, 5, 1))
     clock = FrozenClock(utc(2025, 5, 1, 4))
     async with db.session() as s:
         await plan(s, plan_content, clock)
@@ -75,8 +55,8 @@ async def test_the_mentor_is_told_once_after_two_ignored_nudges(db, plan_content
 
 
 async def test_no_escalation_once_the_flow_is_submitted(db, plan_content):
-    _, cgp = await _cgp(db)
-    run = await _draft(db, cgp, utc(2025, 5, 1))
+    _, cgp = await cgp_with_pp(db)
+    run = await draft_run(db, cgp, utc(2025, 5, 1))
     clock = FrozenClock(utc(2025, 5, 1, 4))
     async with db.session() as s:
         await plan(s, plan_content, clock)
