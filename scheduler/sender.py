@@ -35,7 +35,9 @@ Paid broadcasts: a row with `paid` goes with allow_paid_broadcast in the budget'
 while such rows are claimed the sender claims `paid_batch_size` rows at a time. While paid sends go out,
 every other row goes paid too (Telegram's free 30/s counts the paid sends: core/ratelimit.py). When
 Telegram refuses a paid send (400: e.g. the bot's Star balance is spent), the row goes back to pending as an
-ordinary row and this sender sends nothing paid for `paid_hold_seconds`: the broadcast goes on at 30/s.
+ordinary row and this sender sends nothing paid for `paid_hold_seconds`: the broadcast goes on at 30/s. If that
+row, the only one refused since the hold began, is then refused as an ordinary message too, Telegram refused the
+message (a chat that is gone, a text too long), not the payment: the hold ends and the broadcast goes on paid.
 
 Scheduling: call `drain_for(seconds, alarm)` from ONE job that, when done, schedules its next run
 `seconds` after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job
@@ -197,6 +199,7 @@ class OutboxSender:
         self._passed_over = False  # the last claim left due rows of busy people
         self.paid_hold_seconds = paid_hold_seconds
         self._paid_refused_at = -float("inf")  # monotonic time Telegram last refused a paid send
+        self._refused_paid: set[int] = set()  # rows refused paid since the hold began
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self._lock = ClaimerLock(db, worker_id)
         self._started = False
@@ -417,10 +420,17 @@ class OutboxSender:
                 stats.blocked += 1
             except PaidRefused as exc:
                 log.warning("Telegram refused a paid send (%s): no paid sends for %.0f s", exc, self.paid_hold_seconds)
+                if self._paid_allowed:
+                    self._refused_paid.clear()
+                self._refused_paid.add(row.id)
                 self._paid_refused_at = monotonic_time.monotonic()
                 outcomes.append(_outcome(row, status=OutboxStatus.pending, last_error=_reason(exc), paid=False))
                 stats.retried += 1
             except PermanentError as exc:
+                if self._refused_paid == {row.id} and not self._paid_allowed:
+                    log.warning("the row refused paid is refused unpaid too: paid sends resume")
+                    self._refused_paid.clear()
+                    self._paid_refused_at = -float("inf")
                 outcomes.append(_outcome(row, status=OutboxStatus.failed, last_error=_reason(exc)))
                 stats.failed += 1
             except Exception as exc:  # TransientError, or anything unexpected: retry, then give up

@@ -6,6 +6,7 @@ import time as clock_time
 from types import SimpleNamespace
 from datetime import datetime, time, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, text
 
 from core.clock import FrozenClock
@@ -376,6 +377,25 @@ async def test_paid_rows_go_paid_in_big_claims_and_other_rows_stay_free(db):
         ("pesan free", False), ("pesan paid00", True)]
     assert sum(c.paid for c in fake.calls) == 40 and budget.lanes.count(True) == 40
     assert claims[:3] == [2, 30, 9]  # the first claim finds paid rows, so the next ones are big
+
+
+@pytest.mark.parametrize("refusals, paid_at_the_end, paid00", [
+    (1, 0, OutboxStatus.sent),  # the Stars ran out: it goes unpaid, and so does the rest
+    (2, 28, OutboxStatus.failed),  # the chat is gone: refused unpaid too, the broadcast goes on paid
+])
+async def test_a_refused_paid_send_holds_paid_sends_unless_the_message_itself_is_refused(db, refusals, paid_at_the_end,
+                                                                                      paid00):
+    async with db.session() as s:
+        people = [await make_person(s) for _ in range(40)]
+        for i, p in enumerate(people):
+            await add_row(s, p, f"paid{i:02d}", NOON - timedelta(minutes=1), kind="broadcast", paid=True)
+    fake = FakeSender(errors={people[0].tg_chat_id: [PermanentError("Bad Request: refused") for _ in range(refusals)]})
+    async with make_sender(db, fake, FrozenClock(NOON), budget=CountingBudget(), batch_size=2,
+                           paid_batch_size=10) as sender:
+        stats = await sender.drain_once()
+    assert stats.sent == 41 - refusals and (await rows_by_key(db))["paid00"].status == paid00
+    assert fake.calls[0].text == "pesan paid01" and not fake.calls[0].paid  # after the refusal, held
+    assert sum(c.paid for c in fake.calls[-28:]) == paid_at_the_end  # after its retry
 
 
 async def test_while_paid_sends_are_going_out_other_rows_go_paid_too(db):
