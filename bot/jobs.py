@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from telegram.ext import Application, ContextTypes
 
@@ -30,9 +31,14 @@ class JobTimings:
 _LATE_RUNS_STILL_RUN = {"misfire_grace_time": None}
 
 
-def _single(interval: float, first: float) -> dict:
-    return {"interval": interval, "first": first,
-            "job_kwargs": {"max_instances": 1, "coalesce": True, **_LATE_RUNS_STILL_RUN}}
+def repeating(interval: float, first: float) -> dict:
+    """run_repeating's arguments for a job that runs one at a time, late runs included, first `first` seconds from
+    now even if the queue starts later: jobs are added before Application.start() starts the scheduler, which gives
+    a repeating job without a set next run its first fire time at or after the start, so a first run whose time
+    passed meanwhile (a slow start) moved a whole interval on (the first reminder planning by 15 minutes)."""
+    first_run = datetime.now(timezone.utc) + timedelta(seconds=first)
+    return {"interval": interval, "first": first_run,
+            "job_kwargs": {"max_instances": 1, "coalesce": True, "next_run_time": first_run, **_LATE_RUNS_STILL_RUN}}
 
 
 async def _drain(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,8 +80,8 @@ async def schedule(application: Application) -> None:
     application.bot_data["outbox_alarm"] = alarm
     queue = application.job_queue
     queue.run_once(_drain, 0.2, data=(sender, alarm, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
-    queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **_single(timings.plan, timings.plan_first))
-    queue.run_repeating(_reports, data=deps, name="broadcast-reports", **_single(timings.reports, timings.reports_first))
+    queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **repeating(timings.plan, timings.plan_first))
+    queue.run_repeating(_reports, data=deps, name="broadcast-reports", **repeating(timings.reports, timings.reports_first))
 
 
 async def stop(application: Application) -> None:
