@@ -40,6 +40,7 @@ from store.migrate import upgrade
 
 DEMO_TOKEN = "100200300:DEMO-offline-token-not-secret"
 DEMO_PAID_MIN = 5  # /siaran to five or more shows the paid broadcast option (the emulator counts the Stars)
+DEMO_STARS = 50  # the bot's Star balance in the emulator, shown with that option
 DEMO_ROSTER = SHIPPED_CONTENT_DIR / "examples" / "roster.csv"
 # Ids in the demo roster: a CGP and her PP (PGP); a kepala sekolah and his FSP (Sekolah Penggerak); the koordinator.
 PERSONAS = ("CGP01", "PP01", "KS01", "FSP01", "K001")
@@ -280,6 +281,7 @@ async def run_demo(script: Path | None = None, start: datetime | None = None) ->
         db = Database(database_url)
         emulator = BotApiEmulator()
         await emulator.start()
+        emulator.stars_balance = DEMO_STARS
         settings = Settings.from_env(
             telegram_bot_token=DEMO_TOKEN, telegram_api_url=emulator.base_url, database_url=database_url,
             content_dir=SHIPPED_CONTENT_DIR, koordinator_ids="", paid_broadcast_min_recipients=DEMO_PAID_MIN,

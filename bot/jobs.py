@@ -1,14 +1,18 @@
-"""Background jobs on PTB's JobQueue (APScheduler): outbox drain, reminder planning, digests, reports."""
+"""Background jobs on PTB's JobQueue (APScheduler): outbox drain, reminder planning, digests, reports, the bot's
+Star balance."""
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.telegram_sender import TelegramSender
+from core.delivery import StarBalance
 from services import background
 from services.context import Deps
 
@@ -22,6 +26,7 @@ class JobTimings:
     drain: float = 2.0  # each drain run waits for its alarm and sends for at most this long (shutdown waits for it)
     plan: float = 900.0
     reports: float = 30.0
+    stars: float = 600.0  # the Star balance the paid broadcast preview shows (only with paid broadcasts enabled)
     plan_first: float = 1.0  # after the start
     reports_first: float = 5.0
 
@@ -69,6 +74,18 @@ async def _reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     await background.report_broadcasts(context.job.data)
 
 
+async def _read_stars(context: ContextTypes.DEFAULT_TYPE) -> None:
+    balance: StarBalance = context.job.data
+    deps: Deps = context.application.bot_data["deps"]
+    try:
+        amount = await context.bot.get_my_star_balance()
+    except TelegramError as exc:  # the preview then shows the last balance read, with its time, or none
+        log.warning("could not read the bot's Star balance: %s", exc)
+        return
+    balance.stars = Decimal(amount.amount) + Decimal(amount.nanostar_amount or 0) / 10**9
+    balance.read_at = deps.clock.now()
+
+
 async def schedule(application: Application) -> None:
     """Register the jobs once the bot is initialised."""
     deps: Deps = application.bot_data["deps"]
@@ -82,6 +99,9 @@ async def schedule(application: Application) -> None:
     queue.run_once(_drain, 0.2, data=(sender, alarm, timings.drain), name="outbox", job_kwargs=_LATE_RUNS_STILL_RUN)
     queue.run_repeating(_plan, data=(deps, background.pacing()), name="plan", **repeating(timings.plan, timings.plan_first))
     queue.run_repeating(_reports, data=deps, name="broadcast-reports", **repeating(timings.reports, timings.reports_first))
+    if deps.settings.paid_broadcast_min_recipients is not None:
+        balance = deps.extras["star_balance"] = StarBalance()
+        queue.run_repeating(_read_stars, data=balance, name="star-balance", **repeating(timings.stars, 0.1))
 
 
 async def stop(application: Application) -> None:

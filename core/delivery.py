@@ -1,9 +1,13 @@
-"""What a message transport promises the outbox sender: the Sender protocol and the errors it may raise.
+"""What a message transport promises the outbox sender: the Sender protocol and the errors it may raise; and
+the bot's Star balance as the transport last read it (for the paid broadcast preview).
 
 bot/ implements it over Telegram (bot/telegram_sender.py) and maps telegram.error.* to these.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -38,3 +42,11 @@ class Sender(Protocol):
                         paid: bool = False) -> int: ...
 
     async def send_attachment(self, chat_id: int, attachment: dict, silent: bool, paid: bool = False) -> int: ...
+
+
+@dataclass
+class StarBalance:
+    """The bot's Telegram Stars as last read (bot/jobs.py reads them while paid broadcasts are enabled)."""
+
+    stars: Decimal | None = None
+    read_at: datetime | None = None

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.content.schema import Content
 from core.dates import LOCALE, format_date, format_time
+from core.delivery import StarBalance
 from core.ui import Button, Incoming, Reply
 from core.zones import abbreviation, zone_name, zone_of
 from scheduler.broadcasts import (
@@ -93,7 +94,8 @@ async def take_message(acting: Acting, incoming: Incoming) -> list[Reply] | None
     if acting.person.role is not Role.koordinator or incoming.kind != "text":
         return None
     return await handle_text(acting.session, acting.content, acting.person, incoming.text, acting.clock,
-                             paid_min=acting.deps.settings.paid_broadcast_min_recipients)
+                             paid_min=acting.deps.settings.paid_broadcast_min_recipients,
+                             stars=acting.deps.extras.get("star_balance"))
 
 
 async def cancel_draft(acting: Acting) -> list[Reply] | None:
@@ -140,15 +142,22 @@ def _paid_possible(paid_min: int | None, expected: Forecast) -> bool:
     return paid_min is not None and expected.total >= paid_min
 
 
-def _paid_offer(content: Content, expected: Forecast, paid_min: int | None, label_key: str,
-                press: SiaranPaid | SiaranAtPaid) -> tuple[str, list[Button]] | None:
-    """The preview's cost line and button for a paid broadcast; None when the settings allow none."""
+def _paid_offer(content: Content, person: Person, expected: Forecast, paid_min: int | None, stars: StarBalance | None,
+                label_key: str, press: SiaranPaid | SiaranAtPaid) -> tuple[str, list[Button]] | None:
+    """The preview's cost line (with the bot's Star balance as last read) and button for a paid broadcast; None
+    when the settings allow none."""
     if not _paid_possible(paid_min, expected):
         return None
     label = content.text(label_key)
-    line = content.text("siaran.preview_paid", tombol=label, jumlah=expected.total - expected.unreachable,
-                        bintang=paid_cost(expected), menit=_minutes(expected.total))
-    return line, [Button(label, press.pack())]
+    lines = [content.text("siaran.preview_paid", tombol=label, jumlah=expected.total - expected.unreachable,
+                          bintang=paid_cost(expected), menit=_minutes(expected.total))]
+    if stars is not None and stars.stars is not None:
+        lines.append(content.text("siaran.preview_paid_balance", saldo=format_decimal(stars.stars, locale=LOCALE),
+                                  waktu=_local(content, person, stars.read_at)))
+        covered = int(stars.stars / STARS_PER_PAID_MESSAGE)
+        if covered < expected.total - expected.unreachable:
+            lines.append(content.text("siaran.preview_paid_short", pesan=format_decimal(covered, locale=LOCALE)))
+    return "\n".join(lines), [Button(label, press.pack())]
 
 
 def paid_cost(expected: Forecast) -> str:
@@ -158,10 +167,10 @@ def paid_cost(expected: Forecast) -> str:
 
 
 async def handle_text(session: AsyncSession, content: Content, person: Person, text: str, clock: Clock,
-                      paid_min: int | None = None) -> list[Reply] | None:
+                      paid_min: int | None = None, stars: StarBalance | None = None) -> list[Reply] | None:
     """Take a typed message for the composer; None when no broadcast is being composed.
 
-    `paid_min`: PAID_BROADCAST_MIN_RECIPIENTS (None: no paid broadcasts)."""
+    `paid_min`: PAID_BROADCAST_MIN_RECIPIENTS (None: no paid broadcasts); `stars`: the bot's balance as last read."""
     state = await _load(session, person)
     if state is None:
         return None
@@ -178,9 +187,9 @@ async def handle_text(session: AsyncSession, content: Content, person: Person, t
                 return [Reply(content.text("siaran.text_too_long", panjang=len(text), maks=MAX_TEXT))]
             data.update(step="confirm", text=text)
             await _save(session, person, data)
-            return [await _preview(session, content, data, clock, paid_min)]
+            return [await _preview(session, content, person, data, clock, paid_min, stars)]
         case "when":
-            return [await _schedule(session, content, person, data, text, clock, paid_min)]
+            return [await _schedule(session, content, person, data, text, clock, paid_min, stars)]
     return [Reply(content.text("siaran.use_buttons"))]
 
 
@@ -296,7 +305,8 @@ async def _values(session: AsyncSession, content: Content, kind: str, query: str
     return [p for p in pairs if needle in p[0].casefold()] if needle else pairs
 
 
-async def _preview(session: AsyncSession, content: Content, draft: dict, clock: Clock, paid_min: int | None) -> Reply:
+async def _preview(session: AsyncSession, content: Content, person: Person, draft: dict, clock: Clock,
+                   paid_min: int | None, stars: StarBalance | None) -> Reply:
     audience = Audience.from_json(draft["audience"])
     expected = await forecast(session, audience, clock.now(), content.default_tz)
     lines = [content.text("siaran.preview", penerima=await describe_audience(session, content, audience),
@@ -311,7 +321,7 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
         lines.append(content.text("siaran.preview_quiet", jumlah=expected.quiet, jam=_times(content, expected.quiet_ends)))
         lines.append(content.text("siaran.preview_urgent_hint", tombol=urgent))
         buttons.append([Button(urgent, SiaranUrgent().pack())])
-    if offer := _paid_offer(content, expected, paid_min, "siaran.send_paid", SiaranPaid()):
+    if offer := _paid_offer(content, person, expected, paid_min, stars, "siaran.send_paid", SiaranPaid()):
         lines.append(offer[0])
         buttons.append(offer[1])
     buttons.append([Button(content.text("siaran.cancel"), SiaranCancel().pack())])
@@ -319,7 +329,7 @@ async def _preview(session: AsyncSession, content: Content, draft: dict, clock: 
 
 
 async def _schedule(session: AsyncSession, content: Content, person: Person, draft: dict, text: str, clock: Clock,
-                    paid_min: int | None) -> Reply:
+                    paid_min: int | None, stars: StarBalance | None) -> Reply:
     example = _example(content, person, clock)
     match = WHEN_PATTERN.match(text)
     try:
@@ -330,7 +340,7 @@ async def _schedule(session: AsyncSession, content: Content, person: Person, dra
     if when <= clock.now():
         return Reply(content.text("siaran.past_when", contoh=example))
     expected = await forecast(session, Audience.from_json(draft["audience"]), when, content.default_tz)
-    offer = _paid_offer(content, expected, paid_min, "siaran.schedule_paid", SiaranAtPaid())
+    offer = _paid_offer(content, person, expected, paid_min, stars, "siaran.schedule_paid", SiaranAtPaid())
     if not expected.quiet and offer is None:
         return await _create(session, content, person, draft, when, clock)
     draft.update(step="confirm_at", send_at=when.isoformat())

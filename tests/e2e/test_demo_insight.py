@@ -15,4 +15,5 @@ async def test_demo_insight_shows_who_is_behind_nudges_and_exports(tmp_path):
     assert "💾 disimpan: demo-berkas/jawaban-" in transcript and transcript.count("💾 disimpan: ") == 2
     assert any(tmp_path.glob("demo-berkas/jawaban-*.zip"))
     assert "pesan × 0,1 Star = paling banyak" in transcript and "[3] ⚡ Kirim cepat (berbayar)" in transcript
+    assert "Saldo Star bot: 50 Star (dicek " in transcript
     assert "(siaran berbayar: hingga 1.000 pesan per detik" in transcript

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import time
+from decimal import Decimal
 
 from sqlalchemy import insert, select
 
@@ -107,3 +108,18 @@ async def test_when_the_star_balance_runs_out_the_broadcast_goes_on_unpaid_and_n
     assert sum(1 for _, was_paid in statuses if not was_paid) == recipients - paid  # went on as ordinary rows
     assert emulator.stats.rejected == 0
     assert f"Siaran berbayar: {paid} pesan terkirim berbayar, {recipients - paid} sebagai pesan biasa" in report.text
+
+
+async def test_the_preview_shows_the_bots_star_balance_and_how_far_it_goes(emulator, db, content):
+    await _seed(db, 120)
+    emulator.stars_balance = Decimal("2.5")
+    async with running_bot(emulator, db, content, clock=FrozenClock(DAYTIME), paid_broadcast_min_recipients=100) as bot:
+        balance = bot.deps.extras["star_balance"]
+        for _ in range(100):  # read at the start (getMyStarBalance), then every ten minutes
+            if balance.stars is not None:
+                break
+            await asyncio.sleep(0.05)
+        _, preview = await compose_to_cgps(bot, TEXT)
+    assert "120 pesan × 0,1 Star = paling banyak 12 Star" in preview.text
+    assert "Saldo Star bot: 2,5 Star (dicek " in preview.text
+    assert "Saldo itu cukup untuk sekitar 25 pesan berbayar; selebihnya dikirim sebagai pesan biasa" in preview.text

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
 
 from core.clock import FrozenClock
+from core.delivery import StarBalance
 from services import siaran
 from services.callbacks import SIARAN
 from scheduler.sender import OutboxSender
@@ -264,10 +266,10 @@ async def test_the_status_list_shows_broadcasts_sent_now_and_counts_copies(db):
         assert "(di antaranya 1 mungkin terkirim dua kali" in status.text
 
 
-async def _compose_to_all(s, kor, clock, paid_min):
+async def _compose_to_all(s, kor, clock, paid_min, stars=None):
     [reply] = await siaran.start(s, CONTENT, kor, clock)
     [reply] = await siaran.handle_button(s, CONTENT, kor, SIARAN.unpack(buttons(reply)["Semua"]), clock, paid_min=paid_min)
-    [reply] = await siaran.handle_text(s, CONTENT, kor, "Lokakarya 3 diundur.", clock, paid_min=paid_min)
+    [reply] = await siaran.handle_text(s, CONTENT, kor, "Lokakarya 3 diundur.", clock, paid_min=paid_min, stars=stars)
     return reply
 
 
@@ -287,6 +289,24 @@ async def test_a_big_enough_broadcast_may_go_paid_with_its_cost_shown(db):
         broadcast = (await s.execute(select(Broadcast))).scalar_one()
         rows = (await s.execute(select(OutboxMessage))).scalars().all()
         assert broadcast.paid and len(rows) == 15 and all(r.paid for r in rows)
+
+
+CHECKED = "Jumat, 20 November 2026, pukul"
+
+
+@pytest.mark.parametrize("stars, shown", [
+    (StarBalance(), []),  # not read yet: no balance claimed
+    (StarBalance(Decimal(25), NOW - timedelta(minutes=7)), [f"Saldo Star bot: 25 Star (dicek {CHECKED} 11.53 WIT)."]),
+    (StarBalance(Decimal("0.8"), NOW), [
+        f"Saldo Star bot: 0,8 Star (dicek {CHECKED} 12.00 WIT).",
+        "Saldo itu cukup untuk sekitar 8 pesan berbayar; selebihnya dikirim sebagai pesan biasa (30 per detik)."]),
+])
+async def test_the_paid_offer_shows_the_star_balance_last_read_and_what_it_covers(db, stars, shown):
+    async with db.session() as s:
+        kor, _ = await setup(s)
+        reply = await _compose_to_all(s, kor, FrozenClock(NOW), 10, stars)
+    assert "15 pesan × 0,1 Star = paling banyak 1,5 Star" in reply.text
+    assert [line for line in reply.text.splitlines() if line.startswith("Saldo")] == shown
 
 
 async def test_a_paid_press_the_settings_no_longer_allow_sends_nothing(db):
