@@ -37,7 +37,7 @@ every other row goes paid too (Telegram's free 30/s counts the paid sends: core/
 Telegram refuses a paid send (400: e.g. the bot's Star balance is spent), the row goes back to pending as an
 ordinary row and this sender sends nothing paid for `paid_hold_seconds`: the broadcast goes on at 30/s. If that
 row, the only one refused since the hold began, is then refused as an ordinary message too, Telegram refused the
-message (a chat that is gone, a text too long), not the payment: the hold ends and the broadcast goes on paid.
+message (a text too long, a button it rejects), not the payment: the hold ends and the broadcast goes on paid.
 
 Scheduling: call `drain_for(seconds, alarm)` from ONE job that, when done, schedules its next run
 `seconds` after its own start (or at once if it ran longer) — bot/jobs.py does this; a repeating job

@@ -381,7 +381,7 @@ async def test_paid_rows_go_paid_in_big_claims_and_other_rows_stay_free(db):
 
 @pytest.mark.parametrize("refusals, paid_at_the_end, paid00", [
     (1, 0, OutboxStatus.sent),  # the Stars ran out: it goes unpaid, and so does the rest
-    (2, 28, OutboxStatus.failed),  # the chat is gone: refused unpaid too, the broadcast goes on paid
+    (2, 28, OutboxStatus.failed),  # the message itself: refused unpaid too, the broadcast goes on paid
 ])
 async def test_a_refused_paid_send_holds_paid_sends_unless_the_message_itself_is_refused(db, refusals, paid_at_the_end,
                                                                                       paid00):
