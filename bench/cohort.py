@@ -792,6 +792,8 @@ class Simulation:
                     upcoming = actions[0][0] if actions else None
                     candidates = [t for t in (due, upcoming) if t is not None]
                     if not candidates or min(candidates) > self.plan.end:
+                        if await background.report_broadcasts(self.deps):
+                            continue  # a broadcast finished at the last instant (a run ended early): its report first
                         self._measure_memory()
                         self.record.outbox = await self._settled_rows()
                         self.record.deliveries = self.spilled.load()

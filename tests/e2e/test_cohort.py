@@ -102,3 +102,21 @@ async def test_a_run_asked_to_end_stops_at_the_instant_reached_and_is_judged_up_
     assert plan.end < whole - timedelta(days=40)
     assert all(d.at <= plan.end for d in record.deliveries)
     assert Oracle(content, plan).judge(record).mismatches == []
+
+
+async def test_a_run_asked_to_end_at_a_hard_kill_still_delivers_what_the_dead_bot_left_claimed(db, content, emulator,
+                                                                                               monkeypatch):
+    plan = cohort.generate(scale=0.0014, compressed=True)
+    whole = plan.end
+    kill = cohort.Simulation._kill_while_sending
+
+    async def kill_then_end(sim) -> bool:
+        killed = await kill(sim)
+        if killed:
+            sim.end_now()  # SIGUSR1 at the instant of the kill: the restarted bot has yet to take the claims over
+        return killed
+
+    monkeypatch.setattr(cohort.Simulation, "_kill_while_sending", kill_then_end)
+    judgement, figures, record = await judged(plan, db, content, emulator)
+    assert figures.hard_kills == 1 and figures.claimed_at_kills[0] > 0 and plan.end < whole
+    assert judgement.mismatches == []
