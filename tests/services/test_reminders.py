@@ -10,8 +10,7 @@ from scheduler.callbacks import REMINDERS
 from scheduler.planner import plan
 from services import reminders
 from store.models import Acknowledgement, OutboxStatus, Pause, Person
-from tests.scheduler.planning_support import plan_content, rows, utc  # noqa: F401
-from tests.scheduler.test_stops import _cgp, _draft
+from tests.scheduler.planning_support import cgp_with_pp, draft_run, plan_content, rows, utc  # noqa: F401
 from tests.services.conftest import turn_of
 
 
@@ -21,7 +20,7 @@ async def press(deps, person: Person, data: str):
 
 
 async def test_sudah_selesai_records_the_ack_and_stops_the_reminder(db, plan_content, deps_for):
-    _, cgp = await _cgp(db)
+    _, cgp = await cgp_with_pp(db)
     clock = FrozenClock(utc(2025, 5, 1))
     async with db.session() as s:
         await plan(s, plan_content, clock)
@@ -40,7 +39,7 @@ async def test_sudah_selesai_records_the_ack_and_stops_the_reminder(db, plan_con
 
 
 async def test_an_unknown_ack_is_refused(db, plan_content, deps_for):
-    _, cgp = await _cgp(db)
+    _, cgp = await cgp_with_pp(db)
     replies = await press(deps_for(plan_content, FrozenClock(utc(2025, 5, 1))), cgp, "s:done:nope")
     assert replies[0].text == plan_content.text("reminder.unknown_button")
     async with db.session() as s:
@@ -48,8 +47,8 @@ async def test_an_unknown_ack_is_refused(db, plan_content, deps_for):
 
 
 async def test_ada_kendala_pauses_nudges_and_tells_the_mentor(db, plan_content, deps_for):
-    pp, cgp = await _cgp(db)
-    await _draft(db, cgp, utc(2025, 5, 1))
+    pp, cgp = await cgp_with_pp(db)
+    await draft_run(db, cgp, utc(2025, 5, 1))
     clock = FrozenClock(utc(2025, 5, 2, 3))  # Fri 2 May, 10:00 WIB
     async with db.session() as s:
         await plan(s, plan_content, clock)
@@ -76,7 +75,7 @@ async def test_ada_kendala_pauses_nudges_and_tells_the_mentor(db, plan_content, 
 
 
 async def test_a_bad_kendala_button_is_refused(db, plan_content, deps_for):
-    _, cgp = await _cgp(db)
+    _, cgp = await cgp_with_pp(db)
     replies = await press(deps_for(plan_content, FrozenClock(utc(2025, 5, 1))), cgp, "s:kd:sakit:99")
     assert replies[0].text == plan_content.text("reminder.unknown_button")
     async with db.session() as s:
