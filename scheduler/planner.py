@@ -560,7 +560,8 @@ async def _converge(session: AsyncSession, content: Content, batch: Batch, now: 
     stats.inserted += await insert_rows(session, [_row(content, p, now) for p in new])
 
 
-async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now: datetime, existing: list,
+async def _reconcile(session: AsyncSession, content: Content, batch: Batch, now: datetime,
+                     existing: list[tuple[Any, R.ReminderKey]],
                      window: tuple[datetime, datetime], desired: dict[str, Planned], stats: PlanStats) -> set[str]:
     """Bring the batch's recent rows in line with the desired ones; return the keys of the rows that exist."""
     seen: set[str] = set()
