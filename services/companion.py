@@ -180,6 +180,10 @@ def rtl_items(flow: Flow, given: dict[str, Any]) -> list[D.Dated]:
 # The guide before each PI, planned with the reminders ------------------------------------------------
 
 
+# What deciding which guides are due reads of a PP or a mentee (whole rows only for the guides built).
+GUIDE_COLUMNS = (Person.id, Person.role, Person.cohort_id, Person.mentor_id, Person.timezone)
+
+
 async def plan_guides(session: AsyncSession, content: Content, clock: Clock, batch_size: int = GUIDE_BATCH,
                       people: Collection[int] | None = None) -> int:
     """Queue the guide to each mentee's coming PI for their PP, GUIDE_DAYS_BEFORE days ahead; idempotent.
@@ -194,7 +198,7 @@ async def plan_guides(session: AsyncSession, content: Content, clock: Clock, bat
     chosen = (Person.role == Role.pp, Person.participating)
     if people is not None:
         chosen += (or_(Person.id.in_(people), Person.id.in_(select(Person.mentor_id).where(Person.id.in_(people)))),)
-    while pps := (await session.scalars(select(Person).where(*chosen, Person.id > last_id)
+    while pps := (await session.execute(select(*GUIDE_COLUMNS).where(*chosen, Person.id > last_id)
                                         .order_by(Person.id).limit(batch_size))).all():
         last_id = pps[-1].id
         inserted += await _plan_guides_of(session, content, clock, {pp.id: pp for pp in pps}, now)
@@ -202,13 +206,14 @@ async def plan_guides(session: AsyncSession, content: Content, clock: Clock, bat
     return inserted
 
 
-async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock, pps: dict[int, Person],
+async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock, pps: dict[int, Any],
                           now: datetime) -> int:
-    mentees = (await session.scalars(select(Person).where(
+    """`pps`: rows of GUIDE_COLUMNS; the few whose guide is built are loaded whole."""
+    mentees = (await session.execute(select(*GUIDE_COLUMNS).where(
         Person.mentor_id.in_(pps), Person.participating, Person.role == Role.cgp))).all()
     items_of = SharedItems(content, await cohort_events(session, (m.cohort_id for m in mentees)))
     own = await person_events(session, (m.id for m in mentees))
-    due: dict[str, tuple[Person, Person, int, date]] = {}
+    due: dict[str, tuple[Any, Any, int, date]] = {}
     for mentee in mentees:
         pp = pps[mentee.mentor_id]
         today = local_today(pp, content.default_tz, clock)
@@ -221,7 +226,8 @@ async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock,
         for key in queued:
             del due[key]
     rows = []
-    for key, (pp, mentee, number, on) in due.items():
+    for key, (pp_row, mentee_row, number, on) in due.items():
+        pp, mentee = await session.get(Person, pp_row.id), await session.get(Person, mentee_row.id)
         guide = await session_guide(session, content, pp, mentee, number, clock)
         at = max(now, local_datetime(on - timedelta(days=GUIDE_DAYS_BEFORE), GUIDE_TIME, zone_of(pp, content.default_tz)))
         rows.append(_notice(key, pp.id, D.guide_chat_text(content, guide), [[{
