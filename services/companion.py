@@ -225,9 +225,11 @@ async def _plan_guides_of(session: AsyncSession, content: Content, clock: Clock,
         queued = set((await session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(due)))).all())
         for key in queued:
             del due[key]
+    wanted = {row.id for pp, mentee, _, _ in due.values() for row in (pp, mentee)}
+    whole = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(wanted)))).all()} if due else {}
     rows = []
     for key, (pp_row, mentee_row, number, on) in due.items():
-        pp, mentee = await session.get(Person, pp_row.id), await session.get(Person, mentee_row.id)
+        pp, mentee = whole[pp_row.id], whole[mentee_row.id]
         guide = await session_guide(session, content, pp, mentee, number, clock)
         at = max(now, local_datetime(on - timedelta(days=GUIDE_DAYS_BEFORE), GUIDE_TIME, zone_of(pp, content.default_tz)))
         rows.append(_notice(key, pp.id, D.guide_chat_text(content, guide), [[{
