@@ -111,9 +111,12 @@ async def test_real_window_measured():
 
     await asyncio.gather(*(chat(c) for c in range(20)))
     assert max_in_window([t for _, t in stamps], 0.25) <= 28
+    # Stamped after the budget let the send go: a process preempted in between (CI's two workers beside PostgreSQL)
+    # takes a stamp late and shortens the next gap by as much. Ignoring the spacing would send back to back (~0 s).
+    preempted = 0.02
     for c in range(20):
         times = [t for cc, t in stamps if cc == c]
-        assert all(b - a >= 0.25 for a, b in zip(times, times[1:]))
+        assert all(b - a >= 0.25 - preempted for a, b in zip(times, times[1:]))
 
 
 async def test_pause_stops_everyone_until_retry_after():
